@@ -1,0 +1,66 @@
+// Error codes of asyncfetch's own, and the stable error kinds every failed URL reports.
+#pragma once
+
+#include <boost/system/error_code.hpp>
+
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace asyncfetch {
+
+/// Failures asyncfetch detects itself (network errors keep their own categories).
+enum class errc
+{
+    invalid_url = 1,     ///< the URL cannot be parsed
+    unsupported_scheme,  ///< a scheme other than http or https
+    missing_host,        ///< no host in the URL
+    invalid_port,        ///< port 0 or out of range
+    dns_no_address,      ///< the name resolved to no address
+    dns_timeout,         ///< resolving took longer than --connect-timeout
+    connect_timeout,     ///< TCP connect or TLS handshake took longer than --connect-timeout
+    request_timeout,     ///< the whole request took longer than --timeout
+    body_truncated,      ///< the connection ended before the body did
+    http_error_status,   ///< status >= 400 with --fail
+    output_closed,       ///< stdout was closed by the reader
+};
+
+/// The category of errc.
+const boost::system::error_category& error_category() noexcept;
+
+/// Makes an error_code from errc (found by ADL).
+inline boost::system::error_code make_error_code(errc e) noexcept
+{
+    return {static_cast<int>(e), error_category()};
+}
+
+/// Stable tokens for the "error_kind" output field.
+enum class error_kind
+{
+    none,
+    invalid_url,
+    dns,
+    connect,
+    tls,
+    timeout,
+    protocol,
+    truncated,
+    http,
+    io,
+};
+
+/// The token printed for a kind, e.g. "invalid_url".
+std::string_view to_string(error_kind kind) noexcept;
+
+/// Sorts any error code a fetch can meet into an error kind.
+error_kind classify(const boost::system::error_code& ec) noexcept;
+
+/// A short human message for an error code: our own messages, OpenSSL's reason for TLS errors.
+std::string describe(const boost::system::error_code& ec);
+
+}  // namespace asyncfetch
+
+template <>
+struct boost::system::is_error_code_enum<asyncfetch::errc> : std::true_type
+{
+};

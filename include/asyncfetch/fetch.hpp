@@ -1,0 +1,68 @@
+// The shared connection context (client) and the per-URL fetch coroutine that runs on it.
+#pragma once
+
+#include "asyncfetch/result.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace asyncfetch {
+
+/// Settings every fetch of a client shares.
+struct client_config
+{
+    std::chrono::milliseconds connect_timeout{10'000};  ///< DNS, TCP connect and TLS handshake
+    std::chrono::milliseconds timeout{30'000};          ///< the whole request
+    std::size_t per_host = 50;                          ///< most connections to one origin
+    std::size_t max_idle = 50;                          ///< most idle pooled connections in all
+    bool head = false;                                  ///< HEAD instead of GET
+    bool fail = false;                                  ///< HTTP >= 400 is a failure
+    bool verify = true;                                 ///< verify certificates and host names
+};
+
+/// Connection counts of a client.
+struct client_counters
+{
+    std::size_t connections_opened = 0;  ///< new connections established
+    std::size_t connections_reused = 0;  ///< requests sent over a pooled connection
+    std::size_t tls_handshakes = 0;      ///< TLS handshakes completed
+    std::size_t dns_lookups = 0;         ///< lookups sent to the system resolver
+};
+
+/// The shared connection context: one DNS cache and one keep-alive pool over one executor and
+/// one TLS context. Not thread-safe: all fetches run on the same single-threaded io_context.
+class client
+{
+public:
+    /// tls must outlive the client; it is configured by make_client_tls_context().
+    client(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, client_config config);
+    ~client();
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    /// Fetches one URL: resolve, connect, TLS, request, response. Never throws for network or
+    /// server failures: they come back in the result. index and url_text are copied into it.
+    boost::asio::awaitable<fetch_result> fetch(std::size_t index, std::string url_text);
+
+    /// Connection counts so far.
+    client_counters counters() const noexcept;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+/// Builds the client TLS context: TLS 1.2+, peer verification against the system CA store,
+/// or against cacert_file when given. Throws std::runtime_error when cacert_file can't be loaded.
+std::unique_ptr<boost::asio::ssl::context> make_client_tls_context(bool verify, const std::string& cacert_file);
+
+}  // namespace asyncfetch

@@ -1,0 +1,43 @@
+// Renders results and summaries as text: TSV, an aligned table, NDJSON, and the stderr summary.
+#pragma once
+
+#include "asyncfetch/result.hpp"
+#include "asyncfetch/stats.hpp"
+
+#include <string>
+
+namespace asyncfetch {
+
+/// Output formats for per-URL records.
+enum class output_format
+{
+    tsv,
+    table,
+    json,
+};
+
+/// One TSV line with its '\n': status (000 when none), bytes, time in ms, URL, error ("-" when none).
+std::string format_tsv(const fetch_result& r);
+
+/// The table's header line with its '\n'.
+std::string format_table_header();
+
+/// One aligned table row with its '\n'.
+std::string format_table_row(const fetch_result& r);
+
+/// One NDJSON object {"type":"result",...} with its '\n'.
+std::string format_json(const fetch_result& r);
+
+/// A record in the given format (the table's header is separate).
+std::string format_record(output_format f, const fetch_result& r);
+
+/// The {"type":"summary",...} NDJSON line; compare adds sequential_ms, concurrent_ms and speedup.
+std::string format_summary_json(const run_summary& s, const compare_summary* compare = nullptr);
+
+/// The human summary for stderr: URLs, ok and failed, bytes, elapsed time, requests per second.
+std::string format_summary_text(const run_summary& s);
+
+/// The human comparison report for stderr: both totals, connections opened, speedup.
+std::string format_compare_text(const compare_summary& c);
+
+}  // namespace asyncfetch

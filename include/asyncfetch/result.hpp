@@ -1,0 +1,29 @@
+// What one URL's fetch ends with: exactly one of these per input URL.
+#pragma once
+
+#include "asyncfetch/error.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace asyncfetch {
+
+/// The outcome of fetching one URL. Failures are values: kind and error say what went wrong.
+struct fetch_result
+{
+    std::size_t index = 0;          ///< position in the input, from 0
+    std::string url;                ///< the URL as given
+    unsigned status = 0;            ///< final HTTP status, 0 when no response arrived
+    std::uint64_t bytes = 0;        ///< body bytes received
+    double time_ms = 0;             ///< from the start of the fetch to its end
+    double ttfb_ms = 0;             ///< from the start to the final response's header
+    bool reused = false;            ///< the request went over a pooled connection
+    error_kind kind = error_kind::none;  ///< none on success
+    std::string error;              ///< empty on success, else a one-line message
+
+    /// True when the URL counts as succeeded.
+    bool ok() const noexcept { return kind == error_kind::none; }
+};
+
+}  // namespace asyncfetch

@@ -1,0 +1,48 @@
+// The run's DNS cache: one lookup per host and port, shared by every fetch that needs it.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace asyncfetch::detail {
+
+/// Addresses of a host, or why there are none.
+struct resolved
+{
+    boost::system::error_code ec;
+    std::vector<boost::asio::ip::tcp::endpoint> endpoints;
+};
+
+/// Resolves host names once per run. Concurrent lookups of one name wait for the first.
+/// Successful and definitive failures are cached; timeouts are not.
+class dns_cache
+{
+public:
+    explicit dns_cache(boost::asio::any_io_executor ex);
+    ~dns_cache();
+
+    /// Resolves host:port before deadline. IP literals never reach the resolver.
+    boost::asio::awaitable<resolved> resolve(std::string host,
+                                             std::uint16_t port,
+                                             std::chrono::steady_clock::time_point deadline);
+
+    /// Lookups that went to the system resolver.
+    std::size_t lookups() const noexcept { return lookups_; }
+
+private:
+    struct entry;
+    boost::asio::any_io_executor ex_;
+    std::unordered_map<std::string, std::shared_ptr<entry>> entries_;
+    std::size_t lookups_ = 0;
+};
+
+}  // namespace asyncfetch::detail

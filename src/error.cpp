@@ -1,0 +1,118 @@
+// The errc category and the mapping of every error a fetch can meet to a stable error kind.
+#include "asyncfetch/error.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+
+namespace asyncfetch {
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+class category final : public boost::system::error_category
+{
+public:
+    const char* name() const noexcept override { return "asyncfetch"; }
+
+    std::string message(int ev) const override
+    {
+        switch (static_cast<errc>(ev))
+        {
+        case errc::invalid_url: return "invalid URL";
+        case errc::unsupported_scheme: return "unsupported scheme (only http and https)";
+        case errc::missing_host: return "URL has no host";
+        case errc::invalid_port: return "URL port out of range";
+        case errc::dns_no_address: return "host name resolved to no address";
+        case errc::dns_timeout: return "resolving the host name timed out";
+        case errc::connect_timeout: return "connect timed out";
+        case errc::request_timeout: return "request timed out";
+        case errc::body_truncated: return "connection closed before the body was complete";
+        case errc::http_error_status: return "HTTP error status";
+        case errc::output_closed: return "output closed";
+        }
+        return "unknown asyncfetch error";
+    }
+};
+
+}  // namespace
+
+const boost::system::error_category& error_category() noexcept
+{
+    static const category instance;
+    return instance;
+}
+
+std::string_view to_string(error_kind kind) noexcept
+{
+    switch (kind)
+    {
+    case error_kind::none: return "none";
+    case error_kind::invalid_url: return "invalid_url";
+    case error_kind::dns: return "dns";
+    case error_kind::connect: return "connect";
+    case error_kind::tls: return "tls";
+    case error_kind::timeout: return "timeout";
+    case error_kind::protocol: return "protocol";
+    case error_kind::truncated: return "truncated";
+    case error_kind::http: return "http";
+    case error_kind::io: return "io";
+    }
+    return "io";
+}
+
+error_kind classify(const boost::system::error_code& ec) noexcept
+{
+    if (!ec)
+        return error_kind::none;
+    const auto& cat = ec.category();
+    if (cat == error_category())
+    {
+        switch (static_cast<errc>(ec.value()))
+        {
+        case errc::invalid_url:
+        case errc::unsupported_scheme:
+        case errc::missing_host:
+        case errc::invalid_port: return error_kind::invalid_url;
+        case errc::dns_no_address: return error_kind::dns;
+        case errc::dns_timeout:
+        case errc::connect_timeout:
+        case errc::request_timeout: return error_kind::timeout;
+        case errc::body_truncated: return error_kind::truncated;
+        case errc::http_error_status: return error_kind::http;
+        case errc::output_closed: return error_kind::io;
+        }
+        return error_kind::io;
+    }
+    if (cat == net::error::get_netdb_category() || cat == net::error::get_addrinfo_category())
+        return error_kind::dns;
+    if (ec == beast::error::timeout || ec == net::error::timed_out)
+        return error_kind::timeout;
+    if (ec == net::ssl::error::stream_truncated)
+        return error_kind::truncated;
+    if (cat == net::error::get_ssl_category() || cat == net::ssl::error::get_stream_category())
+        return error_kind::tls;
+    if (ec == http::error::partial_message)
+        return error_kind::truncated;
+    if (cat == http::make_error_code(http::error::end_of_stream).category())
+        return error_kind::protocol;
+    if (ec == net::error::connection_refused || ec == net::error::network_unreachable ||
+        ec == net::error::host_unreachable || ec == net::error::address_family_not_supported)
+        return error_kind::connect;
+    return error_kind::io;
+}
+
+std::string describe(const boost::system::error_code& ec)
+{
+    if (ec == http::error::end_of_stream)
+        return "server closed the connection without a response";
+    if (ec == http::error::partial_message || ec == net::ssl::error::stream_truncated)
+        return "connection closed before the response was complete";
+    return ec.message();
+}
+
+}  // namespace asyncfetch

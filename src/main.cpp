@@ -1,0 +1,25 @@
+// asyncfetch's entry point: wires the command line to the library.
+#include "asyncfetch/app.hpp"
+#include "asyncfetch/options.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <unistd.h>
+
+int main(int argc, char** argv)
+{
+    // A closed stdout shows up as a failed write, which ends the run quietly.
+    std::signal(SIGPIPE, SIG_IGN);
+    const asyncfetch::terminal_info term{isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1};
+    auto parsed = asyncfetch::parse_command_line(argc, argv, term);
+    if (!parsed.opts)
+    {
+        std::fputs(parsed.out.c_str(), stdout);
+        std::fputs(parsed.err.c_str(), stderr);
+        return parsed.exit_code;
+    }
+    std::ios::sync_with_stdio(false);
+    return asyncfetch::run_app(*parsed.opts, std::cin, std::cout, std::cerr);
+}

@@ -1,0 +1,129 @@
+// URL parsing on Boost.URL: absolute http and https URLs, split into host, port and target.
+#include "asyncfetch/url.hpp"
+
+#include "asyncfetch/error.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+
+namespace asyncfetch {
+
+namespace urls = boost::urls;
+
+namespace {
+
+bool is_blank(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+bool is_host_char(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+}
+
+std::string to_lower(std::string_view s)
+{
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    });
+    return out;
+}
+
+}  // namespace
+
+std::string url::host_header() const
+{
+    std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    const std::uint16_t default_port = tls() ? 443 : 80;
+    if (port != default_port)
+        out += ":" + std::to_string(port);
+    return out;
+}
+
+std::string url::origin() const
+{
+    std::string out = scheme;
+    out += "://";
+    out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    out += ":" + std::to_string(port);
+    return out;
+}
+
+boost::system::result<url> parse_url(std::string_view text)
+{
+    while (!text.empty() && is_blank(text.front()))
+        text.remove_prefix(1);
+    while (!text.empty() && is_blank(text.back()))
+        text.remove_suffix(1);
+    if (text.empty())
+        return errc::invalid_url;
+    // Boost.URL rejects these too; checking first keeps the message about the real problem.
+    if (std::any_of(text.begin(), text.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; }))
+        return errc::invalid_url;
+
+    auto parsed = urls::parse_uri(urls::string_view(text.data(), text.size()));
+    if (!parsed)
+        return errc::invalid_url;
+    const urls::url_view& u = *parsed;
+
+    url out;
+    out.scheme = to_lower(std::string_view(u.scheme().data(), u.scheme().size()));
+    if (out.scheme != "http" && out.scheme != "https")
+        return errc::unsupported_scheme;
+    if (!u.has_authority())
+        return errc::missing_host;
+    // Boost.URL 1.81 accepts "http://h:8x/" as port "8" and path "x/"; after an authority a
+    // path must be empty or start with '/'.
+    if (!u.encoded_path().empty() && u.encoded_path().front() != '/')
+        return errc::invalid_url;
+
+    switch (u.host_type())
+    {
+    case urls::host_type::ipv4:
+        out.host = u.host_ipv4_address().to_string();
+        out.ip_literal = true;
+        break;
+    case urls::host_type::ipv6:
+        out.host = u.host_ipv6_address().to_string();
+        out.ip_literal = true;
+        break;
+    case urls::host_type::name:
+    {
+        auto name = u.host_name();
+        out.host = to_lower(std::string_view(name.data(), name.size()));
+        if (out.host.empty())
+            return errc::missing_host;
+        if (!std::all_of(out.host.begin(), out.host.end(), is_host_char))
+            return errc::invalid_url;
+        break;
+    }
+    default: return errc::invalid_url;
+    }
+
+    out.port = out.tls() ? 443 : 80;
+    if (u.has_port() && !u.port().empty())
+    {
+        // Parsed here: Boost.URL 1.81's port_number() wraps values above 65535.
+        unsigned long value = 0;
+        for (char c : u.port())
+        {
+            if (c < '0' || c > '9')
+                return errc::invalid_port;
+            value = value * 10 + static_cast<unsigned long>(c - '0');
+            if (value > 65535)
+                return errc::invalid_port;
+        }
+        if (value == 0)
+            return errc::invalid_port;
+        out.port = static_cast<std::uint16_t>(value);
+    }
+
+    auto target = u.encoded_target();
+    out.target.assign(target.data(), target.size());
+    if (out.target.empty() || out.target.front() != '/')
+        out.target.insert(0, "/");
+    return out;
+}
+
+}  // namespace asyncfetch

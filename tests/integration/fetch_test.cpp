@@ -1,0 +1,197 @@
+// One fetch against the in-process testbed: body framing, status handling, failures as values.
+#include "asyncfetch/testbed.hpp"
+#include "test_support.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace asyncfetch {
+namespace {
+
+using test::config_with;
+using test::run_urls;
+namespace net = boost::asio;
+
+class fetch : public ::testing::Test
+{
+protected:
+    fetch_result one(const std::string& path, run_config cfg = config_with(1))
+    {
+        auto r = run_urls({server_.base_url() + path}, cfg);
+        EXPECT_EQ(r.results.size(), 1u);
+        return r.results.empty() ? fetch_result{} : r.results.front();
+    }
+
+    testbed server_;
+};
+
+TEST_F(fetch, content_length_body_is_counted)
+{
+    auto r = one("/bytes/12345");
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.bytes, 12345u);
+    EXPECT_GT(r.time_ms, 0.0);
+    EXPECT_LE(r.ttfb_ms, r.time_ms);
+    EXPECT_FALSE(r.reused);
+}
+
+TEST_F(fetch, empty_body)
+{
+    auto r = one("/bytes/0");
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.bytes, 0u);
+}
+
+TEST_F(fetch, chunked_body_is_counted)
+{
+    auto r = one("/chunked/100000");
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.bytes, 100000u);
+}
+
+TEST_F(fetch, body_until_close_is_counted)
+{
+    auto r = one("/close/5000");
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.bytes, 5000u);
+}
+
+TEST_F(fetch, body_larger_than_beasts_default_limit_is_not_cut)
+{
+    auto r = one("/bytes/20000000");
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.bytes, 20000000u);
+}
+
+TEST_F(fetch, head_has_no_body)
+{
+    auto cfg = config_with(1);
+    cfg.client.head = true;
+    auto r = one("/bytes/1000", cfg);
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.bytes, 0u);
+}
+
+TEST_F(fetch, no_body_statuses)
+{
+    for (const char* code : {"204", "304"})
+    {
+        auto r = one(std::string("/status/") + code);
+        EXPECT_TRUE(r.ok()) << r.error;
+        EXPECT_EQ(r.status, static_cast<unsigned>(std::stoi(code)));
+        EXPECT_EQ(r.bytes, 0u);
+    }
+}
+
+TEST_F(fetch, interim_responses_are_skipped)
+{
+    auto r = one("/interim/10");
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.bytes, 10u);
+}
+
+TEST_F(fetch, error_status_is_a_completed_transfer_unless_fail)
+{
+    auto r = one("/status/404");
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.status, 404u);
+
+    auto cfg = config_with(1);
+    cfg.client.fail = true;
+    auto f = one("/status/503", cfg);
+    EXPECT_FALSE(f.ok());
+    EXPECT_EQ(f.kind, error_kind::http);
+    EXPECT_EQ(f.status, 503u);
+}
+
+TEST_F(fetch, short_body_is_truncated)
+{
+    auto r = one("/truncate/1000");
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.kind, error_kind::truncated) << r.error;
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.bytes, 1000u);
+}
+
+TEST_F(fetch, silent_server_times_out)
+{
+    auto cfg = config_with(1);
+    cfg.client.timeout = std::chrono::milliseconds(300);
+    const auto start = std::chrono::steady_clock::now();
+    auto r = one("/silent", cfg);
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.kind, error_kind::timeout) << r.error;
+    EXPECT_EQ(r.status, 0u);
+    EXPECT_GE(took, std::chrono::milliseconds(250));
+    EXPECT_LT(took, std::chrono::milliseconds(3000));
+}
+
+TEST_F(fetch, refused_connection_is_a_connect_error)
+{
+    // A port that was just free: bind, note it, close.
+    net::io_context ioc;
+    net::ip::tcp::acceptor a(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    const auto port = a.local_endpoint().port();
+    a.close();
+    auto r = run_urls({"http://127.0.0.1:" + std::to_string(port) + "/"}).results.at(0);
+    EXPECT_EQ(r.kind, error_kind::connect) << r.error;
+    EXPECT_NE(r.error.find("127.0.0.1"), std::string::npos) << r.error;
+}
+
+TEST_F(fetch, localhost_name_is_resolved)
+{
+    auto r = run_urls({"http://localhost:" + std::to_string(server_.port()) + "/bytes/3"}).results.at(0);
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.bytes, 3u);
+}
+
+TEST_F(fetch, invalid_urls_are_results_not_exceptions)
+{
+    auto out = run_urls({"not a url", "ftp://127.0.0.1/", "http://127.0.0.1:99999/"});
+    ASSERT_EQ(out.results.size(), 3u);
+    for (const auto& r : out.results)
+    {
+        EXPECT_EQ(r.kind, error_kind::invalid_url) << r.url;
+        EXPECT_FALSE(r.error.empty());
+        EXPECT_EQ(r.status, 0u);
+    }
+    EXPECT_EQ(out.summary.failed, 3u);
+}
+
+/// The server closes an idle pooled connection; the next request must not fail for it.
+TEST_F(fetch, pooled_connection_closed_by_server_is_retried_on_a_new_one)
+{
+    net::io_context ioc(1);
+    auto tls = make_client_tls_context(true, {});
+    client c(ioc.get_executor(), *tls, client_config{});
+    std::vector<fetch_result> results;
+    auto scenario = [&]() -> net::awaitable<void> {
+        results.push_back(co_await c.fetch(0, server_.base_url() + "/drop/10"));
+        net::steady_timer t(ioc, std::chrono::milliseconds(150));
+        co_await t.async_wait(net::use_awaitable);
+        results.push_back(co_await c.fetch(1, server_.base_url() + "/bytes/7"));
+    };
+    net::co_spawn(ioc, scenario, net::detached);
+    ioc.run_for(std::chrono::seconds(10));
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_TRUE(results[0].ok()) << results[0].error;
+    EXPECT_TRUE(results[1].ok()) << results[1].error;
+    EXPECT_EQ(results[1].bytes, 7u);
+    EXPECT_EQ(c.counters().connections_opened, 2u);
+    EXPECT_EQ(server_.counters().connections_accepted, 2u);
+}
+
+}  // namespace
+}  // namespace asyncfetch

@@ -1,0 +1,195 @@
+// Many fetches: concurrency versus sequential timing, connection reuse, -j and --per-host limits, order.
+#include "asyncfetch/testbed.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+#include <sstream>
+
+namespace asyncfetch {
+namespace {
+
+using test::config_with;
+using test::run_urls;
+using namespace std::chrono_literals;
+
+std::vector<std::string> repeat(const std::string& url, std::size_t n)
+{
+    return std::vector<std::string>(n, url);
+}
+
+double wall_ms(std::chrono::steady_clock::time_point since)
+{
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
+}
+
+TEST(runner, three_slow_urls_overlap_concurrently)
+{
+    testbed server;
+    const auto start = std::chrono::steady_clock::now();
+    auto out = run_urls(repeat(server.base_url() + "/delay/300", 3), config_with(50));
+    const double took = wall_ms(start);
+    EXPECT_EQ(out.summary.ok, 3u);
+    EXPECT_LT(took, 500.0);
+    EXPECT_LT(out.summary.elapsed_ms, 500.0);
+    EXPECT_GE(out.summary.elapsed_ms, 290.0);
+}
+
+TEST(runner, three_slow_urls_add_up_sequentially)
+{
+    testbed server;
+    auto out = run_urls(repeat(server.base_url() + "/delay/300", 3), config_with(1));
+    EXPECT_EQ(out.summary.ok, 3u);
+    EXPECT_GE(out.summary.elapsed_ms, 900.0);
+    EXPECT_LT(out.summary.elapsed_ms, 3000.0);
+}
+
+TEST(runner, sequential_requests_reuse_one_connection)
+{
+    testbed server;
+    auto out = run_urls(repeat(server.base_url() + "/bytes/100", 20), config_with(1));
+    EXPECT_EQ(out.summary.ok, 20u);
+    EXPECT_EQ(out.summary.bytes, 2000u);
+    EXPECT_EQ(out.summary.connections_opened, 1u);
+    EXPECT_EQ(out.summary.connections_reused, 19u);
+    EXPECT_EQ(server.counters().connections_accepted, 1u);
+    EXPECT_EQ(server.counters().requests, 20u);
+    EXPECT_FALSE(out.results[0].reused);
+    for (std::size_t i = 1; i < out.results.size(); ++i)
+        EXPECT_TRUE(out.results[i].reused) << i;
+}
+
+TEST(runner, body_until_close_is_not_pooled)
+{
+    testbed server;
+    auto out = run_urls(repeat(server.base_url() + "/close/10", 3), config_with(1));
+    EXPECT_EQ(out.summary.ok, 3u);
+    EXPECT_EQ(out.summary.connections_opened, 3u);
+    EXPECT_EQ(out.summary.connections_reused, 0u);
+}
+
+TEST(runner, per_host_limit_is_respected)
+{
+    testbed server;
+    auto out = run_urls(repeat(server.base_url() + "/delay/50", 12), config_with(12, 2));
+    EXPECT_EQ(out.summary.ok, 12u);
+    const auto c = server.counters();
+    EXPECT_LE(c.peak_connections, 2u);
+    EXPECT_LE(c.peak_in_flight, 2u);
+    EXPECT_EQ(c.connections_accepted, 2u);
+    // Six rounds of 50 ms at two at a time.
+    EXPECT_GE(out.summary.elapsed_ms, 280.0);
+}
+
+TEST(runner, concurrency_limit_is_respected_and_reached)
+{
+    testbed server;
+    auto out = run_urls(repeat(server.base_url() + "/delay/100", 20), config_with(5));
+    EXPECT_EQ(out.summary.ok, 20u);
+    const auto c = server.counters();
+    EXPECT_LE(c.peak_in_flight, 5u);
+    EXPECT_GE(c.peak_in_flight, 4u);
+    EXPECT_LE(c.connections_accepted, 5u);
+}
+
+TEST(runner, every_url_gets_exactly_one_result)
+{
+    testbed server;
+    std::vector<std::string> urls;
+    for (int i = 0; i < 60; ++i)
+    {
+        switch (i % 4)
+        {
+        case 0: urls.push_back(server.base_url() + "/bytes/" + std::to_string(i)); break;
+        case 1: urls.push_back("http://bad host/"); break;
+        case 2: urls.push_back(server.base_url() + "/status/500"); break;
+        case 3: urls.push_back(server.base_url() + "/chunked/" + std::to_string(i)); break;
+        }
+    }
+    auto out = run_urls(urls, config_with(8));
+    ASSERT_EQ(out.results.size(), urls.size());
+    std::set<std::size_t> seen;
+    for (const auto& r : out.results)
+    {
+        seen.insert(r.index);
+        EXPECT_EQ(r.url, urls[r.index]);
+        EXPECT_EQ(r.ok(), r.index % 4 != 1) << r.url << " " << r.error;
+    }
+    EXPECT_EQ(seen.size(), urls.size());
+    EXPECT_EQ(out.summary.count, 60u);
+    EXPECT_EQ(out.summary.failed, 15u);
+}
+
+TEST(runner, keep_order_delivers_in_input_order)
+{
+    testbed server;
+    boost::asio::io_context ioc(1);
+    auto tls = make_client_tls_context(true, {});
+    std::vector<std::string> urls{server.base_url() + "/delay/200", server.base_url() + "/delay/10",
+                                  server.base_url() + "/bytes/1", server.base_url() + "/delay/100"};
+    vector_source src(urls);
+    std::vector<std::size_t> order;
+    const result_sink sink = [&](const fetch_result& r) {
+        order.push_back(r.index);
+        return true;
+    };
+    auto cfg = config_with(4);
+    run_pass(ioc, *tls, cfg, src, sink);
+    ASSERT_EQ(order.size(), 4u);
+    EXPECT_NE(order.front(), 0u) << "without --keep-order the slow first URL should finish last";
+
+    cfg.keep_order = true;
+    vector_source src2(urls);
+    order.clear();
+    run_pass(ioc, *tls, cfg, src2, sink);
+    EXPECT_EQ(order, (std::vector<std::size_t>{0, 1, 2, 3}));
+}
+
+TEST(runner, a_sink_that_stops_ends_the_pass_early)
+{
+    testbed server;
+    boost::asio::io_context ioc(1);
+    auto tls = make_client_tls_context(true, {});
+    auto urls = repeat(server.base_url() + "/delay/200", 40);
+    urls.insert(urls.begin(), server.base_url() + "/bytes/1");
+    vector_source src(urls);
+    std::size_t delivered = 0;
+    const result_sink sink = [&](const fetch_result&) {
+        ++delivered;
+        return false;
+    };
+    const auto start = std::chrono::steady_clock::now();
+    auto out = run_pass(ioc, *tls, config_with(2), src, sink);
+    EXPECT_TRUE(out.stopped);
+    EXPECT_EQ(delivered, 1u);
+    // 20 rounds of 200 ms would take 4 s; the in-flight request is cancelled instead.
+    EXPECT_LT(wall_ms(start), 1000.0);
+}
+
+TEST(runner, line_source_skips_blanks_and_comments)
+{
+    std::istringstream in("http://a/\n\n# comment\n   \n  http://b/  \r\n\t# indented comment\nhttp://c/");
+    line_source src(in);
+    std::vector<std::string> got;
+    while (auto u = src.next())
+        got.push_back(*u);
+    EXPECT_EQ(got, (std::vector<std::string>{"http://a/", "http://b/", "http://c/"}));
+}
+
+TEST(runner, chained_source_reads_parts_in_order)
+{
+    std::vector<std::string> first{"http://a/"};
+    std::istringstream in("http://b/\nhttp://c/\n");
+    vector_source a(first);
+    line_source b(in);
+    chained_source src({&a, &b});
+    std::vector<std::string> got;
+    while (auto u = src.next())
+        got.push_back(*u);
+    EXPECT_EQ(got, (std::vector<std::string>{"http://a/", "http://b/", "http://c/"}));
+}
+
+}  // namespace
+}  // namespace asyncfetch

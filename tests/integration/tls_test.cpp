@@ -1,0 +1,109 @@
+// HTTPS against the in-process testbed: verification on by default, host names checked, -k, truncation.
+#include "asyncfetch/testbed.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+namespace asyncfetch {
+namespace {
+
+using test::config_with;
+using test::run_urls;
+
+testbed_config tls_config(std::vector<std::string> names = {"localhost", "127.0.0.1"})
+{
+    testbed_config cfg;
+    cfg.tls = true;
+    cfg.cert_names = std::move(names);
+    return cfg;
+}
+
+std::string localhost_url(const testbed& server, const std::string& path)
+{
+    return "https://localhost:" + std::to_string(server.port()) + path;
+}
+
+TEST(tls, trusted_ca_succeeds_by_name_and_by_ip)
+{
+    testbed server(tls_config());
+    auto out = run_urls({server.base_url() + "/bytes/100", localhost_url(server, "/chunked/50")}, config_with(2),
+                        server.cert_pem());
+    ASSERT_EQ(out.results.size(), 2u);
+    EXPECT_TRUE(out.results[0].ok()) << out.results[0].error;
+    EXPECT_EQ(out.results[0].bytes, 100u);
+    EXPECT_TRUE(out.results[1].ok()) << out.results[1].error;
+    EXPECT_EQ(out.results[1].bytes, 50u);
+}
+
+TEST(tls, unknown_ca_fails_with_tls_error)
+{
+    testbed server(tls_config());
+    const auto other = make_self_signed_certificate({"localhost", "127.0.0.1"});
+    auto r = run_urls({server.base_url() + "/bytes/1"}, config_with(1), other.cert_pem).results.at(0);
+    EXPECT_EQ(r.kind, error_kind::tls) << r.error;
+    EXPECT_NE(r.error.find("certificate verify failed"), std::string::npos) << r.error;
+    EXPECT_EQ(r.status, 0u);
+}
+
+TEST(tls, system_store_does_not_trust_a_self_signed_server)
+{
+    testbed server(tls_config());
+    auto r = run_urls({server.base_url() + "/bytes/1"}).results.at(0);
+    EXPECT_EQ(r.kind, error_kind::tls) << r.error;
+}
+
+TEST(tls, wrong_host_name_fails)
+{
+    testbed server(tls_config({"localhost"}));
+    auto by_ip = run_urls({server.base_url() + "/bytes/1"}, config_with(1), server.cert_pem()).results.at(0);
+    EXPECT_EQ(by_ip.kind, error_kind::tls) << by_ip.error;
+    EXPECT_NE(by_ip.error.find("mismatch"), std::string::npos) << by_ip.error;
+
+    testbed other(tls_config({"other.example", "10.9.9.9"}));
+    auto by_name = run_urls({localhost_url(other, "/bytes/1")}, config_with(1), other.cert_pem()).results.at(0);
+    EXPECT_EQ(by_name.kind, error_kind::tls) << by_name.error;
+    EXPECT_NE(by_name.error.find("mismatch"), std::string::npos) << by_name.error;
+
+    auto good = run_urls({localhost_url(server, "/bytes/1")}, config_with(1), server.cert_pem()).results.at(0);
+    EXPECT_TRUE(good.ok()) << good.error;
+}
+
+TEST(tls, insecure_skips_verification)
+{
+    testbed server(tls_config({"other.example"}));
+    auto r = run_urls({server.base_url() + "/bytes/10"}, config_with(1), {}, false).results.at(0);
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.bytes, 10u);
+}
+
+TEST(tls, connections_and_sessions_are_reused)
+{
+    testbed server(tls_config());
+    std::vector<std::string> urls(10, server.base_url() + "/bytes/10");
+    auto out = run_urls(urls, config_with(1), server.cert_pem());
+    EXPECT_EQ(out.summary.ok, 10u);
+    EXPECT_EQ(out.summary.connections_opened, 1u);
+    EXPECT_EQ(server.counters().connections_accepted, 1u);
+}
+
+TEST(tls, body_until_close_needs_close_notify)
+{
+    testbed server(tls_config());
+    auto out = run_urls({server.base_url() + "/close/3000", server.base_url() + "/cut/3000"}, config_with(2),
+                        server.cert_pem());
+    ASSERT_EQ(out.results.size(), 2u);
+    EXPECT_TRUE(out.results[0].ok()) << out.results[0].error;
+    EXPECT_EQ(out.results[0].bytes, 3000u);
+    EXPECT_EQ(out.results[1].kind, error_kind::truncated) << out.results[1].error;
+}
+
+TEST(tls, https_to_a_plain_port_fails_with_tls_error)
+{
+    testbed plain;
+    auto url = "https://127.0.0.1:" + std::to_string(plain.port()) + "/bytes/1";
+    auto r = run_urls({url}).results.at(0);
+    EXPECT_EQ(r.kind, error_kind::tls) << r.error;
+}
+
+}  // namespace
+}  // namespace asyncfetch

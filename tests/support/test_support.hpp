@@ -1,0 +1,154 @@
+// Helpers shared by the integration tests: running passes in-process and the binaries as processes.
+#pragma once
+
+#include "asyncfetch/fetch.hpp"
+#include "asyncfetch/runner.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace asyncfetch::test {
+
+/// Results of one in-process pass, sorted by input index, with its summary.
+struct pass_results
+{
+    std::vector<fetch_result> results;
+    run_summary summary;
+};
+
+/// Runs one pass over urls with cfg and a TLS context (cacert_pem trusted when given).
+inline pass_results run_urls(const std::vector<std::string>& urls,
+                             run_config cfg = {},
+                             const std::string& cacert_pem = {},
+                             bool verify = true)
+{
+    boost::asio::io_context ioc(1);
+    auto tls = make_client_tls_context(verify, {});
+    if (!cacert_pem.empty())
+        tls->add_certificate_authority(boost::asio::buffer(cacert_pem));
+    cfg.client.verify = verify;
+    vector_source src(urls);
+    pass_results out;
+    const result_sink sink = [&](const fetch_result& r) {
+        out.results.push_back(r);
+        return true;
+    };
+    out.summary = run_pass(ioc, *tls, cfg, src, sink).summary;
+    std::sort(out.results.begin(), out.results.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+    return out;
+}
+
+/// A run_config with the given concurrency and per-host limit.
+inline run_config config_with(std::size_t concurrency, std::size_t per_host = 0)
+{
+    run_config cfg;
+    cfg.concurrency = concurrency;
+    cfg.client.per_host = per_host == 0 ? concurrency : per_host;
+    cfg.client.max_idle = std::max(cfg.client.per_host, concurrency);
+    return cfg;
+}
+
+/// What a child process printed and how it ended.
+struct process_result
+{
+    int exit_code = -1;  ///< exit status, or 128+signal
+    std::string out;
+    std::string err;
+};
+
+/// Runs argv[0] with argv, feeding stdin_text on its stdin, and collects stdout and stderr
+/// (through temporary files, so no pipe can fill up). Kills the child after timeout_s seconds.
+inline process_result run_process(const std::vector<std::string>& args,
+                                  const std::string& stdin_text = {},
+                                  int timeout_s = 60)
+{
+    char in_path[] = "/tmp/asyncfetch-test-in-XXXXXX";
+    char out_path[] = "/tmp/asyncfetch-test-out-XXXXXX";
+    char err_path[] = "/tmp/asyncfetch-test-err-XXXXXX";
+    const int in_fd = mkstemp(in_path);
+    const int out_fd = mkstemp(out_path);
+    const int err_fd = mkstemp(err_path);
+    if (in_fd < 0 || out_fd < 0 || err_fd < 0)
+        throw std::runtime_error("mkstemp failed");
+    if (!stdin_text.empty() &&
+        write(in_fd, stdin_text.data(), stdin_text.size()) != static_cast<ssize_t>(stdin_text.size()))
+        throw std::runtime_error("write failed");
+    lseek(in_fd, 0, SEEK_SET);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+    posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+    std::vector<char*> argv;
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0)
+        throw std::runtime_error("posix_spawn failed for " + args[0]);
+
+    int status = 0;
+    for (int waited_ms = 0;; waited_ms += 10)
+    {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            break;
+        if (waited_ms > timeout_s * 1000)
+        {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        usleep(10'000);
+    }
+
+    auto slurp = [](const char* path) {
+        std::ifstream f(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(f), {});
+    };
+    process_result out;
+    out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    out.out = slurp(out_path);
+    out.err = slurp(err_path);
+    for (int fd : {in_fd, out_fd, err_fd})
+        close(fd);
+    for (const char* p : {in_path, out_path, err_path})
+        unlink(p);
+    return out;
+}
+
+/// Splits text into lines without their '\n'.
+inline std::vector<std::string> lines_of(const std::string& text)
+{
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < text.size())
+    {
+        auto nl = text.find('\n', pos);
+        if (nl == std::string::npos)
+            nl = text.size();
+        out.push_back(text.substr(pos, nl - pos));
+        pos = nl + 1;
+    }
+    return out;
+}
+
+}  // namespace asyncfetch::test
