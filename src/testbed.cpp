@@ -51,12 +51,6 @@
 #include <unordered_set>
 #include <utility>
 
-// GCC 12 false positive on Asio's awaitable frame allocator once a coroutine's ramp is inlined
-// (aligned_alloc paired with the frame's own operator delete); the allocation is correct.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 namespace asyncfetch {
 
 namespace net = boost::asio;
@@ -200,6 +194,13 @@ std::string status_line(unsigned code)
     return "HTTP/1.1 " + std::to_string(code) + " " + std::string(reason) + "\r\n";
 }
 
+/// A whole 400 response, body included, announcing that the connection ends.
+std::string closing_bad_request(std::string_view body)
+{
+    return status_line(400) + "Server: asyncfetch-testbed\r\nContent-Type: text/plain\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + std::string(body);
+}
+
 /// What the connection does once a response is written.
 enum class after_response
 {
@@ -315,9 +316,7 @@ struct testbed::impl
     struct live_connection
     {
         live_connection(impl& owner, tcp::socket& lowest)
-            : owner_(owner)
-            , socket_(lowest)
-            , timer_(lowest.get_executor())
+            : owner_(owner), socket_(lowest), timer_(lowest.get_executor())
         {
             owner_.connections_.insert(this);
             auto open = owner_.connections_.size();
@@ -325,10 +324,7 @@ struct testbed::impl
                 owner_.peak_connections_.store(open, std::memory_order_relaxed);
         }
 
-        ~live_connection()
-        {
-            owner_.connections_.erase(this);
-        }
+        ~live_connection() { owner_.connections_.erase(this); }
 
         live_connection(const live_connection&) = delete;
         live_connection& operator=(const live_connection&) = delete;
@@ -349,18 +345,14 @@ struct testbed::impl
     /// Counts one request as in flight for its lifetime.
     struct in_flight_guard
     {
-        explicit in_flight_guard(impl& owner)
-            : owner_(owner)
+        explicit in_flight_guard(impl& owner) : owner_(owner)
         {
             auto now = ++owner_.in_flight_;
             if (now > owner_.peak_in_flight_.load(std::memory_order_relaxed))
                 owner_.peak_in_flight_.store(now, std::memory_order_relaxed);
         }
 
-        ~in_flight_guard()
-        {
-            --owner_.in_flight_;
-        }
+        ~in_flight_guard() { --owner_.in_flight_; }
 
         in_flight_guard(const in_flight_guard&) = delete;
         in_flight_guard& operator=(const in_flight_guard&) = delete;
@@ -426,8 +418,7 @@ struct testbed::impl
     std::thread thread_;
 };
 
-testbed::impl::impl(testbed_config config)
-    : config_(std::move(config))
+testbed::impl::impl(testbed_config config) : config_(std::move(config))
 {
     if (config_.tls)
     {
@@ -450,8 +441,9 @@ testbed::impl::impl(testbed_config config)
         {
             // A name such as "localhost": take the first address it has.
             tcp::resolver resolver(ioc_);
-            auto results =
-                resolver.resolve(config_.address, std::to_string(config_.port), tcp::resolver::passive);
+            auto results = resolver.resolve(config_.address,
+                                            std::to_string(config_.port),
+                                            tcp::resolver::passive);
             endpoint = results.begin()->endpoint();
         }
         acceptor_.open(endpoint.protocol());
@@ -472,29 +464,24 @@ testbed::impl::impl(testbed_config config)
     base_url_ = std::string(config_.tls ? "https://" : "http://") + host + ":" + std::to_string(port_);
 
     net::co_spawn(ioc_, accept_loop(), net::detached);
-    thread_ = std::thread(
-        [this]
+    thread_ = std::thread([this] {
+        for (;;)
         {
-            for (;;)
+            try
             {
-                try
-                {
-                    ioc_.run();
-                    break;
-                }
-                catch (const std::exception&)
-                {
-                    // A handler outside any coroutine threw: keep serving the others.
-                }
+                ioc_.run();
+                break;
             }
-            finished_.set_value();
-        });
+            catch (const std::exception&)
+            {
+                // A handler outside any coroutine threw: keep serving the others.
+            }
+        }
+        finished_.set_value();
+    });
 }
 
-testbed::impl::~impl()
-{
-    stop();
-}
+testbed::impl::~impl() { stop(); }
 
 void testbed::impl::stop()
 {
@@ -505,11 +492,15 @@ void testbed::impl::stop()
     if (!thread_.joinable())
         return;
     net::post(ioc_, [this] { close_everything(); });
-    // With every socket closed and timer cancelled the coroutines end and run() returns by itself;
-    // the bound is a safety net, and stopping the loop then leaves the frames to the io_context's destructor.
-    if (finished_future_.wait_for(stop_grace) != std::future_status::ready)
+    // With every socket closed and every timer cancelled the coroutines end and run() returns by itself.
+    // The bound is a safety net: stopping the loop leaves the frames to the io_context's destructor.
+    const bool ended = finished_future_.wait_for(stop_grace) == std::future_status::ready;
+    if (!ended)
         ioc_.stop();
     thread_.join();
+    // The loop thread is gone, so this thread may touch its state: close whatever is still open.
+    if (!ended)
+        close_everything();
 }
 
 void testbed::impl::close_everything()
@@ -610,10 +601,7 @@ net::awaitable<void> testbed::impl::serve(Stream& stream, live_connection& conn)
         {
             if (is_parse_error(ec))
             {
-                std::string head = status_line(400) +
-                                   "Content-Type: text/plain\r\nContent-Length: 12\r\nConnection: close\r\n\r\n"
-                                   "bad request\n";
-                co_await write_fixed(stream, head, 0);
+                co_await write_fixed(stream, closing_bad_request("bad request\n"), 0);
                 co_await finish(stream, conn, after_response::close_graceful);
             }
             co_return;
@@ -626,10 +614,7 @@ net::awaitable<void> testbed::impl::serve(Stream& stream, live_connection& conn)
             if (!parser.is_done())
             {
                 // A request body would need reading and discarding; no endpoint takes one.
-                std::string head = status_line(400) +
-                                   "Content-Type: text/plain\r\nContent-Length: 28\r\nConnection: close\r\n\r\n"
-                                   "request bodies not accepted\n";
-                co_await write_fixed(stream, head, 0);
+                co_await write_fixed(stream, closing_bad_request("request bodies not accepted\n"), 0);
             }
             else
             {
@@ -683,7 +668,9 @@ net::awaitable<void> testbed::impl::wait_for_close(Stream& stream)
 }
 
 template <class Stream>
-net::awaitable<error_code> testbed::impl::write_fixed(Stream& stream, std::string head, std::uint64_t body_bytes)
+net::awaitable<error_code> testbed::impl::write_fixed(Stream& stream,
+                                                      std::string head,
+                                                      std::uint64_t body_bytes)
 {
     // The head goes out with the first piece: one write for every small response.
     std::uint64_t left = body_bytes;
@@ -752,27 +739,26 @@ net::awaitable<after_response> testbed::impl::respond(Stream& stream,
         connection_field = "Connection: close\r\n";
     else if (request.version() < 11)
         connection_field = "Connection: keep-alive\r\n";
-    const after_response persistent = keep_alive ? after_response::keep_alive : after_response::close_graceful;
+    const after_response persistent = keep_alive ? after_response::keep_alive
+                                                 : after_response::close_graceful;
 
     const std::string server_field = "Server: asyncfetch-testbed\r\n";
-    auto fixed_head = [&](unsigned code, std::string_view type, std::uint64_t length, std::string_view extra)
-    {
-        return status_line(code) + server_field + "Content-Type: " + std::string(type) + "\r\n" +
-               "Content-Length: " + std::to_string(length) + "\r\n" + std::string(extra) + connection_field +
-               "\r\n";
-    };
+    auto fixed_head =
+        [&](unsigned code, std::string_view type, std::uint64_t length, std::string_view extra) {
+            return status_line(code) + server_field + "Content-Type: " + std::string(type) + "\r\n" +
+                   "Content-Length: " + std::to_string(length) + "\r\n" + std::string(extra) +
+                   connection_field + "\r\n";
+        };
 
     // Small text answers: the body is appended to the head, which is written alone.
     std::string text_head;
-    auto text = [&](unsigned code, std::string_view body, std::string_view extra = {})
-    {
+    auto text = [&](unsigned code, std::string_view body, std::string_view extra = {}) {
         text_head = fixed_head(code, "text/plain", body.size(), extra);
         if (!head_only)
             text_head += body;
     };
 
-    auto number = [&](std::uint64_t limit) -> std::optional<std::uint64_t>
-    {
+    auto number = [&](std::uint64_t limit) -> std::optional<std::uint64_t> {
         return where.has_arg ? parse_number(where.arg, limit) : std::nullopt;
     };
 
@@ -828,7 +814,9 @@ net::awaitable<after_response> testbed::impl::respond(Stream& stream,
         const auto code = static_cast<unsigned>(n);
         if (code == 204 || code == 304)
         {
-            ec = co_await write_fixed(stream, status_line(code) + server_field + connection_field + "\r\n", 0);
+            ec = co_await write_fixed(stream,
+                                      status_line(code) + server_field + connection_field + "\r\n",
+                                      0);
         }
         else
         {
@@ -875,12 +863,14 @@ net::awaitable<after_response> testbed::impl::respond(Stream& stream,
     }
     if (name == "interim")
     {
-        static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n"
-                                                    "HTTP/1.1 103 Early Hints\r\n"
-                                                    "Link: </style.css>; rel=preload\r\n\r\n";
+        static constexpr std::string_view interim =
+            "HTTP/1.1 100 Continue\r\n\r\n"
+            "HTTP/1.1 103 Early Hints\r\n"
+            "Link: </style.css>; rel=preload\r\n\r\n";
         std::size_t written = 0;
-        std::tie(ec, written) =
-            co_await net::async_write(stream, net::buffer(interim.data(), interim.size()), use_tuple);
+        std::tie(ec, written) = co_await net::async_write(stream,
+                                                          net::buffer(interim.data(), interim.size()),
+                                                          use_tuple);
         if (!ec)
             ec = co_await write_fixed(stream, fixed_head(200, "application/octet-stream", n, {}), body);
         co_return ec ? after_response::close_abrupt : persistent;
@@ -892,30 +882,15 @@ net::awaitable<after_response> testbed::impl::respond(Stream& stream,
     co_return keep_alive ? after_response::drop_when_idle : after_response::close_graceful;
 }
 
-testbed::testbed(testbed_config config)
-    : impl_(std::make_unique<impl>(std::move(config)))
-{
-}
+testbed::testbed(testbed_config config) : impl_(std::make_unique<impl>(std::move(config))) {}
 
-testbed::~testbed()
-{
-    stop();
-}
+testbed::~testbed() { stop(); }
 
-std::string testbed::base_url() const
-{
-    return impl_->base_url_;
-}
+std::string testbed::base_url() const { return impl_->base_url_; }
 
-std::uint16_t testbed::port() const
-{
-    return impl_->port_;
-}
+std::uint16_t testbed::port() const { return impl_->port_; }
 
-const std::string& testbed::cert_pem() const
-{
-    return impl_->cert_pem_;
-}
+const std::string& testbed::cert_pem() const { return impl_->cert_pem_; }
 
 testbed_counters testbed::counters() const
 {
@@ -927,9 +902,6 @@ testbed_counters testbed::counters() const
     return result;
 }
 
-void testbed::stop()
-{
-    impl_->stop();
-}
+void testbed::stop() { impl_->stop(); }
 
 }  // namespace asyncfetch

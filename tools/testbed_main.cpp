@@ -2,6 +2,7 @@
 #include "asyncfetch/testbed.hpp"
 
 #include <CLI/CLI.hpp>
+#include <pthread.h>
 
 #include <csignal>
 #include <exception>
@@ -9,13 +10,12 @@
 #include <iostream>
 #include <string>
 
-#include <pthread.h>
-
 int main(int argc, char** argv)
 {
-    CLI::App app{"A small HTTP/1.1 test server on loopback with well-behaved and faulty endpoints.\n"
-                 "Prints its base URL as the first line of stdout, then serves until SIGINT or SIGTERM.",
-                 "asyncfetch-testbed"};
+    CLI::App app{
+        "A small HTTP/1.1 test server on loopback with well-behaved and faulty endpoints.\n"
+        "Prints its base URL as the first line of stdout, then serves until SIGINT or SIGTERM.",
+        "asyncfetch-testbed"};
     asyncfetch::testbed_config config;
     std::string cert_out;
     app.add_option("--port", config.port, "Port to listen on (0 picks a free one)")

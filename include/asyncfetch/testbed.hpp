@@ -44,7 +44,7 @@ struct testbed_counters
 /// The server. Endpoints (query strings ignored, GET and HEAD, HTTP/1.1 keep-alive):
 ///   /bytes/N      200 with Content-Length N, body of N bytes streamed in pieces
 ///   /delay/MS     200 with a 3-byte body after MS milliseconds
-///   /status/CODE  that status; no body for 1xx, 204 and 304
+///   /status/CODE  that status (200-599); no body for 204 and 304
 ///   /chunked/N    200 with N bytes in chunked transfer encoding
 ///   /redirect/N   302 to /redirect/N-1; /redirect/0 answers 200
 ///   /close/N      200 with N bytes delimited by closing the connection (TLS: with close_notify)

@@ -1,1 +1,612 @@
-// Written in a later commit.
+// End to end: the built asyncfetch binary run as a process against the testbed, checked by its output.
+#include "asyncfetch/options.hpp"
+#include "asyncfetch/testbed.hpp"
+#include "test_support.hpp"
+
+#include <boost/json.hpp>
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace asyncfetch {
+namespace {
+
+using test::lines_of;
+using test::process_result;
+using test::run_process;
+
+const std::string asyncfetch_bin = ASYNCFETCH_BIN;
+const std::string testbed_bin = ASYNCFETCH_TESTBED_BIN;
+
+/// Runs the asyncfetch binary with args, stdin_text on its stdin (a file, so never a terminal).
+process_result run_cli(const std::vector<std::string>& args, const std::string& stdin_text = {})
+{
+    std::vector<std::string> argv{asyncfetch_bin};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, stdin_text, 20);
+}
+
+/// A temporary file with the given contents, removed when the object goes.
+class temp_file
+{
+public:
+    explicit temp_file(const std::string& contents)
+    {
+        char tmpl[] = "/tmp/asyncfetch-cli-XXXXXX";
+        const int fd = mkstemp(tmpl);
+        if (fd < 0)
+            throw std::runtime_error("mkstemp failed");
+        close(fd);
+        path_ = tmpl;
+        std::ofstream f(path_, std::ios::binary | std::ios::trunc);
+        f << contents;
+    }
+    ~temp_file() { unlink(path_.c_str()); }
+    temp_file(const temp_file&) = delete;
+    temp_file& operator=(const temp_file&) = delete;
+
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+/// A numeric field; a missing or non-numeric field fails the test and reads as -1.
+std::int64_t int_of(const boost::json::object& o, const char* key)
+{
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || !v->is_number())
+    {
+        ADD_FAILURE() << "\"" << key << "\" is not a number in " << boost::json::serialize(o);
+        return -1;
+    }
+    return v->to_number<std::int64_t>();
+}
+
+double number_of(const boost::json::object& o, const char* key)
+{
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || !v->is_number())
+    {
+        ADD_FAILURE() << "\"" << key << "\" is not a number in " << boost::json::serialize(o);
+        return -1;
+    }
+    return v->to_number<double>();
+}
+
+/// A string field, or a marker that cannot equal any expected text.
+std::string text_of(const boost::json::object& o, const char* key)
+{
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || !v->is_string())
+        return "<" + std::string(key) + " missing or not a string>";
+    return std::string(v->as_string());
+}
+
+/// True when the field is present and null.
+bool is_null(const boost::json::object& o, const char* key)
+{
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_null();
+}
+
+/// The NDJSON lines of a --json run, parsed; a line that is not a JSON object fails the test.
+std::vector<boost::json::object> parse_ndjson(const std::string& out)
+{
+    std::vector<boost::json::object> objects;
+    for (const auto& line : lines_of(out))
+    {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(line, ec);
+        EXPECT_FALSE(ec) << "not JSON: " << line;
+        EXPECT_TRUE(v.is_object()) << "not an object: " << line;
+        if (!ec && v.is_object())
+            objects.push_back(std::move(v.as_object()));
+    }
+    return objects;
+}
+
+/// The result objects of a --json run, by index, and its final summary object.
+struct json_run
+{
+    std::vector<boost::json::object> results;  // in output order
+    boost::json::object summary;
+};
+
+json_run split_json(const std::string& out)
+{
+    json_run run;
+    auto objects = parse_ndjson(out);
+    if (objects.empty())
+    {
+        ADD_FAILURE() << "no JSON lines in: " << out;
+        return run;
+    }
+    for (std::size_t i = 0; i + 1 < objects.size(); ++i)
+    {
+        EXPECT_EQ(text_of(objects[i], "type"), "result") << boost::json::serialize(objects[i]);
+        run.results.push_back(std::move(objects[i]));
+    }
+    EXPECT_EQ(text_of(objects.back(), "type"), "summary") << "the summary is the last line";
+    run.summary = std::move(objects.back());
+    return run;
+}
+
+/// Reads lines from a child's stdout through a pipe; kills the child if the test ends first.
+class spawned_process
+{
+public:
+    explicit spawned_process(const std::vector<std::string>& args)
+    {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0)
+            throw std::runtime_error("pipe2 failed");
+        read_fd_ = fds[0];
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+        std::vector<char*> argv;
+        for (const auto& a : args)
+            argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&actions);
+        close(fds[1]);
+        if (rc != 0)
+        {
+            close(read_fd_);
+            throw std::runtime_error("posix_spawn failed for " + args[0]);
+        }
+    }
+
+    ~spawned_process()
+    {
+        if (pid_ > 0)
+        {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+        }
+        close(read_fd_);
+    }
+
+    spawned_process(const spawned_process&) = delete;
+    spawned_process& operator=(const spawned_process&) = delete;
+
+    /// The next stdout line without its '\n', or nullopt on EOF or after timeout.
+    std::optional<std::string> read_line(std::chrono::milliseconds timeout)
+    {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;)
+        {
+            if (auto nl = pending_.find('\n'); nl != std::string::npos)
+            {
+                std::string line = pending_.substr(0, nl);
+                pending_.erase(0, nl + 1);
+                return line;
+            }
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                return std::nullopt;
+            pollfd p{read_fd_, POLLIN, 0};
+            if (poll(&p, 1, static_cast<int>(left.count())) <= 0)
+                continue;
+            char buf[512];
+            const ssize_t n = read(read_fd_, buf, sizeof buf);
+            if (n <= 0)
+                return std::nullopt;
+            pending_.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+
+    /// Sends sig and waits up to timeout for the exit; the exit code, 128+signal, or -1 if it lives on.
+    int signal_and_wait(int sig, std::chrono::milliseconds timeout)
+    {
+        kill(pid_, sig);
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        int status = 0;
+        while (waitpid(pid_, &status, WNOHANG) != pid_)
+        {
+            if (std::chrono::steady_clock::now() > deadline)
+                return -1;
+            usleep(10'000);
+        }
+        pid_ = 0;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+
+private:
+    pid_t pid_ = 0;
+    int read_fd_ = -1;
+    std::string pending_;
+};
+
+TEST(cli, urls_on_stdin_with_json_give_one_result_each_and_a_summary)
+{
+    testbed server;
+    const std::vector<std::uint64_t> sizes = {0, 1, 100, 4096, 65536, 100'000};
+    std::vector<std::string> urls;
+    std::string input;
+    for (auto n : sizes)
+    {
+        urls.push_back(server.base_url() + "/bytes/" + std::to_string(n));
+        input += urls.back() + "\n";
+    }
+
+    const auto p = run_cli({"--json"}, input);
+
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    const auto run = split_json(p.out);
+    ASSERT_EQ(run.results.size(), sizes.size()) << p.out;
+    std::set<std::int64_t> seen;
+    for (const auto& r : run.results)
+    {
+        SCOPED_TRACE(boost::json::serialize(r));
+        const auto index = int_of(r, "index");
+        ASSERT_GE(index, 0);
+        ASSERT_LT(index, static_cast<std::int64_t>(sizes.size()));
+        EXPECT_TRUE(seen.insert(index).second) << "index " << index << " twice";
+        const auto i = static_cast<std::size_t>(index);
+        EXPECT_EQ(text_of(r, "url"), urls[i]);
+        EXPECT_EQ(int_of(r, "status"), 200);
+        EXPECT_EQ(int_of(r, "bytes"), static_cast<std::int64_t>(sizes[i]));
+        EXPECT_GE(number_of(r, "time_ms"), 0.0);
+        EXPECT_LE(number_of(r, "ttfb_ms"), number_of(r, "time_ms"));
+        EXPECT_TRUE(r.contains("reused") && r.at("reused").is_bool());
+        EXPECT_TRUE(is_null(r, "error"));
+        EXPECT_TRUE(is_null(r, "error_kind"));
+    }
+    std::uint64_t total = 0;
+    for (auto n : sizes)
+        total += n;
+    EXPECT_EQ(int_of(run.summary, "count"), static_cast<std::int64_t>(sizes.size()));
+    EXPECT_EQ(int_of(run.summary, "ok"), static_cast<std::int64_t>(sizes.size()));
+    EXPECT_EQ(int_of(run.summary, "failed"), 0);
+    EXPECT_EQ(int_of(run.summary, "bytes"), static_cast<std::int64_t>(total));
+    EXPECT_GT(number_of(run.summary, "elapsed_ms"), 0.0);
+    EXPECT_FALSE(run.summary.contains("speedup")) << "only --compare reports a speedup";
+    EXPECT_NE(p.err.find("6 URLs: 6 ok, 0 failed"), std::string::npos) << p.err;
+}
+
+TEST(cli, input_file_skips_comments_and_blank_lines)
+{
+    testbed server;
+    const std::string a = server.base_url() + "/bytes/10";
+    const std::string b = server.base_url() + "/bytes/20";
+    temp_file list("# a comment\n\n   \n  " + a + "  \n\t# indented comment\r\n" + b + "\r\n\n# the end\n");
+
+    const auto p = run_cli({"--json", "--keep-order", "-i", list.path()});
+
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    const auto run = split_json(p.out);
+    ASSERT_EQ(run.results.size(), 2u) << p.out;
+    EXPECT_EQ(text_of(run.results[0], "url"), a);
+    EXPECT_EQ(int_of(run.results[0], "bytes"), 10);
+    EXPECT_EQ(text_of(run.results[1], "url"), b);
+    EXPECT_EQ(int_of(run.results[1], "bytes"), 20);
+    EXPECT_EQ(int_of(run.summary, "count"), 2);
+}
+
+TEST(cli, invalid_url_among_good_ones_is_exactly_one_failed_result)
+{
+    testbed server;
+    const std::vector<std::string> urls = {server.base_url() + "/bytes/5",
+                                           "http://exa mple.com/",
+                                           server.base_url() + "/bytes/7"};
+
+    const auto p = run_cli({"--json", "--keep-order", urls[0], urls[1], urls[2]});
+
+    EXPECT_EQ(p.exit_code, 1) << p.err;
+    const auto run = split_json(p.out);
+    ASSERT_EQ(run.results.size(), 3u) << p.out;
+    std::size_t failures = 0;
+    for (std::size_t i = 0; i < run.results.size(); ++i)
+    {
+        const auto& r = run.results[i];
+        SCOPED_TRACE(boost::json::serialize(r));
+        EXPECT_EQ(int_of(r, "index"), static_cast<std::int64_t>(i));
+        EXPECT_EQ(text_of(r, "url"), urls[i]);
+        if (!is_null(r, "error_kind"))
+            ++failures;
+    }
+    EXPECT_EQ(failures, 1u);
+    EXPECT_EQ(text_of(run.results[1], "error_kind"), "invalid_url");
+    EXPECT_TRUE(is_null(run.results[1], "status"));
+    EXPECT_NE(text_of(run.results[1], "error"), "") << "a failure has a message";
+    EXPECT_EQ(int_of(run.results[1], "bytes"), 0);
+    EXPECT_EQ(int_of(run.results[0], "status"), 200);
+    EXPECT_EQ(int_of(run.results[2], "status"), 200);
+    EXPECT_EQ(int_of(run.summary, "ok"), 2);
+    EXPECT_EQ(int_of(run.summary, "failed"), 1);
+}
+
+TEST(cli, all_good_exits_zero_with_a_summary_on_stderr)
+{
+    testbed server;
+
+    const auto p = run_cli({server.base_url() + "/bytes/1", server.base_url() + "/status/204"});
+
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    EXPECT_EQ(lines_of(p.out).size(), 2u) << p.out;
+    EXPECT_NE(p.err.find("2 URLs: 2 ok, 0 failed"), std::string::npos) << p.err;
+}
+
+TEST(cli, http_404_fails_only_with_fail)
+{
+    testbed server;
+    const std::string url = server.base_url() + "/status/404";
+
+    const auto plain = run_cli({url});
+    EXPECT_EQ(plain.exit_code, 0) << plain.err;
+    EXPECT_EQ(plain.out.substr(0, 4), "404\t") << plain.out;
+    EXPECT_EQ(plain.out.substr(plain.out.size() - 3), "\t-\n") << plain.out;
+
+    const auto failing = run_cli({"--fail", "--json", url});
+    EXPECT_EQ(failing.exit_code, 1) << failing.err;
+    const auto run = split_json(failing.out);
+    ASSERT_EQ(run.results.size(), 1u) << failing.out;
+    EXPECT_EQ(int_of(run.results[0], "status"), 404);
+    EXPECT_EQ(text_of(run.results[0], "error_kind"), "http");
+    EXPECT_EQ(int_of(run.summary, "failed"), 1);
+
+    const auto short_flag = run_cli({"-f", "-q", url});
+    EXPECT_EQ(short_flag.exit_code, 1) << short_flag.err;
+}
+
+TEST(cli, usage_errors_exit_two_with_a_message_and_no_output)
+{
+    testbed server;
+    const std::string url = server.base_url() + "/bytes/1";
+    const std::vector<std::vector<std::string>> cases = {
+        {"-j", "0", url},
+        {"-j", "many", url},
+        {"--no-such-flag", url},
+        {"--format", "xml", url},
+        {"--json", "--format", "tsv", url},
+        {"--sequential", "--compare", url},
+        {"-m", "0", url},
+        {"--connect-timeout", "-1", url},
+        {"-i", "/nonexistent/asyncfetch-urls.txt"},
+        {"--cacert", "/nonexistent/asyncfetch-ca.pem", url},
+    };
+    for (const auto& args : cases)
+    {
+        std::string joined;
+        for (const auto& a : args)
+            joined += a + " ";
+        SCOPED_TRACE(joined);
+        const auto p = run_cli(args);
+        EXPECT_EQ(p.exit_code, 2);
+        EXPECT_EQ(p.out, "");
+        EXPECT_TRUE(p.err.starts_with("asyncfetch: ")) << p.err;
+        EXPECT_TRUE(p.err.ends_with("\n")) << p.err;
+    }
+    EXPECT_EQ(server.counters().requests, 0u) << "a usage error fetches nothing";
+}
+
+TEST(cli, unreadable_files_are_named_in_the_message)
+{
+    const auto input = run_cli({"-i", "/nonexistent/asyncfetch-urls.txt"});
+    EXPECT_EQ(input.exit_code, 2);
+    EXPECT_NE(input.err.find("/nonexistent/asyncfetch-urls.txt"), std::string::npos) << input.err;
+
+    const auto ca = run_cli({"--cacert", "/nonexistent/asyncfetch-ca.pem", "https://127.0.0.1:1/"});
+    EXPECT_EQ(ca.exit_code, 2);
+    EXPECT_NE(ca.err.find("/nonexistent/asyncfetch-ca.pem"), std::string::npos) << ca.err;
+}
+
+TEST(cli, version_prints_one_line)
+{
+    const auto p = run_cli({"--version"});
+
+    EXPECT_EQ(p.exit_code, 0);
+    EXPECT_EQ(p.err, "");
+    EXPECT_EQ(p.out, version_text());
+    EXPECT_TRUE(std::regex_match(p.out, std::regex("asyncfetch [0-9]+\\.[0-9]+\\.[0-9]+\n"))) << p.out;
+}
+
+TEST(cli, help_lists_options_examples_and_exit_statuses)
+{
+    for (const char* flag : {"-h", "--help"})
+    {
+        SCOPED_TRACE(flag);
+        const auto p = run_cli({flag});
+        EXPECT_EQ(p.exit_code, 0);
+        EXPECT_EQ(p.err, "");
+        for (const char* text :
+             {"Examples:", "--concurrency", "--keep-order", "--cacert", "--json", "Exit status"})
+            EXPECT_NE(p.out.find(text), std::string::npos) << text << " missing from:\n" << p.out;
+    }
+}
+
+TEST(cli, tsv_is_the_default_when_stdout_is_not_a_terminal)
+{
+    testbed server;
+    const std::vector<std::string> urls = {server.base_url() + "/bytes/0",
+                                           server.base_url() + "/bytes/1234",
+                                           server.base_url() + "/status/404"};
+
+    const auto p = run_cli({"--keep-order", urls[0], urls[1], urls[2], "ftp://127.0.0.1/x"});
+
+    EXPECT_EQ(p.exit_code, 1) << p.err;
+    const auto lines = lines_of(p.out);
+    ASSERT_EQ(lines.size(), 4u) << p.out;
+    const std::regex record("([0-9]{3})\t([0-9]+)\t([0-9]+\\.[0-9])\t([^\t]+)\t([^\t]+)");
+    const std::vector<std::string> status = {"200", "200", "404", "000"};
+    const std::vector<std::string> bytes = {"0", "1234"};
+    for (std::size_t i = 0; i < lines.size(); ++i)
+    {
+        SCOPED_TRACE(lines[i]);
+        EXPECT_EQ(std::count(lines[i].begin(), lines[i].end(), '\t'), 4);
+        std::smatch m;
+        ASSERT_TRUE(std::regex_match(lines[i], m, record));
+        EXPECT_EQ(m[1], status[i]);
+        if (i < bytes.size())
+        {
+            EXPECT_EQ(m[2], bytes[i]);
+        }
+        EXPECT_EQ(m[4], i < urls.size() ? urls[i] : "ftp://127.0.0.1/x");
+        if (i < urls.size())
+        {
+            EXPECT_EQ(m[5], "-");
+        }
+        else
+        {
+            EXPECT_NE(m[5], "-") << "a failure names its error";
+        }
+    }
+}
+
+TEST(cli, quiet_leaves_stderr_empty)
+{
+    testbed server;
+    const std::string url = server.base_url() + "/bytes/3";
+
+    const auto loud = run_cli({url});
+    EXPECT_NE(loud.err, "") << "without -q a summary goes to stderr";
+
+    for (const char* flag : {"-q", "--quiet"})
+    {
+        SCOPED_TRACE(flag);
+        const auto p = run_cli({flag, url});
+        EXPECT_EQ(p.exit_code, 0);
+        EXPECT_EQ(p.err, "");
+        EXPECT_EQ(lines_of(p.out).size(), 1u) << p.out;
+    }
+
+    const auto failed = run_cli({"-q", "--json", "http://exa mple.com/"});
+    EXPECT_EQ(failed.exit_code, 1);
+    EXPECT_EQ(failed.err, "") << "-q is quiet about failures too: they are in the records";
+}
+
+TEST(cli, keep_order_prints_a_slow_first_url_first)
+{
+    testbed server;
+    const std::vector<std::string> args = {"--json",
+                                           "-j",
+                                           "4",
+                                           server.base_url() + "/delay/300",
+                                           server.base_url() + "/bytes/1",
+                                           server.base_url() + "/bytes/2",
+                                           server.base_url() + "/bytes/3"};
+    auto indexes_of = [](const std::string& out) {
+        std::vector<std::int64_t> indexes;
+        for (const auto& r : split_json(out).results)
+            indexes.push_back(int_of(r, "index"));
+        return indexes;
+    };
+
+    // Completion order first: proves the slow URL really finishes last.
+    const auto unordered = run_cli(args);
+    EXPECT_EQ(unordered.exit_code, 0) << unordered.err;
+    const auto completion = indexes_of(unordered.out);
+    ASSERT_EQ(completion.size(), 4u) << unordered.out;
+    EXPECT_EQ(completion.back(), 0);
+
+    auto ordered_args = args;
+    ordered_args.push_back("--keep-order");
+    const auto ordered = run_cli(ordered_args);
+    EXPECT_EQ(ordered.exit_code, 0) << ordered.err;
+    EXPECT_EQ(indexes_of(ordered.out), (std::vector<std::int64_t>{0, 1, 2, 3})) << ordered.out;
+}
+
+TEST(cli, compare_reports_sequential_and_concurrent_times_and_speedup)
+{
+    testbed server;
+    const std::string slow = server.base_url() + "/delay/300";
+
+    const auto p = run_cli({"--compare", "--json", "-j", "3", slow, slow, slow});
+
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    const auto run = split_json(p.out);
+    EXPECT_EQ(run.results.size(), 3u) << "only the concurrent pass prints records:\n" << p.out;
+    const auto& s = run.summary;
+    ASSERT_TRUE(s.contains("sequential_ms") && s.contains("concurrent_ms") && s.contains("speedup")) << p.out;
+    EXPECT_EQ(int_of(s, "count"), 3);
+    EXPECT_GE(number_of(s, "sequential_ms"), 850.0);
+    EXPECT_LT(number_of(s, "concurrent_ms"), 700.0);
+    EXPECT_GE(number_of(s, "concurrent_ms"), 290.0);
+    EXPECT_GT(number_of(s, "speedup"), 1.5);
+    EXPECT_NE(p.err.find("speedup:"), std::string::npos) << p.err;
+    EXPECT_NE(p.err.find("faster concurrently"), std::string::npos) << p.err;
+}
+
+TEST(cli, https_is_trusted_with_cacert_and_rejected_without)
+{
+    testbed_config cfg;
+    cfg.tls = true;
+    testbed server(cfg);
+    ASSERT_FALSE(server.cert_pem().empty());
+    temp_file ca(server.cert_pem());
+    const std::string url = server.base_url() + "/bytes/100";
+    ASSERT_EQ(url.rfind("https://127.0.0.1:", 0), 0u) << url;
+
+    const auto trusted = run_cli({"--json", "--cacert", ca.path(), url});
+    EXPECT_EQ(trusted.exit_code, 0) << trusted.err;
+    auto run = split_json(trusted.out);
+    ASSERT_EQ(run.results.size(), 1u) << trusted.out;
+    EXPECT_EQ(int_of(run.results[0], "status"), 200);
+    EXPECT_EQ(int_of(run.results[0], "bytes"), 100);
+    EXPECT_TRUE(is_null(run.results[0], "error_kind")) << trusted.out;
+
+    const auto untrusted = run_cli({"--json", url});
+    EXPECT_EQ(untrusted.exit_code, 1) << untrusted.err;
+    run = split_json(untrusted.out);
+    ASSERT_EQ(run.results.size(), 1u) << untrusted.out;
+    EXPECT_TRUE(is_null(run.results[0], "status"));
+    EXPECT_EQ(text_of(run.results[0], "error_kind"), "tls") << untrusted.out;
+
+    const auto insecure = run_cli({"--json", "-k", url});
+    EXPECT_EQ(insecure.exit_code, 0) << insecure.err;
+    run = split_json(insecure.out);
+    ASSERT_EQ(run.results.size(), 1u) << insecure.out;
+    EXPECT_EQ(int_of(run.results[0], "status"), 200);
+}
+
+TEST(cli, closed_stdout_pipe_ends_quietly)
+{
+    testbed server;
+    std::string script = "set -o pipefail; '" + asyncfetch_bin + "' -j 4";
+    for (int i = 0; i < 196; ++i)
+        script += " " + server.base_url() + "/bytes/10";
+    // The last results arrive well after head has exited, so those writes must meet a closed pipe.
+    for (int i = 0; i < 4; ++i)
+        script += " " + server.base_url() + "/delay/200";
+    script += " | head -c 1 >/dev/null; echo \"${PIPESTATUS[*]}\"";
+
+    const auto p = run_process({"/bin/bash", "-c", script}, {}, 20);
+
+    EXPECT_EQ(p.exit_code, 0);
+    EXPECT_EQ(p.out, "0 0\n") << "exit statuses of asyncfetch and head";
+    EXPECT_EQ(p.err, "") << "no summary and no error message after the reader left";
+}
+
+TEST(cli, testbed_binary_prints_its_url_and_stops_on_sigterm)
+{
+    spawned_process tb({testbed_bin});
+    const auto line = tb.read_line(std::chrono::seconds(5));
+    ASSERT_TRUE(line.has_value()) << "no base URL line within 5 s";
+    ASSERT_TRUE(std::regex_match(*line, std::regex("http://127\\.0\\.0\\.1:[0-9]+"))) << *line;
+
+    const auto p = run_cli({"--json", *line + "/bytes/42", *line + "/chunked/1000"});
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    const auto run = split_json(p.out);
+    ASSERT_EQ(run.results.size(), 2u) << p.out;
+    EXPECT_EQ(int_of(run.summary, "bytes"), 1042);
+
+    EXPECT_EQ(tb.signal_and_wait(SIGTERM, std::chrono::seconds(5)), 0);
+}
+
+}  // namespace
+}  // namespace asyncfetch

@@ -2,7 +2,11 @@
 #include "asyncfetch/testbed.hpp"
 #include "test_support.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
+
 #include <gtest/gtest.h>
+
+#include <chrono>
 
 namespace asyncfetch {
 namespace {
@@ -103,6 +107,29 @@ TEST(tls, https_to_a_plain_port_fails_with_tls_error)
     auto url = "https://127.0.0.1:" + std::to_string(plain.port()) + "/bytes/1";
     auto r = run_urls({url}).results.at(0);
     EXPECT_EQ(r.kind, error_kind::tls) << r.error;
+}
+
+}  // namespace
+}  // namespace asyncfetch
+
+namespace asyncfetch {
+namespace {
+
+TEST(tls, handshake_that_never_completes_is_bounded_by_connect_timeout)
+{
+    // The kernel completes TCP handshakes for a listening socket nobody accepts on: TLS then waits.
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::acceptor mute(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    auto cfg = test::config_with(1);
+    cfg.client.connect_timeout = std::chrono::milliseconds(300);
+    const auto start = std::chrono::steady_clock::now();
+    auto r = test::run_urls({"https://127.0.0.1:" + std::to_string(mute.local_endpoint().port()) + "/"}, cfg)
+                 .results.at(0);
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(r.kind, error_kind::timeout) << r.error;
+    EXPECT_NE(r.error.find("TLS handshake"), std::string::npos) << r.error;
+    EXPECT_GE(took, std::chrono::milliseconds(250));
+    EXPECT_LT(took, std::chrono::milliseconds(3000));
 }
 
 }  // namespace
