@@ -1,6 +1,7 @@
 // The tool's top level: builds the shared TLS context and io_context, runs the passes, prints.
 #include "asyncfetch/app.hpp"
 
+#include "asyncfetch/proxy.hpp"
 #include "asyncfetch/report.hpp"
 #include "asyncfetch/runner.hpp"
 
@@ -8,6 +9,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <cerrno>
+#include <filesystem>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -27,9 +29,20 @@ run_config make_run_config(const options& o, std::size_t concurrency)
     cfg.client.timeout = o.timeout;
     cfg.client.per_host = o.effective_per_host();
     cfg.client.max_idle = std::max(o.concurrency, o.effective_per_host());
-    cfg.client.head = o.head;
     cfg.client.fail = o.fail;
     cfg.client.verify = !o.insecure;
+    cfg.client.request = o.request;
+    cfg.client.max_redirs = o.max_redirs;
+    cfg.client.allow_insecure_redirects = o.allow_insecure_redirects;
+    cfg.client.compressed = o.compressed;
+    cfg.client.max_filesize = o.max_filesize;
+    cfg.client.output_dir = o.output_dir;
+    cfg.client.retry = o.retry;
+    cfg.client.proxies = proxy_settings::from_environment();
+    cfg.client.proxies.proxy = o.proxy;
+    cfg.client.proxies.noproxy = o.noproxy;
+    cfg.client.resolves = o.resolves;
+    cfg.client.ip_family = o.ip_family;
     return cfg;
 }
 
@@ -59,8 +72,29 @@ private:
 
 }  // namespace
 
-int run_app(const options& o, std::istream& in, std::ostream& out, std::ostream& err)
+int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
 {
+    if (auto problem = load_request_body(o))
+    {
+        err << *problem;
+        return exit_usage;
+    }
+    if (!o.proxy.empty() && !parse_proxy_url(o.proxy))
+    {
+        err << "asyncfetch: invalid proxy URL '" << o.proxy << "' (only http:// proxies are supported)\n";
+        return exit_usage;
+    }
+    if (!o.output_dir.empty())
+    {
+        std::error_code ec;
+        std::filesystem::create_directories(o.output_dir, ec);
+        if (ec || !std::filesystem::is_directory(o.output_dir))
+        {
+            err << "asyncfetch: cannot create output directory " << o.output_dir << ": " << ec.message() << "\n";
+            return exit_usage;
+        }
+    }
+
     std::unique_ptr<net::ssl::context> tls;
     try
     {

@@ -82,7 +82,6 @@ net::awaitable<boost::system::error_code> connection_pool::acquire(const std::st
             auto conn = std::move(st.idle.back());
             st.idle.pop_back();
             --idle_count_;
-            ++reused_;
             out = pooled_connection(this, origin, std::move(conn));
             co_return boost::system::error_code{};
         }

@@ -73,7 +73,6 @@ public:
     /// Connections counted as opened (call when a new connection is established).
     void count_opened() noexcept { ++opened_; }
     std::size_t opened() const noexcept { return opened_; }
-    std::size_t reused() const noexcept { return reused_; }
     /// Idle connections over all origins.
     std::size_t idle() const noexcept { return idle_count_; }
 
@@ -101,7 +100,6 @@ private:
     std::unordered_map<std::string, origin_state> origins_;
     std::size_t idle_count_ = 0;
     std::size_t opened_ = 0;
-    std::size_t reused_ = 0;
 };
 
 }  // namespace asyncfetch::detail

@@ -30,7 +30,15 @@ struct dns_cache::entry
     net::steady_timer done_signal;
 };
 
-dns_cache::dns_cache(net::any_io_executor ex) : ex_(std::move(ex)) {}
+dns_cache::dns_cache(net::any_io_executor ex, int family) : ex_(std::move(ex)), family_(family) {}
+
+void dns_cache::pin(const std::string& host, std::uint16_t port, const net::ip::address& address)
+{
+    auto e = std::make_shared<entry>(ex_);
+    e->done = true;
+    e->result.endpoints.emplace_back(address, port);
+    entries_[host + ":" + std::to_string(port)] = std::move(e);
+}
 
 dns_cache::~dns_cache() = default;
 
@@ -80,11 +88,17 @@ net::awaitable<resolved> dns_cache::resolve(std::string host,
         e->result.ec = errc::dns_timeout;
     else if (ec)
         e->result.ec = ec;
-    else if (results.empty())
-        e->result.ec = errc::dns_no_address;
     else
+    {
         for (const auto& r : results)
-            e->result.endpoints.push_back(r.endpoint());
+        {
+            const auto& ep = r.endpoint();
+            if (family_ == 0 || (family_ == 4 && ep.address().is_v4()) || (family_ == 6 && ep.address().is_v6()))
+                e->result.endpoints.push_back(ep);
+        }
+        if (e->result.endpoints.empty())
+            e->result.ec = errc::dns_no_address;
+    }
     e->done = true;
     e->done_signal.cancel();
 

@@ -27,7 +27,11 @@ struct resolved
 class dns_cache
 {
 public:
-    explicit dns_cache(boost::asio::any_io_executor ex);
+    /// family: 4 or 6 keeps only that address family, 0 keeps both.
+    explicit dns_cache(boost::asio::any_io_executor ex, int family = 0);
+
+    /// Pins host:port to an address (--resolve); later lookups of it never reach the resolver.
+    void pin(const std::string& host, std::uint16_t port, const boost::asio::ip::address& address);
     ~dns_cache();
 
     /// Resolves host:port before deadline. IP literals never reach the resolver.
@@ -41,6 +45,7 @@ public:
 private:
     struct entry;
     boost::asio::any_io_executor ex_;
+    int family_ = 0;
     std::unordered_map<std::string, std::shared_ptr<entry>> entries_;
     std::size_t lookups_ = 0;
 };

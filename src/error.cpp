@@ -34,6 +34,17 @@ public:
         case errc::body_truncated: return "connection closed before the body was complete";
         case errc::http_error_status: return "HTTP error status";
         case errc::output_closed: return "output closed";
+        case errc::too_many_redirects: return "too many redirects";
+        case errc::redirect_scheme: return "redirect to a scheme other than http or https";
+        case errc::redirect_downgrade:
+            return "refused redirect from https to http (--allow-insecure-redirects allows it)";
+        case errc::redirect_invalid: return "redirect Location is not a valid URL";
+        case errc::size_limit: return "body larger than --max-filesize";
+        case errc::bad_encoding: return "body could not be decoded";
+        case errc::unsupported_encoding: return "unsupported Content-Encoding";
+        case errc::proxy_refused: return "proxy refused the CONNECT request";
+        case errc::invalid_proxy: return "invalid proxy URL";
+        case errc::file_error: return "cannot write the output file";
         }
         return "unknown asyncfetch error";
     }
@@ -61,6 +72,9 @@ std::string_view to_string(error_kind kind) noexcept
     case error_kind::truncated: return "truncated";
     case error_kind::http: return "http";
     case error_kind::io: return "io";
+    case error_kind::redirect: return "redirect";
+    case error_kind::size_limit: return "size_limit";
+    case error_kind::proxy: return "proxy";
     }
     return "io";
 }
@@ -84,7 +98,17 @@ error_kind classify(const boost::system::error_code& ec) noexcept
         case errc::request_timeout: return error_kind::timeout;
         case errc::body_truncated: return error_kind::truncated;
         case errc::http_error_status: return error_kind::http;
-        case errc::output_closed: return error_kind::io;
+        case errc::output_closed:
+        case errc::file_error: return error_kind::io;
+        case errc::too_many_redirects:
+        case errc::redirect_scheme:
+        case errc::redirect_downgrade:
+        case errc::redirect_invalid: return error_kind::redirect;
+        case errc::size_limit: return error_kind::size_limit;
+        case errc::bad_encoding:
+        case errc::unsupported_encoding: return error_kind::protocol;
+        case errc::proxy_refused:
+        case errc::invalid_proxy: return error_kind::proxy;
         }
         return error_kind::io;
     }

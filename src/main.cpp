@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <utility>
 
 #include <unistd.h>
 
@@ -21,5 +22,5 @@ int main(int argc, char** argv)
         return parsed.exit_code;
     }
     std::ios::sync_with_stdio(false);
-    return asyncfetch::run_app(*parsed.opts, std::cin, std::cout, std::cerr);
+    return asyncfetch::run_app(std::move(*parsed.opts), std::cin, std::cout, std::cerr);
 }

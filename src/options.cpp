@@ -1,9 +1,14 @@
 // Command-line parsing with CLI11: curl's flag names where curl has the flag, usage errors as exit 2.
 #include "asyncfetch/options.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 
 namespace asyncfetch {
 
@@ -24,7 +29,130 @@ std::chrono::milliseconds to_ms(double seconds)
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
 }
 
+bool has_forbidden_char(std::string_view s) noexcept
+{
+    return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+bool is_token(std::string_view s) noexcept
+{
+    static constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               extra.find(c) != std::string_view::npos;
+    });
+}
+
+/// "Name: value", "Name:" (remove a default header) or "Name;" (send it empty), as curl's -H.
+std::optional<request_options::header> parse_header(std::string_view text)
+{
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos)
+    {
+        if (!text.empty() && text.back() == ';' && is_token(text.substr(0, text.size() - 1)))
+            return request_options::header{std::string(text.substr(0, text.size() - 1)), "", false};
+        return std::nullopt;
+    }
+    auto name = text.substr(0, colon);
+    auto value = text.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
+    if (!is_token(name))
+        return std::nullopt;
+    return request_options::header{std::string(name), std::string(value), value.empty()};
+}
+
+std::optional<resolve_entry> parse_resolve(std::string_view text)
+{
+    // host:port:address, the address possibly a bracketed IPv6 literal.
+    const auto first = text.find(':');
+    if (first == std::string_view::npos || first == 0)
+        return std::nullopt;
+    const auto second = text.find(':', first + 1);
+    if (second == std::string_view::npos)
+        return std::nullopt;
+    resolve_entry e;
+    e.host = std::string(text.substr(0, first));
+    std::transform(e.host.begin(), e.host.end(), e.host.begin(), [](unsigned char c) { return std::tolower(c); });
+    const auto port_text = text.substr(first + 1, second - first - 1);
+    unsigned long port = 0;
+    if (port_text.empty() || port_text.size() > 5 ||
+        !std::all_of(port_text.begin(), port_text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    port = std::stoul(std::string(port_text));
+    if (port == 0 || port > 65535)
+        return std::nullopt;
+    e.port = static_cast<std::uint16_t>(port);
+    auto address = text.substr(second + 1);
+    if (address.size() > 2 && address.front() == '[' && address.back() == ']')
+        address = address.substr(1, address.size() - 2);
+    e.address = std::string(address);
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(e.address, ec);
+    if (ec)
+        return std::nullopt;
+    return e;
+}
+
 }  // namespace
+
+std::optional<std::uint64_t> parse_size(std::string_view text)
+{
+    if (text.empty())
+        return std::nullopt;
+    std::uint64_t multiplier = 1;
+    switch (text.back())
+    {
+    case 'k':
+    case 'K': multiplier = 1024; break;
+    case 'm':
+    case 'M': multiplier = 1024 * 1024; break;
+    case 'g':
+    case 'G': multiplier = 1024 * 1024 * 1024; break;
+    default: break;
+    }
+    if (multiplier != 1)
+        text.remove_suffix(1);
+    if (text.empty() || text.size() > 15 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    return std::stoull(std::string(text)) * multiplier;
+}
+
+std::optional<std::string> load_request_body(options& o)
+{
+    if (o.data.empty())
+        return std::nullopt;
+    std::string body;
+    for (std::size_t i = 0; i < o.data.size(); ++i)
+    {
+        const auto& d = o.data[i];
+        std::string part = d.value;
+        if (!part.empty() && part.front() == '@')
+        {
+            const std::string path = part.substr(1);
+            std::ifstream in;
+            std::istream* src = &in;
+            if (path == "-")
+                src = &std::cin;
+            else
+                in.open(path, std::ios::binary);
+            if (!*src)
+                return "asyncfetch: cannot read " + path + "\n";
+            part.assign(std::istreambuf_iterator<char>(*src), {});
+            if (!d.binary)
+                part.erase(std::remove_if(part.begin(), part.end(), [](char c) { return c == '\r' || c == '\n'; }),
+                           part.end());
+        }
+        if (i > 0)
+            body += '&';
+        body += part;
+        o.request.form_body = o.request.form_body || !d.binary;
+    }
+    o.request.body = std::move(body);
+    return std::nullopt;
+}
 
 std::string version_text() { return std::string("asyncfetch ") + ASYNCFETCH_VERSION + "\n"; }
 
@@ -37,6 +165,19 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     bool compare = false;
     double connect_timeout_s = 10;
     double timeout_s = 30;
+    bool head = false;
+    bool ipv4 = false;
+    bool ipv6 = false;
+    std::string method;
+    std::string user_agent;
+    std::vector<std::string> headers;
+    std::vector<std::string> data;
+    std::vector<std::string> data_binary;
+    std::vector<std::string> resolves;
+    std::string max_filesize;
+    std::optional<std::string> noproxy;
+    double retry_delay_s = 1;
+    double retry_max_time_s = 0;
 
     CLI::App app{"Fetch many URLs concurrently and report status, size and time for each.", "asyncfetch"};
     app.footer(examples);
@@ -58,7 +199,33 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     js->excludes(fmt);
     app.add_flag("-q,--quiet", o.quiet, "No summary on stderr");
     app.add_flag("-f,--fail", o.fail, "Count HTTP status 400 and above as a failure");
-    app.add_flag("-I,--head", o.head, "Send HEAD requests");
+    app.add_flag("-I,--head", head, "Send HEAD requests");
+    app.add_option("-X,--request", method, "Request method (GET unless -d gives a body, then POST)");
+    app.add_option("-H,--header", headers, "Extra header 'Name: value' (repeatable); 'Name:' removes a default");
+    app.add_option("-A,--user-agent", user_agent, "User-Agent header (default asyncfetch/VERSION)");
+    app.add_option("-d,--data", data, "Request body (form data; '@FILE' reads FILE; repeatable, joined with &)");
+    app.add_option("--data-binary", data_binary, "Request body sent as is ('@FILE' reads FILE)");
+    app.add_flag("-L,--location")->description("Follow redirects (the default; see --max-redirs)");
+    app.add_option("--max-redirs", o.max_redirs, "Most redirects to follow; 0 does not follow")
+        ->check(CLI::Range(0u, 1000u))
+        ->capture_default_str();
+    app.add_flag("--allow-insecure-redirects", o.allow_insecure_redirects, "Follow redirects from https to http");
+    app.add_flag("--compressed", o.compressed, "Ask for gzip, deflate and br and decode them");
+    app.add_option("--max-filesize", max_filesize, "Stop bodies larger than BYTES (suffixes k, M, G)");
+    app.add_option("-o,--output-dir", o.output_dir, "Save each body to a file in DIR, named from the URL");
+    app.add_option("--retry", o.retry.retries, "Retry transient failures N times")->check(CLI::Range(0u, 1000u));
+    app.add_option("--retry-delay", retry_delay_s, "Seconds before the first retry, doubled each time")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--retry-max-time", retry_max_time_s, "Start no retry after this many seconds")
+        ->check(CLI::NonNegativeNumber);
+    app.add_flag("--retry-all-methods", o.retry.all_methods, "Retry non-idempotent methods (POST) too");
+    app.add_option("-x,--proxy", o.proxy, "Use this HTTP proxy: [http://][user:pw@]host[:port]");
+    app.add_option("--noproxy", noproxy, "Hosts to reach directly, comma-separated ('*' for all)");
+    app.add_option("--resolve", resolves, "Use ADDRESS for HOST:PORT (HOST:PORT:ADDRESS, repeatable)");
+    auto* v4 = app.add_flag("-4,--ipv4", ipv4, "Use IPv4 addresses only");
+    auto* v6 = app.add_flag("-6,--ipv6", ipv6, "Use IPv6 addresses only");
+    v4->excludes(v6);
     app.add_flag("-k,--insecure", o.insecure, "Do not verify the server's certificate or host name");
     app.add_option("--cacert", o.cacert, "Trust the CA certificates in FILE instead of the system store");
     app.add_option("--connect-timeout", connect_timeout_s, "Seconds for DNS, TCP connect and TLS handshake")
@@ -110,6 +277,52 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
         out.err = "asyncfetch: timeouts must be at least 0.001 seconds\n";
         return out;
     }
+
+    auto usage = [&](const std::string& message) {
+        out.exit_code = 2;
+        out.err = "asyncfetch: " + message + "\nTry 'asyncfetch --help' for more information.\n";
+        return out;
+    };
+    for (const auto& u : o.urls)
+        if (has_forbidden_char(u))
+            return usage("URL contains CR, LF or NUL");
+    if (has_forbidden_char(method) || has_forbidden_char(user_agent) || has_forbidden_char(o.proxy))
+        return usage("method, user agent and proxy must not contain CR, LF or NUL");
+    if (!method.empty() && !is_token(method))
+        return usage("invalid method '" + method + "'");
+    for (const auto& h : headers)
+    {
+        if (has_forbidden_char(h))
+            return usage("header contains CR, LF or NUL: " + h.substr(0, h.find_first_of(std::string_view("\r\n\0", 3))));
+        auto parsed = parse_header(h);
+        if (!parsed)
+            return usage("invalid header '" + h + "' (expected 'Name: value')");
+        o.request.headers.push_back(std::move(*parsed));
+    }
+    for (const auto& r : resolves)
+    {
+        auto parsed = parse_resolve(r);
+        if (!parsed)
+            return usage("invalid --resolve '" + r + "' (expected HOST:PORT:ADDRESS)");
+        o.resolves.push_back(std::move(*parsed));
+    }
+    if (!max_filesize.empty())
+    {
+        o.max_filesize = parse_size(max_filesize);
+        if (!o.max_filesize)
+            return usage("invalid --max-filesize '" + max_filesize + "'");
+    }
+    for (const auto& d : data)
+        o.data.push_back({false, d});
+    for (const auto& d : data_binary)
+        o.data.push_back({true, d});
+    if (!user_agent.empty())
+        o.request.user_agent = user_agent;
+    o.request.method = !method.empty() ? method : head ? "HEAD" : o.data.empty() ? "GET" : "POST";
+    o.retry.base_delay = to_ms(std::min(retry_delay_s, 1e6));
+    o.retry.max_time = to_ms(std::min(retry_max_time_s, 1e7));
+    o.noproxy = noproxy;
+    o.ip_family = ipv4 ? 4 : ipv6 ? 6 : 0;
 
     o.mode = compare ? run_mode::compare : sequential ? run_mode::sequential : run_mode::concurrent;
     if (json || format == "json")

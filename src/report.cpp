@@ -295,6 +295,26 @@ std::string format_json(const fetch_result& r)
     line += r.error.empty() ? "null" : json_string(r.error);
     line += R"(,"error_kind":)";
     line += r.ok() ? "null" : json_string(to_string(r.kind));
+    line += R"(,"final_url":)";
+    line += json_string(r.final_url.empty() ? r.url : r.final_url);
+    line += R"(,"redirects":)";
+    line += std::to_string(r.redirects);
+    line += R"(,"wire_bytes":)";
+    line += std::to_string(r.wire_bytes);
+    line += R"(,"file":)";
+    line += r.file.empty() ? "null" : json_string(r.file);
+    line += R"(,"attempts":)";
+    line += std::to_string(r.attempts);
+    line += R"(,"dns_ms":)";
+    line += json_number(r.dns_ms, 3);
+    line += R"(,"connect_ms":)";
+    line += json_number(r.connect_ms, 3);
+    line += R"(,"tls_ms":)";
+    line += json_number(r.tls_ms, 3);
+    line += R"(,"total_ms":)";
+    line += json_number(r.time_ms, 3);
+    line += R"(,"http_version":)";
+    line += r.http_version.empty() ? "null" : json_string(r.http_version);
     line += "}\n";
     return line;
 }

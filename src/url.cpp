@@ -4,6 +4,7 @@
 #include "asyncfetch/error.hpp"
 
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 #include <boost/url/url_view.hpp>
 
 #include <algorithm>
@@ -48,6 +49,81 @@ std::string url::origin() const
     out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
     out += ":" + std::to_string(port);
     return out;
+}
+
+std::string url::absolute() const { return scheme + "://" + host_header() + target; }
+
+std::string url::basic_authorization() const
+{
+    return userinfo.empty() ? std::string() : "Basic " + base64_encode(userinfo);
+}
+
+bool same_origin(const url& a, const url& b) noexcept
+{
+    return a.scheme == b.scheme && a.host == b.host && a.port == b.port;
+}
+
+std::string base64_encode(std::string_view in)
+{
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 2 < in.size(); i += 3)
+    {
+        const unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8 |
+                           static_cast<unsigned char>(in[i + 2]);
+        out += alphabet[v >> 18 & 63];
+        out += alphabet[v >> 12 & 63];
+        out += alphabet[v >> 6 & 63];
+        out += alphabet[v & 63];
+    }
+    if (i < in.size())
+    {
+        unsigned v = static_cast<unsigned char>(in[i]) << 16;
+        if (i + 1 < in.size())
+            v |= static_cast<unsigned char>(in[i + 1]) << 8;
+        out += alphabet[v >> 18 & 63];
+        out += alphabet[v >> 12 & 63];
+        out += i + 1 < in.size() ? alphabet[v >> 6 & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+boost::system::result<std::string> resolve_location(std::string_view base, std::string_view location)
+{
+    while (!location.empty() && (location.front() == ' ' || location.front() == '\t'))
+        location.remove_prefix(1);
+    while (!location.empty() && (location.back() == ' ' || location.back() == '\t'))
+        location.remove_suffix(1);
+    if (location.empty())
+        return errc::redirect_invalid;
+    std::string encoded;
+    for (unsigned char c : location)
+    {
+        if (c < 0x20 || c == 0x7f)
+            return errc::redirect_invalid;
+        if (c == ' ' || c >= 0x80 || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' ||
+            c == '{' || c == '|' || c == '}')
+        {
+            static constexpr char hex[] = "0123456789ABCDEF";
+            encoded += '%';
+            encoded += hex[c >> 4];
+            encoded += hex[c & 15];
+        }
+        else
+            encoded += static_cast<char>(c);
+    }
+    auto b = urls::parse_uri(urls::string_view(base.data(), base.size()));
+    auto ref = urls::parse_uri_reference(encoded);
+    if (!b || !ref)
+        return errc::redirect_invalid;
+    urls::url dest;
+    if (!urls::resolve(*b, *ref, dest))
+        return errc::redirect_invalid;
+    dest.remove_fragment();
+    return std::string(dest.buffer());
 }
 
 boost::system::result<url> parse_url(std::string_view text)
@@ -99,6 +175,12 @@ boost::system::result<url> parse_url(std::string_view text)
         break;
     }
     default: return errc::invalid_url;
+    }
+
+    if (u.has_userinfo())
+    {
+        auto info = u.userinfo();
+        out.userinfo.assign(info.data(), info.size());
     }
 
     out.port = out.tls() ? 443 : 80;

@@ -16,7 +16,7 @@ enum exit_status : int
 };
 
 /// Runs the fetches the options ask for. Records go to out, the summary and messages to err;
-/// stdin is read for URLs when the options say "-". Returns the exit status.
-int run_app(const options& opts, std::istream& in, std::ostream& out, std::ostream& err);
+/// stdin is read for URLs when the options say "-" (and for a '@-' body). Returns the exit status.
+int run_app(options opts, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace asyncfetch

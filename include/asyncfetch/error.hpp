@@ -23,6 +23,16 @@ enum class errc
     body_truncated,      ///< the connection ended before the body did
     http_error_status,   ///< status >= 400 with --fail
     output_closed,       ///< stdout was closed by the reader
+    too_many_redirects,  ///< more than --max-redirs redirects
+    redirect_scheme,     ///< a redirect to a scheme other than http or https
+    redirect_downgrade,  ///< a redirect from https to http without --allow-insecure-redirects
+    redirect_invalid,    ///< a Location that is not a valid URI reference
+    size_limit,          ///< the body grew past --max-filesize
+    bad_encoding,        ///< the body could not be decoded (gzip, deflate, br)
+    unsupported_encoding,  ///< a Content-Encoding asyncfetch cannot decode
+    proxy_refused,       ///< the proxy answered CONNECT with a non-2xx status
+    invalid_proxy,       ///< the proxy URL is not a valid http:// URL
+    file_error,          ///< the body could not be written under --output-dir
 };
 
 /// The category of errc.
@@ -47,6 +57,9 @@ enum class error_kind
     truncated,
     http,
     io,
+    redirect,
+    size_limit,
+    proxy,
 };
 
 /// The token printed for a kind, e.g. "invalid_url".

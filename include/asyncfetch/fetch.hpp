@@ -1,15 +1,22 @@
 // The shared connection context (client) and the per-URL fetch coroutine that runs on it.
 #pragma once
 
+#include "asyncfetch/proxy.hpp"
+#include "asyncfetch/request.hpp"
 #include "asyncfetch/result.hpp"
+#include "asyncfetch/retry.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace boost::asio::ssl {
 class context;
@@ -21,12 +28,21 @@ namespace asyncfetch {
 struct client_config
 {
     std::chrono::milliseconds connect_timeout{10'000};  ///< DNS, TCP connect and TLS handshake
-    std::chrono::milliseconds timeout{30'000};          ///< the whole request
+    std::chrono::milliseconds timeout{30'000};          ///< one attempt, redirects included
     std::size_t per_host = 50;                          ///< most connections to one origin
     std::size_t max_idle = 50;                          ///< most idle pooled connections in all
-    bool head = false;                                  ///< HEAD instead of GET
     bool fail = false;                                  ///< HTTP >= 400 is a failure
     bool verify = true;                                 ///< verify certificates and host names
+    request_options request;                            ///< method, headers, body
+    unsigned max_redirs = 10;                           ///< 0: do not follow redirects
+    bool allow_insecure_redirects = false;              ///< follow https -> http
+    bool compressed = false;                            ///< ask for and decode gzip, deflate, br
+    std::optional<std::uint64_t> max_filesize;          ///< stop bodies (decoded) past this
+    std::string output_dir;                             ///< save bodies here when set
+    retry_policy retry;                                 ///< --retry and friends
+    proxy_settings proxies;                             ///< -x, environment, --noproxy
+    std::vector<resolve_entry> resolves;                ///< --resolve
+    int ip_family = 0;                                  ///< 4 or 6 to use only that family; 0 both
 };
 
 /// Connection counts of a client.

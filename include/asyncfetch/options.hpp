@@ -2,11 +2,15 @@
 #pragma once
 
 #include "asyncfetch/report.hpp"
+#include "asyncfetch/request.hpp"
+#include "asyncfetch/retry.hpp"
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace asyncfetch {
@@ -32,10 +36,28 @@ struct options
     bool quiet = false;                     ///< -q: no summary on stderr
     bool fail = false;                      ///< --fail: HTTP >= 400 counts as failed
     bool insecure = false;                  ///< -k: skip certificate and host name verification
-    bool head = false;                      ///< -I: HEAD requests
     std::string cacert;                     ///< --cacert FILE: trust these CAs instead of the system's
     std::chrono::milliseconds connect_timeout{10'000};  ///< DNS, TCP and TLS
-    std::chrono::milliseconds timeout{30'000};          ///< the whole request
+    std::chrono::milliseconds timeout{30'000};          ///< one attempt, redirects included
+
+    request_options request;                 ///< -X, -H, -A, -I; the body after load_request_body()
+    /// -d (form) and --data-binary values in order, '@FILE' unread until load_request_body().
+    struct data_arg
+    {
+        bool binary = false;
+        std::string value;
+    };
+    std::vector<data_arg> data;
+    unsigned max_redirs = 10;                ///< --max-redirs; 0 does not follow
+    bool allow_insecure_redirects = false;   ///< follow https -> http redirects
+    bool compressed = false;                 ///< --compressed
+    std::optional<std::uint64_t> max_filesize;  ///< --max-filesize
+    std::string output_dir;                  ///< -o/--output-dir
+    retry_policy retry;                      ///< --retry, --retry-delay, --retry-max-time, --retry-all-methods
+    std::string proxy;                       ///< -x/--proxy
+    std::optional<std::string> noproxy;      ///< --noproxy
+    std::vector<resolve_entry> resolves;     ///< --resolve
+    int ip_family = 0;                       ///< -4 or -6
 
     /// The effective per-origin connection limit.
     std::size_t effective_per_host() const noexcept { return per_host == 0 ? concurrency : per_host; }
@@ -59,6 +81,13 @@ struct parse_outcome
 
 /// Parses argv. Never throws for bad input and never touches the process state.
 parse_outcome parse_command_line(int argc, const char* const* argv, terminal_info term);
+
+/// Reads '@FILE' data arguments and builds opts.request.body (several values are joined with '&',
+/// as in curl; -d files lose their CR and LF). Returns an error message for an unreadable file.
+std::optional<std::string> load_request_body(options& opts);
+
+/// Parses a size with an optional k, M or G suffix (powers of 1024), as curl's --max-filesize.
+std::optional<std::uint64_t> parse_size(std::string_view text);
 
 /// The version line printed by --version.
 std::string version_text();

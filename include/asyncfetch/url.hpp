@@ -17,6 +17,13 @@ struct url
     std::uint16_t port = 0;   ///< explicit port or the scheme's default
     std::string target;       ///< origin-form request target: path (at least "/") and query
     bool ip_literal = false;  ///< host is an IPv4 or IPv6 address (no SNI, IP SAN check)
+    std::string userinfo;     ///< decoded "user:password" from the URL, empty when none
+
+    /// The URL rebuilt without user-info or fragment: scheme://host[:port]/target.
+    std::string absolute() const;
+
+    /// "Basic ..." credentials from the user-info, empty when there is none.
+    std::string basic_authorization() const;
 
     /// True for https.
     bool tls() const noexcept { return scheme == "https"; }
@@ -31,5 +38,16 @@ struct url
 /// Parses one URL. Leading and trailing blanks are trimmed; a fragment is dropped.
 /// Errors are asyncfetch::errc values, never exceptions.
 boost::system::result<url> parse_url(std::string_view text);
+
+/// Resolves a redirect's Location against the URL it came from (RFC 3986 section 5.2) and drops
+/// the fragment. Spaces and non-ASCII bytes, which servers send unencoded, are percent-encoded
+/// first. Fails with errc::redirect_invalid.
+boost::system::result<std::string> resolve_location(std::string_view base, std::string_view location);
+
+/// True when a and b have the same scheme, host and port.
+bool same_origin(const url& a, const url& b) noexcept;
+
+/// Standard base64 with padding.
+std::string base64_encode(std::string_view in);
 
 }  // namespace asyncfetch

@@ -75,7 +75,7 @@ TEST_F(fetch, body_larger_than_beasts_default_limit_is_not_cut)
 TEST_F(fetch, head_has_no_body)
 {
     auto cfg = config_with(1);
-    cfg.client.head = true;
+    cfg.client.request.method = "HEAD";
     auto r = one("/bytes/1000", cfg);
     EXPECT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.status, 200u);

@@ -29,7 +29,8 @@ TEST(options, defaults)
     EXPECT_EQ(o.format, output_format::tsv);
     EXPECT_EQ(o.connect_timeout, std::chrono::milliseconds(10'000));
     EXPECT_EQ(o.timeout, std::chrono::milliseconds(30'000));
-    EXPECT_FALSE(o.keep_order || o.quiet || o.fail || o.insecure || o.head);
+    EXPECT_FALSE(o.keep_order || o.quiet || o.fail || o.insecure);
+    EXPECT_EQ(o.request.method, "GET");
     EXPECT_TRUE(o.input.empty());
 }
 
@@ -55,7 +56,8 @@ TEST(options, every_flag)
     EXPECT_EQ(o.mode, run_mode::sequential);
     EXPECT_TRUE(o.keep_order);
     EXPECT_EQ(o.format, output_format::json);
-    EXPECT_TRUE(o.quiet && o.fail && o.insecure && o.head);
+    EXPECT_TRUE(o.quiet && o.fail && o.insecure);
+    EXPECT_EQ(o.request.method, "HEAD");
     EXPECT_EQ(o.cacert, "ca.pem");
     EXPECT_EQ(o.connect_timeout, std::chrono::milliseconds(1500));
     EXPECT_EQ(o.timeout, std::chrono::milliseconds(250));

@@ -1,0 +1,219 @@
+// Content-Encoding decoders over zlib (gzip, deflate) and libbrotli (br), chained and streaming.
+#include "asyncfetch/decode.hpp"
+
+#include "asyncfetch/error.hpp"
+
+#include <brotli/decode.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+
+namespace asyncfetch {
+
+namespace {
+constexpr std::size_t chunk = 16 * 1024;
+}
+
+/// One coding to undo. push() decodes input and hands output on; end() checks completeness.
+struct content_decoder::stage
+{
+    virtual ~stage() = default;
+    /// Decodes; calls emit for each piece of output. Sets done when the coded stream ended.
+    virtual boost::system::error_code push(const unsigned char* data,
+                                           std::size_t size,
+                                           const std::function<boost::system::error_code(const unsigned char*,
+                                                                                         std::size_t)>& emit) = 0;
+    virtual bool complete() const noexcept = 0;
+};
+
+namespace {
+
+using emit_fn = std::function<boost::system::error_code(const unsigned char*, std::size_t)>;
+
+class zlib_stage final : public content_decoder::stage
+{
+public:
+    /// gzip: window 15 + 16; deflate: zlib wrapper (RFC 1950), falling back to raw deflate, which
+    /// some servers send instead.
+    explicit zlib_stage(bool gzip) : gzip_(gzip) { init(gzip ? 15 + 16 : 15); }
+    ~zlib_stage() override { inflateEnd(&z_); }
+
+    boost::system::error_code push(const unsigned char* data, std::size_t size, const emit_fn& emit) override
+    {
+        if (done_)
+            return size == 0 ? boost::system::error_code{} : boost::system::error_code(errc::bad_encoding);
+        z_.next_in = const_cast<unsigned char*>(data);
+        z_.avail_in = static_cast<uInt>(size);
+        while (z_.avail_in > 0 && !done_)
+        {
+            std::array<unsigned char, chunk> buf;
+            z_.next_out = buf.data();
+            z_.avail_out = static_cast<uInt>(buf.size());
+            const int rc = inflate(&z_, Z_NO_FLUSH);
+            if (rc == Z_DATA_ERROR && !gzip_ && !raw_ && z_.total_out == 0 && z_.total_in <= size)
+            {
+                // Not zlib-wrapped: start over as raw deflate on the same input.
+                inflateEnd(&z_);
+                raw_ = true;
+                init(-15);
+                z_.next_in = const_cast<unsigned char*>(data);
+                z_.avail_in = static_cast<uInt>(size);
+                continue;
+            }
+            if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+                return errc::bad_encoding;
+            const std::size_t produced = buf.size() - z_.avail_out;
+            if (produced > 0)
+                if (auto ec = emit(buf.data(), produced))
+                    return ec;
+            if (rc == Z_STREAM_END)
+                done_ = true;
+            else if (rc == Z_BUF_ERROR && produced == 0)
+                break;
+        }
+        // Bytes after the end of the coded stream are not part of any body.
+        if (done_ && z_.avail_in > 0)
+            return errc::bad_encoding;
+        return {};
+    }
+
+    bool complete() const noexcept override { return done_; }
+
+private:
+    void init(int window_bits)
+    {
+        z_ = z_stream{};
+        inflateInit2(&z_, window_bits);
+    }
+
+    z_stream z_{};
+    bool gzip_;
+    bool raw_ = false;
+    bool done_ = false;
+};
+
+class brotli_stage final : public content_decoder::stage
+{
+public:
+    brotli_stage() : state_(BrotliDecoderCreateInstance(nullptr, nullptr, nullptr)) {}
+    ~brotli_stage() override { BrotliDecoderDestroyInstance(state_); }
+
+    boost::system::error_code push(const unsigned char* data, std::size_t size, const emit_fn& emit) override
+    {
+        if (!state_)
+            return errc::bad_encoding;
+        if (done_)
+            return size == 0 ? boost::system::error_code{} : boost::system::error_code(errc::bad_encoding);
+        std::size_t avail_in = size;
+        const std::uint8_t* next_in = data;
+        for (;;)
+        {
+            std::array<unsigned char, chunk> buf;
+            std::size_t avail_out = buf.size();
+            std::uint8_t* next_out = buf.data();
+            const auto rc = BrotliDecoderDecompressStream(state_, &avail_in, &next_in, &avail_out, &next_out, nullptr);
+            if (rc == BROTLI_DECODER_RESULT_ERROR)
+                return errc::bad_encoding;
+            const std::size_t produced = buf.size() - avail_out;
+            if (produced > 0)
+                if (auto ec = emit(buf.data(), produced))
+                    return ec;
+            if (rc == BROTLI_DECODER_RESULT_SUCCESS)
+            {
+                done_ = true;
+                return avail_in > 0 ? boost::system::error_code(errc::bad_encoding) : boost::system::error_code{};
+            }
+            if (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT)
+                return {};
+            // NEEDS_MORE_OUTPUT: loop with a fresh buffer.
+        }
+    }
+
+    bool complete() const noexcept override { return done_; }
+
+private:
+    BrotliDecoderState* state_;
+    bool done_ = false;
+};
+
+std::string lower_trimmed(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+}  // namespace
+
+content_decoder::content_decoder(content_decoder&&) noexcept = default;
+content_decoder& content_decoder::operator=(content_decoder&&) noexcept = default;
+content_decoder::~content_decoder() = default;
+
+boost::system::result<content_decoder> content_decoder::create(std::string_view content_encoding)
+{
+    std::vector<std::string> codings;
+    std::size_t pos = 0;
+    while (pos <= content_encoding.size())
+    {
+        auto comma = content_encoding.find(',', pos);
+        if (comma == std::string_view::npos)
+            comma = content_encoding.size();
+        auto coding = lower_trimmed(content_encoding.substr(pos, comma - pos));
+        if (!coding.empty() && coding != "identity")
+            codings.push_back(std::move(coding));
+        pos = comma + 1;
+    }
+    if (codings.size() > max_depth)
+        return errc::unsupported_encoding;
+
+    content_decoder d;
+    // The last coding applied is undone first.
+    for (auto it = codings.rbegin(); it != codings.rend(); ++it)
+    {
+        if (*it == "gzip" || *it == "x-gzip")
+            d.stages_.push_back(std::make_unique<zlib_stage>(true));
+        else if (*it == "deflate")
+            d.stages_.push_back(std::make_unique<zlib_stage>(false));
+        else if (*it == "br")
+            d.stages_.push_back(std::make_unique<brotli_stage>());
+        else
+            return errc::unsupported_encoding;
+    }
+    return d;
+}
+
+boost::system::error_code content_decoder::feed(std::size_t index,
+                                                const unsigned char* data,
+                                                std::size_t size,
+                                                const decoded_output& out)
+{
+    if (index == stages_.size())
+        return out(data, size);
+    return stages_[index]->push(data, size, [&](const unsigned char* d, std::size_t n) {
+        return feed(index + 1, d, n, out);
+    });
+}
+
+boost::system::error_code content_decoder::write(const void* data, std::size_t size, const decoded_output& out)
+{
+    if (size == 0)
+        return {};
+    return feed(0, static_cast<const unsigned char*>(data), size, out);
+}
+
+boost::system::error_code content_decoder::finish() const
+{
+    for (const auto& s : stages_)
+        if (!s->complete())
+            return errc::bad_encoding;
+    return {};
+}
+
+}  // namespace asyncfetch

@@ -1,0 +1,112 @@
+// Proxy selection as curl does it: explicit -x first, then the scheme's environment variable,
+// both subject to the no_proxy list.
+#include "asyncfetch/proxy.hpp"
+
+#include "asyncfetch/error.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+namespace asyncfetch {
+
+namespace {
+
+std::string env(const char* lower, const char* upper)
+{
+    if (const char* v = std::getenv(lower); v && *v)
+        return v;
+    if (const char* v = std::getenv(upper); v && *v)
+        return v;
+    return {};
+}
+
+std::string lower(std::string_view s)
+{
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+proxy_settings proxy_settings::from_environment()
+{
+    proxy_settings s;
+    s.env_http_proxy = env("http_proxy", "HTTP_PROXY");
+    s.env_https_proxy = env("https_proxy", "HTTPS_PROXY");
+    s.env_no_proxy = env("no_proxy", "NO_PROXY");
+    return s;
+}
+
+boost::system::result<url> parse_proxy_url(std::string_view text)
+{
+    std::string full(trim(text));
+    if (full.find("://") == std::string::npos)
+        full = "http://" + full;
+    auto u = parse_url(full);
+    if (!u || u->scheme != "http")
+        return errc::invalid_proxy;
+    // No explicit port: curl's default proxy port.
+    const auto after_scheme = full.find("://") + 3;
+    auto authority_end = full.find('/', after_scheme);
+    if (authority_end == std::string::npos)
+        authority_end = full.size();
+    const std::string authority = full.substr(after_scheme, authority_end - after_scheme);
+    const auto host_start = authority.rfind('@') == std::string::npos ? 0 : authority.rfind('@') + 1;
+    const std::string hostport = authority.substr(host_start);
+    const auto bracket = hostport.rfind(']');
+    const auto colon = hostport.rfind(':');
+    if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket))
+        u->port = 1080;
+    return u;
+}
+
+bool no_proxy_matches(std::string_view list, std::string_view host)
+{
+    const std::string h = lower(host);
+    std::size_t pos = 0;
+    while (pos <= list.size())
+    {
+        auto comma = list.find(',', pos);
+        if (comma == std::string_view::npos)
+            comma = list.size();
+        std::string entry = lower(trim(list.substr(pos, comma - pos)));
+        pos = comma + 1;
+        if (entry.empty())
+            continue;
+        if (entry == "*")
+            return true;
+        if (entry.front() == '.')
+            entry.erase(0, 1);
+        if (entry.size() > 2 && entry.front() == '[' && entry.back() == ']')
+            entry = entry.substr(1, entry.size() - 2);
+        if (h == entry)
+            return true;
+        if (h.size() > entry.size() && h.compare(h.size() - entry.size(), entry.size(), entry) == 0 &&
+            h[h.size() - entry.size() - 1] == '.')
+            return true;
+    }
+    return false;
+}
+
+std::string proxy_for(const url& target, const proxy_settings& s)
+{
+    const std::string& no_proxy = s.noproxy ? *s.noproxy : s.env_no_proxy;
+    if (!no_proxy.empty() && no_proxy_matches(no_proxy, target.host))
+        return {};
+    if (!s.proxy.empty())
+        return s.proxy;
+    return target.tls() ? s.env_https_proxy : s.env_http_proxy;
+}
+
+}  // namespace asyncfetch
