@@ -36,48 +36,38 @@ using emit_fn = std::function<boost::system::error_code(const unsigned char*, st
 class zlib_stage final : public content_decoder::stage
 {
 public:
-    /// gzip: window 15 + 16; deflate: zlib wrapper (RFC 1950), falling back to raw deflate, which
-    /// some servers send instead.
-    explicit zlib_stage(bool gzip) : gzip_(gzip) { init(gzip ? 15 + 16 : 15); }
-    ~zlib_stage() override { inflateEnd(&z_); }
+    /// gzip: window 15 + 16. deflate: the zlib wrapper (RFC 1950), or raw deflate, which some
+    /// servers send instead; the first two bytes tell which.
+    explicit zlib_stage(bool gzip)
+    {
+        if (gzip)
+            init(15 + 16);
+    }
+    ~zlib_stage() override
+    {
+        if (initialized_)
+            inflateEnd(&z_);
+    }
 
     boost::system::error_code push(const unsigned char* data, std::size_t size, const emit_fn& emit) override
     {
-        if (done_)
-            return size == 0 ? boost::system::error_code{} : boost::system::error_code(errc::bad_encoding);
-        z_.next_in = const_cast<unsigned char*>(data);
-        z_.avail_in = static_cast<uInt>(size);
-        while (z_.avail_in > 0 && !done_)
+        if (!initialized_)
         {
-            std::array<unsigned char, chunk> buf;
-            z_.next_out = buf.data();
-            z_.avail_out = static_cast<uInt>(buf.size());
-            const int rc = inflate(&z_, Z_NO_FLUSH);
-            if (rc == Z_DATA_ERROR && !gzip_ && !raw_ && z_.total_out == 0 && z_.total_in <= size)
+            while (size > 0 && head_.size() < 2)
             {
-                // Not zlib-wrapped: start over as raw deflate on the same input.
-                inflateEnd(&z_);
-                raw_ = true;
-                init(-15);
-                z_.next_in = const_cast<unsigned char*>(data);
-                z_.avail_in = static_cast<uInt>(size);
-                continue;
+                head_.push_back(*data++);
+                --size;
             }
-            if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
-                return errc::bad_encoding;
-            const std::size_t produced = buf.size() - z_.avail_out;
-            if (produced > 0)
-                if (auto ec = emit(buf.data(), produced))
-                    return ec;
-            if (rc == Z_STREAM_END)
-                done_ = true;
-            else if (rc == Z_BUF_ERROR && produced == 0)
-                break;
+            if (head_.size() < 2)
+                return {};
+            const unsigned cmf = head_[0];
+            const unsigned flg = head_[1];
+            const bool wrapped = (cmf & 0x0f) == 8 && (cmf >> 4) <= 7 && (cmf * 256 + flg) % 31 == 0;
+            init(wrapped ? 15 : -15);
+            if (auto ec = inflate_some(head_.data(), head_.size(), emit))
+                return ec;
         }
-        // Bytes after the end of the coded stream are not part of any body.
-        if (done_ && z_.avail_in > 0)
-            return errc::bad_encoding;
-        return {};
+        return inflate_some(data, size, emit);
     }
 
     bool complete() const noexcept override { return done_; }
@@ -87,12 +77,46 @@ private:
     {
         z_ = z_stream{};
         inflateInit2(&z_, window_bits);
+        initialized_ = true;
+    }
+
+    boost::system::error_code inflate_some(const unsigned char* data, std::size_t size, const emit_fn& emit)
+    {
+        if (done_)
+            return size == 0 ? boost::system::error_code{} : boost::system::error_code(errc::bad_encoding);
+        z_.next_in = const_cast<unsigned char*>(data);
+        z_.avail_in = static_cast<uInt>(size);
+        for (;;)
+        {
+            std::array<unsigned char, chunk> buf;
+            z_.next_out = buf.data();
+            z_.avail_out = static_cast<uInt>(buf.size());
+            const int rc = inflate(&z_, Z_NO_FLUSH);
+            if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+                return errc::bad_encoding;
+            const std::size_t produced = buf.size() - z_.avail_out;
+            if (produced > 0)
+                if (auto ec = emit(buf.data(), produced))
+                    return ec;
+            if (rc == Z_STREAM_END)
+            {
+                done_ = true;
+                break;
+            }
+            // A full buffer may leave output pending even with all input consumed: go round again.
+            if (z_.avail_out != 0)
+                break;
+        }
+        // Bytes after the end of the coded stream are not part of any body.
+        if (done_ && z_.avail_in > 0)
+            return errc::bad_encoding;
+        return {};
     }
 
     z_stream z_{};
-    bool gzip_;
-    bool raw_ = false;
+    bool initialized_ = false;
     bool done_ = false;
+    std::vector<unsigned char> head_;
 };
 
 class brotli_stage final : public content_decoder::stage

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <iterator>
+#include <limits>
 
 namespace asyncfetch {
 
@@ -115,9 +116,13 @@ std::optional<std::uint64_t> parse_size(std::string_view text)
     }
     if (multiplier != 1)
         text.remove_suffix(1);
-    if (text.empty() || text.size() > 15 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (text.empty() || text.size() > 15 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return std::nullopt;
-    return std::stoull(std::string(text)) * multiplier;
+    const std::uint64_t value = std::stoull(std::string(text));
+    if (value > std::numeric_limits<std::uint64_t>::max() / multiplier)
+        return std::nullopt;
+    return value * multiplier;
 }
 
 std::optional<std::string> load_request_body(options& o)
@@ -171,8 +176,6 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     std::string method;
     std::string user_agent;
     std::vector<std::string> headers;
-    std::vector<std::string> data;
-    std::vector<std::string> data_binary;
     std::vector<std::string> resolves;
     std::string max_filesize;
     std::optional<std::string> noproxy;
@@ -201,10 +204,25 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     app.add_flag("-f,--fail", o.fail, "Count HTTP status 400 and above as a failure");
     app.add_flag("-I,--head", head, "Send HEAD requests");
     app.add_option("-X,--request", method, "Request method (GET unless -d gives a body, then POST)");
-    app.add_option("-H,--header", headers, "Extra header 'Name: value' (repeatable); 'Name:' removes a default");
+    // Repeatable options take one value each time, so they never swallow the URLs after them.
+    app.add_option("-H,--header", headers, "Extra header 'Name: value' (repeatable); 'Name:' removes a default")
+        ->allow_extra_args(false);
     app.add_option("-A,--user-agent", user_agent, "User-Agent header (default asyncfetch/VERSION)");
-    app.add_option("-d,--data", data, "Request body (form data; '@FILE' reads FILE; repeatable, joined with &)");
-    app.add_option("--data-binary", data_binary, "Request body sent as is ('@FILE' reads FILE)");
+    // -d and --data-binary keep their command-line order: the callbacks run as each value is parsed.
+    app.add_option_function<std::string>(
+           "-d,--data",
+           [&o](const std::string& v) { o.data.push_back({false, v}); },
+           "Request body (form data; '@FILE' reads FILE; repeatable, joined with &)")
+        ->allow_extra_args(false)
+        ->take_all()
+        ->trigger_on_parse();
+    app.add_option_function<std::string>(
+           "--data-binary",
+           [&o](const std::string& v) { o.data.push_back({true, v}); },
+           "Request body sent as is ('@FILE' reads FILE; repeatable)")
+        ->allow_extra_args(false)
+        ->take_all()
+        ->trigger_on_parse();
     app.add_flag("-L,--location")->description("Follow redirects (the default; see --max-redirs)");
     app.add_option("--max-redirs", o.max_redirs, "Most redirects to follow; 0 does not follow")
         ->check(CLI::Range(0u, 1000u))
@@ -222,7 +240,8 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     app.add_flag("--retry-all-methods", o.retry.all_methods, "Retry non-idempotent methods (POST) too");
     app.add_option("-x,--proxy", o.proxy, "Use this HTTP proxy: [http://][user:pw@]host[:port]");
     app.add_option("--noproxy", noproxy, "Hosts to reach directly, comma-separated ('*' for all)");
-    app.add_option("--resolve", resolves, "Use ADDRESS for HOST:PORT (HOST:PORT:ADDRESS, repeatable)");
+    app.add_option("--resolve", resolves, "Use ADDRESS for HOST:PORT (HOST:PORT:ADDRESS, repeatable)")
+        ->allow_extra_args(false);
     auto* v4 = app.add_flag("-4,--ipv4", ipv4, "Use IPv4 addresses only");
     auto* v6 = app.add_flag("-6,--ipv6", ipv6, "Use IPv6 addresses only");
     v4->excludes(v6);
@@ -312,10 +331,6 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
         if (!o.max_filesize)
             return usage("invalid --max-filesize '" + max_filesize + "'");
     }
-    for (const auto& d : data)
-        o.data.push_back({false, d});
-    for (const auto& d : data_binary)
-        o.data.push_back({true, d});
     if (!user_agent.empty())
         o.request.user_agent = user_agent;
     o.request.method = !method.empty() ? method : head ? "HEAD" : o.data.empty() ? "GET" : "POST";

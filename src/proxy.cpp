@@ -4,6 +4,8 @@
 
 #include "asyncfetch/error.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -74,6 +76,9 @@ boost::system::result<url> parse_proxy_url(std::string_view text)
 bool no_proxy_matches(std::string_view list, std::string_view host)
 {
     const std::string h = lower(host);
+    boost::system::error_code not_ip;
+    boost::asio::ip::make_address(h, not_ip);
+    const bool ip_literal = !not_ip;  // addresses match exactly, never by suffix
     std::size_t pos = 0;
     while (pos <= list.size())
     {
@@ -92,7 +97,7 @@ bool no_proxy_matches(std::string_view list, std::string_view host)
             entry = entry.substr(1, entry.size() - 2);
         if (h == entry)
             return true;
-        if (h.size() > entry.size() && h.compare(h.size() - entry.size(), entry.size(), entry) == 0 &&
+        if (!ip_literal && h.size() > entry.size() && h.compare(h.size() - entry.size(), entry.size(), entry) == 0 &&
             h[h.size() - entry.size() - 1] == '.')
             return true;
     }

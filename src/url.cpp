@@ -123,6 +123,15 @@ boost::system::result<std::string> resolve_location(std::string_view base, std::
     if (!urls::resolve(*b, *ref, dest))
         return errc::redirect_invalid;
     dest.remove_fragment();
+    // Boost.URL 1.81 keeps ".." segments that climb above the root ("http://a/../g");
+    // RFC 3986 section 5.2.4 drops them.
+    std::string path(dest.encoded_path());
+    while (path.rfind("/../", 0) == 0)
+        path.erase(0, 3);
+    if (path == "/..")
+        path = "/";
+    if (path != std::string_view(dest.encoded_path()))
+        dest.set_encoded_path(path);
     return std::string(dest.buffer());
 }
 
