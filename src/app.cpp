@@ -1,6 +1,7 @@
 // The tool's top level: builds the shared TLS context and io_context, runs the passes, prints.
 #include "asyncfetch/app.hpp"
 
+#include "asyncfetch/progress.hpp"
 #include "asyncfetch/proxy.hpp"
 #include "asyncfetch/report.hpp"
 #include "asyncfetch/runner.hpp"
@@ -132,44 +133,115 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
     record_printer printer(out, o.format);
     const result_sink print = std::ref(printer);
 
+    run_config base = make_run_config(o, o.concurrency);
+    base.max_failures = o.max_failures;
+    base.rate = o.rate;
+    base.rate_per_host = o.rate_per_host;
+    base.stop_on_interrupt = true;
+    if (o.progress)
+    {
+        const std::size_t width = terminal_width(2).value_or(80);
+        base.on_progress = [&err, width](const progress_snapshot& p) {
+            err << progress_redraw(p, width > 1 ? width - 1 : width);
+            err.flush();
+        };
+    }
+    auto config_for = [&base](std::size_t concurrency) {
+        run_config cfg = base;
+        cfg.concurrency = concurrency;
+        return cfg;
+    };
+
     pass_outcome result;
     std::optional<compare_summary> compare;
+    bool sequential_failed = false;
     if (o.mode == run_mode::compare)
     {
         // Both passes need the same list, so it is read whole first.
         std::vector<std::string> urls;
         while (auto u = src.next())
             urls.push_back(std::move(*u));
-        vector_source seq_src(urls);
         const result_sink discard = [](const fetch_result&) { return true; };
-        auto sequential = run_pass(ioc, *tls, make_run_config(o, 1), seq_src, discard);
-        vector_source conc_src(urls);
-        result = run_pass(ioc, *tls, make_run_config(o, o.concurrency), conc_src, print);
-        compare = compare_summary{sequential.summary, result.summary};
+        // --warm: one client, so its pool (and DNS cache) carries over from pass to pass.
+        std::optional<client> warm;
+        if (o.warm)
+            warm.emplace(ioc.get_executor(), *tls, base.client);
+        compare.emplace();
+        // Runs alternate sequential and concurrent passes, so a drift in the machine hits both.
+        for (unsigned run = 1; run <= o.runs; ++run)
+        {
+            const bool last = run == o.runs;
+            vector_source seq_src(urls);
+            auto seq_cfg = config_for(1);
+            auto sequential = warm ? run_pass(ioc, *warm, seq_cfg, seq_src, discard)
+                                   : run_pass(ioc, *tls, seq_cfg, seq_src, discard);
+            compare->sequential = sequential.summary;
+            compare->sequential_runs_ms.push_back(sequential.summary.elapsed_ms);
+            sequential_failed = sequential_failed || sequential.summary.failed > 0;
+            if (sequential.interrupted)
+            {
+                result = sequential;
+                break;
+            }
+            vector_source conc_src(urls);
+            auto conc_cfg = config_for(o.concurrency);
+            result = warm ? run_pass(ioc, *warm, conc_cfg, conc_src, last ? print : discard)
+                          : run_pass(ioc, *tls, conc_cfg, conc_src, last ? print : discard);
+            compare->concurrent = result.summary;
+            compare->concurrent_runs_ms.push_back(result.summary.elapsed_ms);
+            if (result.stopped || result.interrupted)
+                break;
+        }
     }
     else
     {
         const std::size_t concurrency = o.mode == run_mode::sequential ? 1 : o.concurrency;
-        result = run_pass(ioc, *tls, make_run_config(o, concurrency), src, print);
+        result = run_pass(ioc, *tls, config_for(concurrency), src, print);
     }
 
     // The reader closed stdout (e.g. `| head -1`): stop quietly, like grep and ripgrep.
     if (result.stopped)
         return exit_ok;
 
+    const compare_summary* cmp = compare && !compare->concurrent_runs_ms.empty() ? &*compare : nullptr;
     if (o.format == output_format::json)
     {
-        out << format_summary_json(result.summary, compare ? &*compare : nullptr);
+        out << format_summary_json(result.summary, cmp);
         out.flush();
     }
     if (!o.quiet)
     {
-        if (compare)
-            err << format_compare_text(*compare);
+        if (cmp)
+            err << format_compare_text(*cmp);
         err << format_summary_text(result.summary);
+        if (o.stats)
+            err << format_stats_text(result.summary, terminal_width(2).value_or(80) > 40 ? 60 : 30);
+        if (result.interrupted)
+            err << "asyncfetch: interrupted\n";
+        else if (result.gave_up)
+            err << "asyncfetch: stopped after " << result.summary.failed << " failed URL"
+                << (result.summary.failed == 1 ? "" : "s") << "\n";
         err.flush();
     }
-    const bool any_failed = result.summary.failed > 0 || (compare && compare->sequential.failed > 0);
+    if (cmp)
+    {
+        for (auto [path, text] : {std::pair{&o.export_json, &format_compare_export_json},
+                                  std::pair{&o.export_markdown, &format_compare_export_markdown}})
+        {
+            if (path->empty())
+                continue;
+            std::ofstream f(*path, std::ios::binary | std::ios::trunc);
+            f << text(*cmp);
+            if (!f.flush())
+            {
+                err << "asyncfetch: cannot write " << *path << ": " << std::strerror(errno) << "\n";
+                return exit_failed;
+            }
+        }
+    }
+    if (result.interrupted)
+        return exit_interrupted;
+    const bool any_failed = result.summary.failed > 0 || sequential_failed;
     return any_failed ? exit_failed : exit_ok;
 }
 

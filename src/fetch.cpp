@@ -31,6 +31,7 @@
 #include <cstring>
 #include <optional>
 #include <random>
+#include <unordered_set>
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -385,7 +386,30 @@ struct client::impl
     std::minstd_rand rng;
     std::size_t tls_handshakes = 0;
     std::size_t requests_reused = 0;
+    bool cancelled = false;
+    std::unordered_set<detail::connection*> busy;  // connections with a request in progress
 };
+
+namespace {
+
+/// Registers a connection as busy for as long as a request uses it, so cancel_all() reaches it.
+class busy_guard
+{
+public:
+    busy_guard(std::unordered_set<detail::connection*>& set, detail::connection* c) : set_(set), conn_(c)
+    {
+        set_.insert(conn_);
+    }
+    ~busy_guard() { set_.erase(conn_); }
+    busy_guard(const busy_guard&) = delete;
+    busy_guard& operator=(const busy_guard&) = delete;
+
+private:
+    std::unordered_set<detail::connection*>& set_;
+    detail::connection* conn_;
+};
+
+}  // namespace
 
 net::awaitable<outcome> client::impl::open(const url& u,
                                            const std::optional<url>& proxy,
@@ -400,9 +424,12 @@ net::awaitable<outcome> client::impl::open(const url& u,
     r.dns_ms = ms_between(t, clock_type::now());
     if (addresses.ec)
         co_return outcome{addresses.ec, phase::dns};
+    if (cancelled)
+        co_return outcome{net::error::operation_aborted, phase::connect};
 
     auto conn = u.tls() ? std::make_unique<detail::connection>(executor, tls)
                         : std::make_unique<detail::connection>(executor);
+    busy_guard guard(busy, conn.get());
     t = clock_type::now();
     conn->tcp().expires_at(connect_deadline);
     auto [ec, endpoint] = co_await conn->tcp().async_connect(addresses.endpoints, token);
@@ -600,6 +627,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
                 ++requests_reused;
             detail::connection& conn = *pc.get();
             ++conn.uses;
+            busy_guard guard(busy, &conn);
             o = co_await with_stream(conn, [&](auto& stream) {
                 return send_and_read_header(stream, conn, head, body, head_method, deadline, parser);
             });
@@ -618,6 +646,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
 
         auto& msg = parser->get();
         detail::connection& conn = *pc.get();
+        busy_guard guard(busy, &conn);
         r.status = msg.result_int();
         r.ttfb_ms = ms_between(start, clock_type::now());
         r.http_version = msg.version() == 10 ? "1.0" : "1.1";
@@ -712,6 +741,18 @@ client::client(net::any_io_executor ex, ssl::context& tls, client_config config)
 
 client::~client() = default;
 
+void client::cancel_all()
+{
+    impl_->cancelled = true;
+    // A shutdown ends a pending read or write at once; socket::cancel() did not reach Beast's
+    // in-progress reads here. The connections are never pooled again after the error.
+    for (auto* conn : impl_->busy)
+    {
+        boost::system::error_code ignored;
+        conn->tcp().socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    }
+}
+
 client_counters client::counters() const noexcept
 {
     return {impl_->pool.opened(), impl_->requests_reused, impl_->tls_handshakes, impl_->dns.lookups()};
@@ -733,6 +774,11 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
         co_return r;
     }
 
+    if (impl_->cancelled)
+    {
+        set_error(r, error_kind::io, "cancelled");
+        co_return r;
+    }
     const auto& policy = impl_->cfg.retry;
     const bool may_retry = policy.all_methods || is_idempotent(impl_->cfg.request.method);
     std::string file;

@@ -13,7 +13,8 @@ int main(int argc, char** argv)
 {
     // A closed stdout shows up as a failed write, which ends the run quietly.
     std::signal(SIGPIPE, SIG_IGN);
-    const asyncfetch::terminal_info term{isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1};
+    const asyncfetch::terminal_info term{
+        isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1};
     auto parsed = asyncfetch::parse_command_line(argc, argv, term);
     if (!parsed.opts)
     {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <iterator>
+#include <tuple>
 #include <limits>
 
 namespace asyncfetch {
@@ -23,7 +24,8 @@ constexpr const char* examples = R"(Examples:
   asyncfetch --cacert ca.pem https://localhost:8443/
 
 Output: one record per URL on stdout (tsv: status, bytes, time_ms, url, error),
-a summary on stderr. Exit status: 0 all succeeded, 1 some failed, 2 usage error.)";
+a summary on stderr. Exit status: 0 all succeeded, 1 some failed, 2 usage error,
+130 interrupted (Ctrl-C).)";
 
 std::chrono::milliseconds to_ms(double seconds)
 {
@@ -125,6 +127,32 @@ std::optional<std::uint64_t> parse_size(std::string_view text)
     return value * multiplier;
 }
 
+std::optional<double> parse_rate(std::string_view text)
+{
+    double per = 1;
+    if (const auto slash = text.find('/'); slash != std::string_view::npos)
+    {
+        const auto unit = text.substr(slash + 1);
+        if (unit == "s")
+            per = 1;
+        else if (unit == "m")
+            per = 60;
+        else if (unit == "h")
+            per = 3600;
+        else
+            return std::nullopt;
+        text = text.substr(0, slash);
+    }
+    if (text.empty() || text.size() > 12 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; }) ||
+        std::count(text.begin(), text.end(), '.') > 1 || text == ".")
+        return std::nullopt;
+    const double n = std::stod(std::string(text));
+    if (!(n > 0))
+        return std::nullopt;
+    return n / per;
+}
+
 std::optional<std::string> load_request_body(options& o)
 {
     if (o.data.empty())
@@ -180,6 +208,9 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     std::string max_filesize;
     std::optional<std::string> noproxy;
     double retry_delay_s = 1;
+    std::string rate;
+    std::string rate_per_host;
+    bool fail_fast = false;
     double retry_max_time_s = 0;
 
     CLI::App app{"Fetch many URLs concurrently and report status, size and time for each.", "asyncfetch"};
@@ -242,6 +273,18 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     app.add_option("--noproxy", noproxy, "Hosts to reach directly, comma-separated ('*' for all)");
     app.add_option("--resolve", resolves, "Use ADDRESS for HOST:PORT (HOST:PORT:ADDRESS, repeatable)")
         ->allow_extra_args(false);
+    app.add_flag("--stats", o.stats, "Show a per-host table and a latency histogram after the summary");
+    app.add_option("--runs", o.runs, "With --compare: repeat each pass N times (mean ± σ, min … max)")
+        ->check(CLI::Range(1u, 1000u));
+    app.add_flag("--warm", o.warm, "With --compare: keep the connection pool between passes");
+    app.add_option("--export-json", o.export_json, "With --compare: write the comparison as JSON to FILE");
+    app.add_option("--export-markdown", o.export_markdown, "With --compare: write the comparison as Markdown");
+    app.add_option("--rate", rate, "Most request starts over all hosts: N, N/s, N/m or N/h");
+    app.add_option("--rate-per-host", rate_per_host, "Most request starts to one host: N, N/s, N/m or N/h");
+    auto* ff = app.add_flag("--fail-fast", fail_fast, "Stop at the first failure and cancel what is in flight");
+    auto* mf = app.add_option("--max-failures", o.max_failures, "Stop after N failures")
+                   ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max()));
+    ff->excludes(mf);
     auto* v4 = app.add_flag("-4,--ipv4", ipv4, "Use IPv4 addresses only");
     auto* v6 = app.add_flag("-6,--ipv6", ipv6, "Use IPv6 addresses only");
     v4->excludes(v6);
@@ -338,6 +381,21 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     o.retry.max_time = to_ms(std::min(retry_max_time_s, 1e7));
     o.noproxy = noproxy;
     o.ip_family = ipv4 ? 4 : ipv6 ? 6 : 0;
+    if (fail_fast)
+        o.max_failures = 1;
+    o.progress = term.stderr_is_terminal && !o.quiet;
+    for (auto [text, target, name] : {std::tuple{&rate, &o.rate, "--rate"},
+                                      std::tuple{&rate_per_host, &o.rate_per_host, "--rate-per-host"}})
+    {
+        if (text->empty())
+            continue;
+        auto parsed = parse_rate(*text);
+        if (!parsed)
+            return usage(std::string("invalid ") + name + " '" + *text + "' (expected N, N/s, N/m or N/h)");
+        *target = *parsed;
+    }
+    if (!compare && (o.runs != 1 || o.warm || !o.export_json.empty() || !o.export_markdown.empty()))
+        return usage("--runs, --warm, --export-json and --export-markdown need --compare");
 
     o.mode = compare ? run_mode::compare : sequential ? run_mode::sequential : run_mode::concurrent;
     if (json || format == "json")

@@ -1,15 +1,23 @@
 // The runner: N worker coroutines pull URLs from the source and share one client.
 #include "asyncfetch/runner.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <istream>
 #include <map>
 #include <memory>
+#include <unordered_map>
 
 namespace asyncfetch {
 
@@ -44,65 +52,181 @@ std::optional<std::string> chained_source::next()
     return std::nullopt;
 }
 
+std::optional<std::size_t> chained_source::remaining() const
+{
+    std::size_t sum = 0;
+    for (std::size_t i = pos_; i < parts_.size(); ++i)
+    {
+        auto n = parts_[i]->remaining();
+        if (!n)
+            return std::nullopt;
+        sum += *n;
+    }
+    return sum;
+}
+
 namespace {
+
+using clock_type = std::chrono::steady_clock;
+constexpr auto token = net::as_tuple(net::use_awaitable);
 
 /// State shared by the workers of one pass. Everything runs on one thread.
 struct pass_state
 {
-    pass_state(net::io_context& ioc, net::ssl::context& tls, const run_config& cfg, url_source& s, const result_sink& k)
-        : client(ioc.get_executor(), tls, cfg.client), src(s), sink(k), keep_order(cfg.keep_order)
+    pass_state(net::io_context& ioc, client& c, const run_config& cfg, url_source& s, const result_sink& k)
+        : ioc(ioc), client(c), config(cfg), src(s), sink(k)
     {
     }
 
     void deliver(fetch_result r)
     {
         summary.add(r);
-        if (!keep_order)
-            return emit(r);
-        // Held until every earlier index has been emitted.
-        held.emplace(r.index, std::move(r));
-        while (!stopped && !held.empty() && held.begin()->first == next_emit)
+        const bool failed = !r.ok();
+        if (!config.keep_order)
+            emit(r);
+        else
         {
-            emit(held.begin()->second);
-            held.erase(held.begin());
-            ++next_emit;
+            // Held until every earlier index has been emitted.
+            held.emplace(r.index, std::move(r));
+            while (!stopped && !held.empty() && held.begin()->first == next_emit)
+            {
+                emit(held.begin()->second);
+                held.erase(held.begin());
+                ++next_emit;
+            }
+        }
+        if (failed && config.max_failures > 0 && summary.failed >= config.max_failures && !stopped)
+        {
+            gave_up = true;
+            stop();
         }
     }
 
     void emit(const fetch_result& r)
     {
         if (!stopped && !sink(r))
+        {
+            output_closed = true;
             stop();
+        }
     }
 
+    /// Stops starting fetches and cancels those in flight (their results are dropped).
     void stop()
     {
+        if (stopped)
+            return;
         stopped = true;
+        // Sockets are cancelled directly (Beast's streams do not pass per-operation cancellation
+        // on in 1.81); the signals reach timers and waits in the pool.
+        client.cancel_all();
         for (std::size_t i = 0; i < worker_count; ++i)
             signals[i].emit(net::cancellation_type::terminal);
+        if (ticker)
+            ticker->cancel();
     }
 
-    asyncfetch::client client;
+    /// After an interrupt, results already finished but held for --keep-order are still printed.
+    void flush_held()
+    {
+        for (auto& [index, r] : held)
+            if (!output_closed && !sink(r))
+                output_closed = true;
+        held.clear();
+    }
+
+    /// Waits for the next start slot allowed by --rate and --rate-per-host.
+    net::awaitable<bool> pace(const std::string& url)
+    {
+        auto slot = clock_type::now();
+        const auto gap = [](double rate) {
+            return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(1.0 / rate));
+        };
+        clock_type::time_point* host_next = nullptr;
+        if (config.rate > 0)
+            slot = std::max(slot, next_start);
+        if (config.rate_per_host > 0)
+        {
+            host_next = &next_host_start[origin_of(url)];
+            slot = std::max(slot, *host_next);
+        }
+        // Reserve the slot before sleeping, so concurrent workers queue behind it.
+        if (config.rate > 0)
+            next_start = slot + gap(config.rate);
+        if (host_next)
+            *host_next = slot + gap(config.rate_per_host);
+        if (slot <= clock_type::now())
+            co_return true;
+        net::steady_timer t(ioc, slot);
+        auto [ec] = co_await t.async_wait(token);
+        co_return !ec && !stopped;
+    }
+
+    progress_snapshot snapshot(bool final) const
+    {
+        progress_snapshot p;
+        p.done = summary.count;
+        p.in_flight = in_flight;
+        p.failed = summary.failed;
+        p.bytes = summary.bytes;
+        p.elapsed_s = std::chrono::duration<double>(clock_type::now() - start).count();
+        p.final = final;
+        if (auto left = src.remaining())
+            p.total = summary.count + in_flight + *left;
+        return p;
+    }
+
+    net::io_context& ioc;
+    asyncfetch::client& client;
+    const run_config& config;
     url_source& src;
     const result_sink& sink;
-    bool keep_order;
+    clock_type::time_point start = clock_type::now();
     std::size_t next_index = 0;
     std::size_t next_emit = 0;
+    std::size_t in_flight = 0;
+    std::size_t active_workers = 0;
     std::map<std::size_t, fetch_result> held;
     run_summary summary;
     bool stopped = false;
+    bool output_closed = false;
+    bool interrupted = false;
+    bool gave_up = false;
+    bool progress_shown = false;
     std::size_t worker_count = 0;
     std::unique_ptr<net::cancellation_signal[]> signals;
+    clock_type::time_point next_start{};
+    std::unordered_map<std::string, clock_type::time_point> next_host_start;
+    std::optional<net::steady_timer> ticker;
+    std::optional<net::signal_set> interrupt;
+    std::optional<net::signal_set> second_interrupt;
+
+    /// Ends the helper coroutines and handlers, so io_context::run() can return.
+    void end_helpers()
+    {
+        boost::system::error_code ignored;
+        if (ticker)
+            ticker->cancel();
+        if (interrupt)
+            interrupt->cancel(ignored);
+        if (second_interrupt)
+            second_interrupt->cancel(ignored);
+    }
 };
 
 net::awaitable<void> worker(pass_state& st)
 {
+    // Cancellation shows up as operation_aborted results, not as exceptions out of co_await.
+    co_await net::this_coro::throw_if_cancelled(false);
     while (!st.stopped)
     {
         auto text = st.src.next();
         if (!text)
             break;
         const std::size_t index = st.next_index++;
+        if ((st.config.rate > 0 || st.config.rate_per_host > 0) && !co_await st.pace(*text))
+            break;
+        ++st.in_flight;
         fetch_result r;
         try
         {
@@ -117,13 +241,93 @@ net::awaitable<void> worker(pass_state& st)
             r.kind = error_kind::io;
             r.error = std::string("internal error: ") + e.what();
         }
+        --st.in_flight;
         if (st.stopped)
             break;
         st.deliver(std::move(r));
     }
+    // The last worker out ends the helpers, so io_context::run() returns.
+    if (--st.active_workers == 0)
+        st.end_helpers();
+}
+
+net::awaitable<void> report_progress(pass_state& st)
+{
+    st.ticker->expires_after(st.config.progress_delay);
+    // Checked right before each wait: end_helpers() only cancels a wait that is pending.
+    while (st.active_workers > 0 && !st.stopped)
+    {
+        auto [ec] = co_await st.ticker->async_wait(token);
+        if (ec || st.active_workers == 0)
+            break;
+        st.progress_shown = true;
+        st.config.on_progress(st.snapshot(false));
+        st.ticker->expires_after(st.config.progress_interval);
+    }
+}
+
+net::awaitable<void> watch_interrupt(pass_state& st)
+{
+    if (st.active_workers == 0)
+        co_return;
+    auto [ec, signo] = co_await st.interrupt->async_wait(token);
+    if (ec)
+        co_return;
+    st.interrupted = true;
+    st.stop();
+    // A second Ctrl-C while the pass winds down leaves at once, as shells expect.
+    st.second_interrupt.emplace(st.ioc, SIGINT);
+    st.second_interrupt->async_wait([](boost::system::error_code e, int) {
+        if (!e)
+            std::_Exit(130);
+    });
 }
 
 }  // namespace
+
+pass_outcome run_pass(net::io_context& ioc,
+                      client& shared,
+                      const run_config& config,
+                      url_source& src,
+                      const result_sink& sink)
+{
+    const auto before = shared.counters();
+    pass_state st(ioc, shared, config, src, sink);
+    st.worker_count = std::max<std::size_t>(config.concurrency, 1);
+    st.active_workers = st.worker_count;
+    st.signals = std::make_unique<net::cancellation_signal[]>(st.worker_count);
+    for (std::size_t i = 0; i < st.worker_count; ++i)
+        net::co_spawn(ioc, worker(st), net::bind_cancellation_slot(st.signals[i].slot(), [](std::exception_ptr) {}));
+    if (config.on_progress)
+    {
+        st.ticker.emplace(ioc);
+        net::co_spawn(ioc, report_progress(st), [](std::exception_ptr) {});
+    }
+    if (config.stop_on_interrupt)
+    {
+        st.interrupt.emplace(ioc, SIGINT);
+        net::co_spawn(ioc, watch_interrupt(st), [](std::exception_ptr) {});
+    }
+    ioc.restart();
+    ioc.run();
+
+    if (st.interrupted)
+        st.flush_held();
+    if (st.progress_shown)
+        config.on_progress(st.snapshot(true));
+
+    pass_outcome out;
+    out.summary = st.summary;
+    out.summary.elapsed_ms = std::chrono::duration<double, std::milli>(clock_type::now() - st.start).count();
+    const auto after = shared.counters();
+    out.summary.connections_opened = after.connections_opened - before.connections_opened;
+    out.summary.connections_reused = after.connections_reused - before.connections_reused;
+    out.summary.tls_handshakes = after.tls_handshakes - before.tls_handshakes;
+    out.stopped = st.output_closed;
+    out.interrupted = st.interrupted;
+    out.gave_up = st.gave_up;
+    return out;
+}
 
 pass_outcome run_pass(net::io_context& ioc,
                       net::ssl::context& tls,
@@ -131,23 +335,8 @@ pass_outcome run_pass(net::io_context& ioc,
                       url_source& src,
                       const result_sink& sink)
 {
-    const auto start = std::chrono::steady_clock::now();
-    pass_state st(ioc, tls, config, src, sink);
-    st.worker_count = std::max<std::size_t>(config.concurrency, 1);
-    st.signals = std::make_unique<net::cancellation_signal[]>(st.worker_count);
-    for (std::size_t i = 0; i < st.worker_count; ++i)
-        net::co_spawn(ioc, worker(st), net::bind_cancellation_slot(st.signals[i].slot(), [](std::exception_ptr) {}));
-    ioc.restart();
-    ioc.run();
-
-    pass_outcome out;
-    out.summary = st.summary;
-    out.summary.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    const auto counters = st.client.counters();
-    out.summary.connections_opened = counters.connections_opened;
-    out.summary.connections_reused = counters.connections_reused;
-    out.stopped = st.stopped;
-    return out;
+    client fresh(ioc.get_executor(), tls, config.client);
+    return run_pass(ioc, fresh, config, src, sink);
 }
 
 }  // namespace asyncfetch

@@ -16,14 +16,16 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <brotli/encode.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -34,12 +36,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <deque>
 #include <future>
 #include <limits>
 #include <mutex>
@@ -48,6 +52,7 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -162,6 +167,12 @@ constexpr std::size_t chunk_size = 16 * 1024;
 constexpr auto tls_shutdown_timeout = 500ms;
 constexpr auto drop_idle_delay = 20ms;
 constexpr auto stop_grace = 2s;
+constexpr auto linger_timeout = 500ms;
+constexpr std::uint64_t max_encoded_length = std::uint64_t{64} << 20;
+constexpr std::uint64_t max_request_body = std::uint64_t{16} << 20;
+constexpr std::uint32_t max_request_header = 64 * 1024;
+constexpr std::size_t max_logged_requests = 100'000;
+constexpr std::size_t max_logged_body_bytes = std::size_t{256} << 20;
 
 /// The source of every body: 64 KiB of 'x', never allocated per response.
 const std::string& filler()
@@ -194,20 +205,22 @@ std::string status_line(unsigned code)
     return "HTTP/1.1 " + std::to_string(code) + " " + std::string(reason) + "\r\n";
 }
 
-/// A whole 400 response, body included, announcing that the connection ends.
-std::string closing_bad_request(std::string_view body)
+/// A whole error response, body included, announcing that the connection ends.
+std::string closing_error(unsigned code, std::string_view body)
 {
-    return status_line(400) + "Server: asyncfetch-testbed\r\nContent-Type: text/plain\r\nContent-Length: " +
+    return status_line(code) + "Server: asyncfetch-testbed\r\nContent-Type: text/plain\r\nContent-Length: " +
            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + std::string(body);
 }
 
 /// What the connection does once a response is written.
 enum class after_response
 {
-    keep_alive,      ///< read the next request
-    close_graceful,  ///< TLS close_notify (bounded), then close
-    close_abrupt,    ///< close the TCP socket, no close_notify
-    drop_when_idle,  ///< keep alive, but close silently if the client stays idle for 20 ms
+    keep_alive,       ///< read the next request
+    close_graceful,   ///< TLS close_notify (bounded), then close
+    close_abrupt,     ///< close the TCP socket, no close_notify
+    close_lingering,  ///< like close_graceful, but first drain what the client still sends (bounded), so
+                      ///< that unread request bytes do not turn the close into a reset that loses the answer
+    drop_when_idle,   ///< keep alive, but close silently if the client stays idle for 20 ms
 };
 
 /// The endpoint name and its argument: "/bytes/10?x" gives {"bytes", "10", true}.
@@ -221,8 +234,24 @@ struct route
 route split_target(std::string_view target)
 {
     target = target.substr(0, target.find('?'));
+    // Absolute-form, as sent to a proxy: serve the path.
+    for (std::string_view scheme : {"http://", "https://"})
+    {
+        if (target.size() >= scheme.size() && beast::iequals(target.substr(0, scheme.size()), scheme))
+        {
+            target.remove_prefix(scheme.size());
+            auto slash = target.find('/');
+            target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+            break;
+        }
+    }
     if (target.empty() || target.front() != '/')
         return {};
+    // /redirect-to answers under any prefix too, so that relative references have a base to climb.
+    constexpr std::string_view redirect_to = "/redirect-to";
+    if (target.size() >= redirect_to.size() &&
+        target.substr(target.size() - redirect_to.size()) == redirect_to)
+        return {redirect_to.substr(1), {}, false};
     target.remove_prefix(1);
     route result;
     auto slash = target.find('/');
@@ -246,6 +275,260 @@ constexpr bool is_tls_stream = false;
 
 template <class Next>
 constexpr bool is_tls_stream<ssl::stream<Next>> = true;
+
+// ---------------------------------------------------------------------------------------------------------
+// Queries
+
+int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/// Decodes %XX escapes; anything else, a malformed escape included, stays as it is ('+' is not a space).
+std::string percent_decode(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i)
+    {
+        if (text[i] == '%' && i + 2 < text.size())
+        {
+            int high = hex_value(text[i + 1]);
+            int low = hex_value(text[i + 2]);
+            if (high >= 0 && low >= 0)
+            {
+                out += static_cast<char>(high * 16 + low);
+                i += 2;
+                continue;
+            }
+        }
+        out += text[i];
+    }
+    return out;
+}
+
+/// The percent-decoded value of the first `name=` parameter in the target's query; nullopt if absent.
+std::optional<std::string> query_param(std::string_view target, std::string_view name)
+{
+    auto question = target.find('?');
+    if (question == std::string_view::npos)
+        return std::nullopt;
+    std::string_view query = target.substr(question + 1);
+    query = query.substr(0, query.find('#'));
+    while (!query.empty())
+    {
+        auto amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        auto equals = pair.find('=');
+        if (percent_decode(pair.substr(0, equals)) != name)
+            continue;
+        return equals == std::string_view::npos ? std::string() : percent_decode(pair.substr(equals + 1));
+    }
+    return std::nullopt;
+}
+
+/// A value that would break the header it goes into.
+bool has_control_characters(std::string_view text)
+{
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Content codings
+
+constexpr std::string_view pattern_prefix = "asyncfetch testbed line ";
+constexpr std::size_t pattern_digits = 8;
+constexpr std::size_t pattern_line = pattern_prefix.size() + pattern_digits + 1;
+
+/// Appends bytes [offset, offset + n) of the endless pattern that testbed_pattern() starts.
+void append_pattern(std::uint64_t offset, std::size_t n, std::string& out)
+{
+    std::array<char, pattern_line> line{};
+    std::copy(pattern_prefix.begin(), pattern_prefix.end(), line.begin());
+    line.back() = '\n';
+    std::uint64_t index = offset / pattern_line;
+    auto column = static_cast<std::size_t>(offset % pattern_line);
+    while (n > 0)
+    {
+        // Zero-padded line number, wrapping after 10^8 lines.
+        std::uint64_t number = index % 100'000'000;
+        for (std::size_t d = 0; d < pattern_digits; ++d)
+        {
+            line[pattern_prefix.size() + pattern_digits - 1 - d] = static_cast<char>('0' + number % 10);
+            number /= 10;
+        }
+        const std::size_t take = std::min(n, pattern_line - column);
+        out.append(line.data() + column, take);
+        n -= take;
+        column = 0;
+        ++index;
+    }
+}
+
+/// A Content-Encoding the testbed can produce.
+enum class coding
+{
+    gzip,
+    deflate,  ///< the zlib format (RFC 1950), which is what "deflate" means in HTTP
+    br,
+};
+
+std::string_view coding_name(coding kind)
+{
+    switch (kind)
+    {
+    case coding::gzip: return "gzip";
+    case coding::deflate: return "deflate";
+    case coding::br: return "br";
+    }
+    return {};
+}
+
+/// The coding an endpoint name asks for: "gzip" or "gzip-chunked" and so on.
+struct coding_route
+{
+    coding kind = coding::gzip;
+    bool chunked = false;
+};
+
+std::optional<coding_route> coding_of(std::string_view name)
+{
+    constexpr std::string_view suffix = "-chunked";
+    coding_route result;
+    if (name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix)
+    {
+        result.chunked = true;
+        name.remove_suffix(suffix.size());
+    }
+    for (coding kind : {coding::gzip, coding::deflate, coding::br})
+    {
+        if (name == coding_name(kind))
+        {
+            result.kind = kind;
+            return result;
+        }
+    }
+    return std::nullopt;
+}
+
+/// A streaming compressor for one coding. Throws std::runtime_error when the library fails, which only
+/// happens on a programming error or without memory.
+class encoder
+{
+public:
+    /// zlib_level and zlib_strategy apply to gzip and deflate; br uses quality 5, a fast setting.
+    explicit encoder(coding kind,
+                     int zlib_level = Z_DEFAULT_COMPRESSION,
+                     int zlib_strategy = Z_DEFAULT_STRATEGY)
+        : kind_(kind)
+    {
+        if (kind_ == coding::br)
+        {
+            brotli_ = BrotliEncoderCreateInstance(nullptr, nullptr, nullptr);
+            if (brotli_ == nullptr)
+                throw std::runtime_error("BrotliEncoderCreateInstance failed");
+            BrotliEncoderSetParameter(brotli_, BROTLI_PARAM_QUALITY, 5);
+            return;
+        }
+        // windowBits + 16 asks zlib for the gzip wrapper, plain windowBits for the zlib one.
+        const int window_bits = kind_ == coding::gzip ? 15 + 16 : 15;
+        if (deflateInit2(&zlib_, zlib_level, Z_DEFLATED, window_bits, 8, zlib_strategy) != Z_OK)
+            throw std::runtime_error("deflateInit2 failed");
+    }
+
+    ~encoder()
+    {
+        if (kind_ == coding::br)
+            BrotliEncoderDestroyInstance(brotli_);
+        else
+            deflateEnd(&zlib_);
+    }
+
+    encoder(const encoder&) = delete;
+    encoder& operator=(const encoder&) = delete;
+
+    /// Compresses `input` and appends whatever output is ready to `out`; `last` ends the stream.
+    void put(std::string_view input, bool last, std::string& out)
+    {
+        if (kind_ == coding::br)
+            put_brotli(input, last, out);
+        else
+            put_zlib(input, last, out);
+    }
+
+private:
+    void put_zlib(std::string_view input, bool last, std::string& out)
+    {
+        constexpr std::size_t room = 64 * 1024;
+        zlib_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+        zlib_.avail_in = static_cast<uInt>(input.size());
+        for (;;)
+        {
+            const std::size_t used = out.size();
+            out.resize(used + room);
+            zlib_.next_out = reinterpret_cast<Bytef*>(out.data() + used);
+            zlib_.avail_out = static_cast<uInt>(room);
+            const int rc = deflate(&zlib_, last ? Z_FINISH : Z_NO_FLUSH);
+            out.resize(used + room - zlib_.avail_out);
+            if (rc == Z_STREAM_ERROR)
+                throw std::runtime_error("deflate failed");
+            // Without Z_FINISH, room left over means all input was taken; with it, only the end counts.
+            if (last ? rc == Z_STREAM_END : zlib_.avail_out != 0)
+                return;
+        }
+    }
+
+    void put_brotli(std::string_view input, bool last, std::string& out)
+    {
+        auto next_in = reinterpret_cast<const std::uint8_t*>(input.data());
+        std::size_t avail_in = input.size();
+        const auto operation = last ? BROTLI_OPERATION_FINISH : BROTLI_OPERATION_PROCESS;
+        for (;;)
+        {
+            std::size_t avail_out = 0;
+            if (!BrotliEncoderCompressStream(brotli_,
+                                             operation,
+                                             &avail_in,
+                                             &next_in,
+                                             &avail_out,
+                                             nullptr,
+                                             nullptr))
+                throw std::runtime_error("BrotliEncoderCompressStream failed");
+            std::size_t size = 0;
+            const std::uint8_t* output = BrotliEncoderTakeOutput(brotli_, &size);
+            out.append(reinterpret_cast<const char*>(output), size);
+            if (avail_in == 0 && !BrotliEncoderHasMoreOutput(brotli_) &&
+                (!last || BrotliEncoderIsFinished(brotli_)))
+                return;
+        }
+    }
+
+    coding kind_;
+    z_stream zlib_{};
+    BrotliEncoderState* brotli_ = nullptr;
+};
+
+/// The text of an /echo answer.
+std::string echo_text(const http::request<http::string_body>& request)
+{
+    std::string out;
+    out.reserve(256 + request.body().size());
+    out.append(request.method_string()).append(" ").append(request.target()).append("\n");
+    for (const auto& field : request)
+        out.append(field.name_string()).append(": ").append(field.value()).append("\n");
+    out += '\n';
+    out += request.body();
+    return out;
+}
 
 }  // namespace
 
@@ -308,6 +591,31 @@ self_signed_certificate make_self_signed_certificate(const std::vector<std::stri
           "PEM_write_bio_PrivateKey");
 
     return {bio_to_string(cert_bio.get()), bio_to_string(key_bio.get())};
+}
+
+std::string recorded_request::header(std::string_view name) const
+{
+    for (const auto& [field, value] : headers)
+    {
+        if (beast::iequals(field, name))
+            return value;
+    }
+    return {};
+}
+
+bool recorded_request::has_header(std::string_view name) const
+{
+    return std::any_of(headers.begin(), headers.end(), [&](const auto& h) {
+        return beast::iequals(h.first, name);
+    });
+}
+
+std::string testbed_pattern(std::uint64_t n)
+{
+    std::string out;
+    out.reserve(static_cast<std::size_t>(n));
+    append_pattern(0, static_cast<std::size_t>(n), out);
+    return out;
 }
 
 struct testbed::impl
@@ -375,7 +683,7 @@ struct testbed::impl
     template <class Stream>
     net::awaitable<after_response> respond(Stream& stream,
                                            live_connection& conn,
-                                           const http::request<http::empty_body>& request);
+                                           const http::request<http::string_body>& request);
 
     template <class Stream>
     net::awaitable<void> finish(Stream& stream, live_connection& conn, after_response how);
@@ -387,9 +695,30 @@ struct testbed::impl
     net::awaitable<error_code> write_chunked(Stream& stream, std::string head, std::uint64_t body_bytes);
 
     template <class Stream>
+    net::awaitable<error_code> write_chunk(Stream& stream, std::string_view data);
+
+    template <class Stream>
+    net::awaitable<error_code> write_encoded_chunked(Stream& stream,
+                                                     live_connection& conn,
+                                                     std::string head,
+                                                     encoder& compress,
+                                                     std::uint64_t body_bytes,
+                                                     bool zeros);
+
+    net::awaitable<std::optional<std::string>> encode_whole(live_connection& conn,
+                                                            coding kind,
+                                                            std::uint64_t body_bytes);
+
+    template <class Stream>
     net::awaitable<void> wait_for_close(Stream& stream);
 
     net::awaitable<void> sleep(live_connection& conn, std::chrono::steady_clock::duration how_long);
+
+    /// Lets the other connections run between two pieces of a long computation.
+    net::awaitable<void> yield();
+
+    /// Adds a request to the log, dropping the oldest beyond the caps.
+    void record(const http::request<http::string_body>& request);
 
     testbed_config config_;
     std::string cert_pem_;
@@ -403,6 +732,12 @@ struct testbed::impl
 
     std::unordered_set<live_connection*> connections_;  ///< io thread only
     bool stopping_ = false;                             ///< io thread only
+    std::unordered_map<std::string, std::uint64_t>
+        flaky_counts_;  ///< /flaky requests seen per key, io thread only
+
+    mutable std::mutex log_mutex_;
+    std::deque<recorded_request> log_;  ///< guarded by log_mutex_
+    std::size_t log_body_bytes_ = 0;    ///< guarded by log_mutex_
 
     std::mutex stop_mutex_;
     bool stopped_ = false;
@@ -594,32 +929,58 @@ net::awaitable<void> testbed::impl::serve(Stream& stream, live_connection& conn)
             }
         }
 
-        http::request_parser<http::empty_body> parser;
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(max_request_header);
+        parser.body_limit(max_request_body);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
         (void)n;
+        if (!ec)
+        {
+            ++requests_;
+            // A client that sent "Expect: 100-continue" may wait for this before sending the body.
+            const auto& head = parser.get();
+            if (!parser.is_done() && head.version() >= 11 &&
+                beast::iequals(head[http::field::expect], "100-continue"))
+            {
+                static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+                std::tie(ec, n) = co_await net::async_write(stream,
+                                                            net::buffer(go_on.data(), go_on.size()),
+                                                            use_tuple);
+                if (ec)
+                    co_return;
+            }
+            if (!parser.is_done())
+                std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, use_tuple);
+        }
         if (ec)
         {
-            if (is_parse_error(ec))
+            if (ec == http::error::body_limit)
             {
-                co_await write_fixed(stream, closing_bad_request("bad request\n"), 0);
-                co_await finish(stream, conn, after_response::close_graceful);
+                // A Content-Length over the limit fails while reading the header, so count it here.
+                if (!parser.is_header_done())
+                    ++requests_;
+                record(parser.get());
+                co_await write_fixed(stream, closing_error(413, "request body over 16 MiB\n"), 0);
+                co_await finish(stream, conn, after_response::close_lingering);
+            }
+            else if (ec == http::error::header_limit)
+            {
+                co_await write_fixed(stream, closing_error(431, "request header over 64 KiB\n"), 0);
+                co_await finish(stream, conn, after_response::close_lingering);
+            }
+            else if (is_parse_error(ec))
+            {
+                co_await write_fixed(stream, closing_error(400, "bad request\n"), 0);
+                co_await finish(stream, conn, after_response::close_lingering);
             }
             co_return;
         }
-        ++requests_;
+        record(parser.get());
 
         after_response how = after_response::close_graceful;
         {
             in_flight_guard guard(*this);
-            if (!parser.is_done())
-            {
-                // A request body would need reading and discarding; no endpoint takes one.
-                co_await write_fixed(stream, closing_bad_request("request bodies not accepted\n"), 0);
-            }
-            else
-            {
-                how = co_await respond(stream, conn, parser.get());
-            }
+            how = co_await respond(stream, conn, parser.get());
         }
         if (how == after_response::keep_alive || how == after_response::drop_when_idle)
         {
@@ -636,7 +997,8 @@ net::awaitable<void> testbed::impl::finish(Stream& stream, live_connection& conn
 {
     using namespace net::experimental::awaitable_operators;
 
-    if (how == after_response::close_graceful && conn.socket_.is_open())
+    const bool graceful = how == after_response::close_graceful || how == after_response::close_lingering;
+    if (graceful && conn.socket_.is_open())
     {
         if constexpr (is_tls_stream<Stream>)
         {
@@ -648,6 +1010,12 @@ net::awaitable<void> testbed::impl::finish(Stream& stream, live_connection& conn
         {
             error_code ignored;
             conn.socket_.shutdown(tcp::socket::shutdown_send, ignored);
+            if (how == after_response::close_lingering)
+            {
+                // Closing with unread bytes sends a reset, which can destroy the answer before it is read.
+                conn.timer_.expires_after(linger_timeout);
+                co_await (wait_for_close(stream) || conn.timer_.async_wait(use_tuple));
+            }
         }
     }
     conn.close();
@@ -725,13 +1093,107 @@ net::awaitable<error_code> testbed::impl::write_chunked(Stream& stream,
 }
 
 template <class Stream>
+net::awaitable<error_code> testbed::impl::write_chunk(Stream& stream, std::string_view data)
+{
+    // Empty data is the last chunk, without trailers.
+    static constexpr std::string_view crlf = "\r\n";
+    std::array<char, 24> size_line{};
+    auto [end, conv] = std::to_chars(size_line.data(), size_line.data() + 16, data.size(), 16);
+    (void)conv;
+    *end++ = '\r';
+    *end++ = '\n';
+    std::array<net::const_buffer, 4> buffers{
+        net::buffer(size_line.data(), static_cast<std::size_t>(end - size_line.data())),
+        net::buffer(data.data(), data.size()),
+        net::buffer(crlf.data(), data.empty() ? 0 : crlf.size()),
+        net::buffer(crlf.data(), data.empty() ? crlf.size() : 0)};
+    auto [ec, n] = co_await net::async_write(stream, buffers, use_tuple);
+    (void)n;
+    co_return ec;
+}
+
+net::awaitable<void> testbed::impl::yield() { co_await net::post(ioc_, net::use_awaitable); }
+
+net::awaitable<std::optional<std::string>> testbed::impl::encode_whole(live_connection& conn,
+                                                                       coding kind,
+                                                                       std::uint64_t body_bytes)
+{
+    encoder compress(kind);
+    std::string out;
+    std::string input;
+    std::uint64_t offset = 0;
+    bool last = false;
+    do
+    {
+        const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(body_bytes - offset, piece_size));
+        input.clear();
+        append_pattern(offset, size, input);
+        offset += size;
+        last = offset == body_bytes;
+        compress.put(input, last, out);
+        // Up to 64 MiB takes a while: let the other connections in, and give up once stop() ran.
+        co_await yield();
+        if (!conn.socket_.is_open())
+            co_return std::nullopt;
+    } while (!last);
+    co_return out;
+}
+
+template <class Stream>
+net::awaitable<error_code> testbed::impl::write_encoded_chunked(Stream& stream,
+                                                                live_connection& conn,
+                                                                std::string head,
+                                                                encoder& compress,
+                                                                std::uint64_t body_bytes,
+                                                                bool zeros)
+{
+    static const std::string nothing(piece_size, '\0');
+    auto [ec, n] = co_await net::async_write(stream, net::buffer(head), use_tuple);
+    (void)n;
+    std::string out;
+    std::string input;
+    std::uint64_t offset = 0;
+    bool last = false;
+    while (!ec && !last)
+    {
+        const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(body_bytes - offset, piece_size));
+        std::string_view piece(nothing.data(), size);
+        if (!zeros)
+        {
+            input.clear();
+            append_pattern(offset, size, input);
+            piece = input;
+        }
+        offset += size;
+        last = offset == body_bytes;
+        compress.put(piece, last, out);
+        // Output comes in bursts (about every 4 MiB of zeros): send it in chunks of a useful size.
+        if (out.size() >= chunk_size || (last && !out.empty()))
+        {
+            ec = co_await write_chunk(stream, out);
+            out.clear();
+        }
+        else
+        {
+            co_await yield();
+            if (!conn.socket_.is_open())
+                ec = net::error::operation_aborted;
+        }
+    }
+    if (!ec)
+        ec = co_await write_chunk(stream, {});
+    co_return ec;
+}
+
+template <class Stream>
 net::awaitable<after_response> testbed::impl::respond(Stream& stream,
                                                       live_connection& conn,
-                                                      const http::request<http::empty_body>& request)
+                                                      const http::request<http::string_body>& request)
 {
     const bool head_only = request.method() == http::verb::head;
     const bool keep_alive = request.keep_alive();
-    const route where = split_target(request.target());
+    const std::string_view target = request.target();
+    const route where = split_target(target);
 
     // HTTP/1.1 is persistent by default; an HTTP/1.0 client that asked for keep-alive gets it confirmed.
     std::string connection_field;
@@ -741,6 +1203,7 @@ net::awaitable<after_response> testbed::impl::respond(Stream& stream,
         connection_field = "Connection: keep-alive\r\n";
     const after_response persistent = keep_alive ? after_response::keep_alive
                                                  : after_response::close_graceful;
+    auto finished = [&](const error_code& ec) { return ec ? after_response::close_abrupt : persistent; };
 
     const std::string server_field = "Server: asyncfetch-testbed\r\n";
     auto fixed_head =
@@ -757,41 +1220,61 @@ net::awaitable<after_response> testbed::impl::respond(Stream& stream,
         if (!head_only)
             text_head += body;
     };
-
-    auto number = [&](std::uint64_t limit) -> std::optional<std::uint64_t> {
-        return where.has_arg ? parse_number(where.arg, limit) : std::nullopt;
+    // A status with its number as the body, or no body at all where the status forbids one.
+    auto status_text = [&](unsigned code, std::string_view extra = {}) {
+        if (code == 204 || code == 304)
+            text_head = status_line(code) + server_field + std::string(extra) + connection_field + "\r\n";
+        else
+            text(code, std::to_string(code) + "\n", extra);
     };
 
-    if (request.method() != http::verb::get && !head_only)
-    {
-        text(405, "method not allowed\n", "Allow: GET, HEAD\r\n");
-        auto ec = co_await write_fixed(stream, text_head, 0);
-        co_return ec ? after_response::close_abrupt : persistent;
-    }
-
     const std::string_view name = where.name;
-    const bool takes_number = name == "bytes" || name == "delay" || name == "status" || name == "chunked" ||
-                              name == "redirect" || name == "close" || name == "truncate" || name == "cut" ||
-                              name == "interim" || name == "drop";
     if (name == "silent" && !where.has_arg)
     {
         co_await wait_for_close(stream);
         co_return after_response::close_abrupt;
     }
+    if (name == "echo")
+    {
+        text(200, echo_text(request));
+        co_return finished(co_await write_fixed(stream, text_head, 0));
+    }
+    if (name == "redirect-to" && !where.has_arg)
+    {
+        const auto url = query_param(target, "url");
+        std::optional<std::uint64_t> code = 302;
+        if (auto status = query_param(target, "status"))
+            code = parse_number(*status, 999);
+        const bool redirect_code = code && (*code == 301 || *code == 302 || *code == 303 || *code == 307 ||
+                                            *code == 308);
+        if (!url || !redirect_code || has_control_characters(*url))
+            text(400, "bad request\n");
+        else
+            text(static_cast<unsigned>(*code), "redirecting to " + *url + "\n", "Location: " + *url + "\r\n");
+        co_return finished(co_await write_fixed(stream, text_head, 0));
+    }
+
+    const auto encoded = coding_of(name);
+    const bool takes_number = name == "bytes" || name == "delay" || name == "status" || name == "chunked" ||
+                              name == "redirect" || name == "close" || name == "truncate" || name == "cut" ||
+                              name == "interim" || name == "drop" || name == "bomb" || name == "flaky" ||
+                              encoded.has_value();
     if (!takes_number || !where.has_arg)
     {
         text(404, "not found\n");
-        auto ec = co_await write_fixed(stream, text_head, 0);
-        co_return ec ? after_response::close_abrupt : persistent;
+        co_return finished(co_await write_fixed(stream, text_head, 0));
     }
 
-    const auto limit = name == "delay" ? max_delay_ms : max_length;
-    const auto value = number(limit);
+    std::uint64_t limit = max_length;
+    if (name == "delay")
+        limit = max_delay_ms;
+    else if (encoded && !encoded->chunked)
+        limit = max_encoded_length;
+    const auto value = parse_number(where.arg, limit);
     if (!value || (name == "status" && (*value < 200 || *value > 599)))
     {
         text(400, "bad request\n");
-        auto ec = co_await write_fixed(stream, text_head, 0);
-        co_return ec ? after_response::close_abrupt : persistent;
+        co_return finished(co_await write_fixed(stream, text_head, 0));
     }
     const std::uint64_t n = *value;
     const std::uint64_t body = head_only ? 0 : n;
@@ -800,30 +1283,18 @@ net::awaitable<after_response> testbed::impl::respond(Stream& stream,
     if (name == "bytes")
     {
         ec = co_await write_fixed(stream, fixed_head(200, "application/octet-stream", n, {}), body);
-        co_return ec ? after_response::close_abrupt : persistent;
+        co_return finished(ec);
     }
     if (name == "delay")
     {
         co_await sleep(conn, std::chrono::milliseconds(n));
         text(200, "ok\n");
-        ec = co_await write_fixed(stream, text_head, 0);
-        co_return ec ? after_response::close_abrupt : persistent;
+        co_return finished(co_await write_fixed(stream, text_head, 0));
     }
     if (name == "status")
     {
-        const auto code = static_cast<unsigned>(n);
-        if (code == 204 || code == 304)
-        {
-            ec = co_await write_fixed(stream,
-                                      status_line(code) + server_field + connection_field + "\r\n",
-                                      0);
-        }
-        else
-        {
-            text(code, std::to_string(code) + "\n");
-            ec = co_await write_fixed(stream, text_head, 0);
-        }
-        co_return ec ? after_response::close_abrupt : persistent;
+        status_text(static_cast<unsigned>(n));
+        co_return finished(co_await write_fixed(stream, text_head, 0));
     }
     if (name == "chunked")
     {
@@ -834,7 +1305,7 @@ net::awaitable<after_response> testbed::impl::respond(Stream& stream,
             ec = co_await write_fixed(stream, head, 0);
         else
             ec = co_await write_chunked(stream, head, n);
-        co_return ec ? after_response::close_abrupt : persistent;
+        co_return finished(ec);
     }
     if (name == "redirect")
     {
@@ -842,8 +1313,7 @@ net::awaitable<after_response> testbed::impl::respond(Stream& stream,
             text(200, "ok\n");
         else
             text(302, "", "Location: /redirect/" + std::to_string(n - 1) + "\r\n");
-        ec = co_await write_fixed(stream, text_head, 0);
-        co_return ec ? after_response::close_abrupt : persistent;
+        co_return finished(co_await write_fixed(stream, text_head, 0));
     }
     if (name == "close" || name == "cut")
     {
@@ -873,13 +1343,86 @@ net::awaitable<after_response> testbed::impl::respond(Stream& stream,
                                                           use_tuple);
         if (!ec)
             ec = co_await write_fixed(stream, fixed_head(200, "application/octet-stream", n, {}), body);
-        co_return ec ? after_response::close_abrupt : persistent;
+        co_return finished(ec);
+    }
+    if (name == "flaky")
+    {
+        const std::string key = query_param(target, "key").value_or(std::string());
+        std::optional<std::uint64_t> code = 503;
+        if (auto status = query_param(target, "status"))
+            code = parse_number(*status, 599);
+        const auto retry_after = query_param(target, "retry-after");
+        if (!code || *code < 200 || (retry_after && has_control_characters(*retry_after)))
+        {
+            text(400, "bad request\n");
+        }
+        else if (flaky_counts_[key]++ < n)
+        {
+            status_text(static_cast<unsigned>(*code),
+                        retry_after ? "Retry-After: " + *retry_after + "\r\n" : std::string());
+        }
+        else
+        {
+            text(200, "ok\n");
+        }
+        co_return finished(co_await write_fixed(stream, text_head, 0));
+    }
+    if (encoded && !encoded->chunked)
+    {
+        // Compressed whole first, so that Content-Length can give the encoded size.
+        auto compressed = co_await encode_whole(conn, encoded->kind, n);
+        if (!compressed)
+            co_return after_response::close_abrupt;
+        const std::string extra = "Content-Encoding: " + std::string(coding_name(encoded->kind)) + "\r\n";
+        std::string head = fixed_head(200, "text/plain", compressed->size(), extra);
+        std::array<net::const_buffer, 2> buffers{
+            net::buffer(head),
+            net::buffer(*compressed, head_only ? 0 : compressed->size())};
+        std::size_t written = 0;
+        std::tie(ec, written) = co_await net::async_write(stream, buffers, use_tuple);
+        co_return finished(ec);
+    }
+    if (encoded || name == "bomb")
+    {
+        const coding kind = encoded ? encoded->kind : coding::gzip;
+        const std::string type = encoded ? "text/plain" : "application/octet-stream";
+        std::string head = status_line(200) + server_field + "Content-Type: " + type + "\r\n" +
+                           "Content-Encoding: " + std::string(coding_name(kind)) +
+                           "\r\nTransfer-Encoding: chunked\r\n" + connection_field + "\r\n";
+        if (head_only)
+            co_return finished(co_await write_fixed(stream, head, 0));
+        // Zeros: run-length matching at the best level gives deflate's ceiling of about 1000:1, fast.
+        auto compress = encoded ? std::make_unique<encoder>(kind)
+                                : std::make_unique<encoder>(kind, Z_BEST_COMPRESSION, Z_RLE);
+        ec = co_await write_encoded_chunked(stream, conn, std::move(head), *compress, n, !encoded);
+        co_return finished(ec);
     }
     // drop
     ec = co_await write_fixed(stream, fixed_head(200, "application/octet-stream", n, {}), body);
     if (ec)
         co_return after_response::close_abrupt;
     co_return keep_alive ? after_response::drop_when_idle : after_response::close_graceful;
+}
+
+void testbed::impl::record(const http::request<http::string_body>& request)
+{
+    if (!config_.record_requests)
+        return;
+    recorded_request entry;
+    entry.method = request.method_string();
+    entry.target = request.target();
+    for (const auto& field : request)
+        entry.headers.emplace_back(field.name_string(), field.value());
+    entry.body = request.body();
+
+    std::lock_guard lock(log_mutex_);
+    log_body_bytes_ += entry.body.size();
+    log_.push_back(std::move(entry));
+    while (log_.size() > max_logged_requests || (log_body_bytes_ > max_logged_body_bytes && log_.size() > 1))
+    {
+        log_body_bytes_ -= log_.front().body.size();
+        log_.pop_front();
+    }
 }
 
 testbed::testbed(testbed_config config) : impl_(std::make_unique<impl>(std::move(config))) {}
@@ -900,6 +1443,19 @@ testbed_counters testbed::counters() const
     result.peak_connections = impl_->peak_connections_.load(std::memory_order_relaxed);
     result.peak_in_flight = impl_->peak_in_flight_.load(std::memory_order_relaxed);
     return result;
+}
+
+std::vector<recorded_request> testbed::requests() const
+{
+    std::lock_guard lock(impl_->log_mutex_);
+    return {impl_->log_.begin(), impl_->log_.end()};
+}
+
+void testbed::clear_requests()
+{
+    std::lock_guard lock(impl_->log_mutex_);
+    impl_->log_.clear();
+    impl_->log_body_bytes_ = 0;
 }
 
 void testbed::stop() { impl_->stop(); }

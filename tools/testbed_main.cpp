@@ -17,6 +17,8 @@ int main(int argc, char** argv)
         "Prints its base URL as the first line of stdout, then serves until SIGINT or SIGTERM.",
         "asyncfetch-testbed"};
     asyncfetch::testbed_config config;
+    // Nothing reads the request log of a server run as a process: keep long benchmark runs lean.
+    config.record_requests = false;
     std::string cert_out;
     app.add_option("--port", config.port, "Port to listen on (0 picks a free one)")
         ->check(CLI::Range(0, 65535))

@@ -72,6 +72,11 @@ public:
     /// Connection counts so far.
     client_counters counters() const noexcept;
 
+    /// Stops everything in flight: pending reads, writes and connects fail with operation_aborted,
+    /// and fetches started later end at once as cancelled. Used for Ctrl-C, --fail-fast and a
+    /// closed stdout.
+    void cancel_all();
+
 private:
     struct impl;
     std::unique_ptr<impl> impl_;

@@ -59,6 +59,16 @@ struct options
     std::vector<resolve_entry> resolves;     ///< --resolve
     int ip_family = 0;                       ///< -4 or -6
 
+    bool stats = false;                      ///< --stats: per-host table and latency histogram
+    unsigned runs = 1;                       ///< --runs N: repeat each --compare pass
+    bool warm = false;                       ///< --warm: one pool across --compare passes
+    std::string export_json;                 ///< --export-json FILE (with --compare)
+    std::string export_markdown;             ///< --export-markdown FILE (with --compare)
+    double rate = 0;                         ///< --rate: request starts per second; 0 no limit
+    double rate_per_host = 0;                ///< --rate-per-host: per origin
+    std::size_t max_failures = 0;            ///< --fail-fast (1), --max-failures N; 0 never stop
+    bool progress = false;                   ///< resolved: stderr is a terminal and not -q
+
     /// The effective per-origin connection limit.
     std::size_t effective_per_host() const noexcept { return per_host == 0 ? concurrency : per_host; }
 };
@@ -68,6 +78,7 @@ struct terminal_info
 {
     bool stdin_is_terminal = false;   ///< without URLs, a non-terminal stdin is read for URLs
     bool stdout_is_terminal = false;  ///< the default format is table on a terminal, tsv otherwise
+    bool stderr_is_terminal = false;  ///< a live progress line is drawn only on a terminal
 };
 
 /// The result of parsing: options to run, or text to print and an exit status.
@@ -88,6 +99,9 @@ std::optional<std::string> load_request_body(options& opts);
 
 /// Parses a size with an optional k, M or G suffix (powers of 1024), as curl's --max-filesize.
 std::optional<std::uint64_t> parse_size(std::string_view text);
+
+/// Parses a rate "N", "N/s", "N/m" or "N/h" into requests per second (N may have decimals).
+std::optional<double> parse_rate(std::string_view text);
 
 /// The version line printed by --version.
 std::string version_text();

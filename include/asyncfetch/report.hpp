@@ -37,7 +37,19 @@ std::string format_summary_json(const run_summary& s, const compare_summary* com
 /// The human summary for stderr: URLs, ok and failed, bytes, elapsed time, requests per second.
 std::string format_summary_text(const run_summary& s);
 
-/// The human comparison report for stderr: both totals, connections opened, speedup.
+/// The human comparison report for stderr: both passes side by side (wall time, with --runs as
+/// "mean ± σ" and "min … max" like hyperfine; effective parallelism; connections and TLS handshakes),
+/// then the speedup.
 std::string format_compare_text(const compare_summary& c);
+
+/// --stats for stderr: a per-host table (requests, ok, failed, bytes, p50, p99) and a latency
+/// histogram drawn with block characters, `width` columns wide at most.
+std::string format_stats_text(const run_summary& s, std::size_t width = 60);
+
+/// --export-json: one pretty JSON document with both passes' figures and the speedup.
+std::string format_compare_export_json(const compare_summary& c);
+
+/// --export-markdown: a Markdown table of both passes and the speedup.
+std::string format_compare_export_markdown(const compare_summary& c);
 
 }  // namespace asyncfetch

@@ -5,7 +5,9 @@
 #include "asyncfetch/result.hpp"
 #include "asyncfetch/stats.hpp"
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <optional>
@@ -25,6 +27,8 @@ public:
     virtual ~url_source() = default;
     /// The next URL, or nullopt at the end.
     virtual std::optional<std::string> next() = 0;
+    /// How many URLs are left, when that is known without reading ahead.
+    virtual std::optional<std::size_t> remaining() const { return std::nullopt; }
 };
 
 /// URLs from a vector (the vector must outlive the source).
@@ -33,6 +37,7 @@ class vector_source final : public url_source
 public:
     explicit vector_source(const std::vector<std::string>& urls) : urls_(urls) {}
     std::optional<std::string> next() override;
+    std::optional<std::size_t> remaining() const override { return urls_.size() - pos_; }
 
 private:
     const std::vector<std::string>& urls_;
@@ -57,10 +62,23 @@ class chained_source final : public url_source
 public:
     explicit chained_source(std::vector<url_source*> parts) : parts_(std::move(parts)) {}
     std::optional<std::string> next() override;
+    std::optional<std::size_t> remaining() const override;
 
 private:
     std::vector<url_source*> parts_;
     std::size_t pos_ = 0;
+};
+
+/// What a progress display needs, sampled while a pass runs.
+struct progress_snapshot
+{
+    std::size_t done = 0;                ///< results delivered
+    std::optional<std::size_t> total;    ///< done + in flight + not started, when the input size is known
+    std::size_t in_flight = 0;           ///< fetches started and not finished
+    std::size_t failed = 0;              ///< results without ok()
+    std::uint64_t bytes = 0;             ///< body bytes so far
+    double elapsed_s = 0;                ///< since the pass started
+    bool final = false;                  ///< the last call: the pass is over
 };
 
 /// How one pass runs.
@@ -69,6 +87,15 @@ struct run_config
     std::size_t concurrency = 50;  ///< most fetches in flight; 1 is the sequential baseline
     bool keep_order = false;       ///< deliver results in input order
     client_config client;          ///< settings for the pass's client
+    std::size_t max_failures = 0;  ///< --fail-fast (1) / --max-failures N: stop after N failures; 0 never
+    double rate = 0;               ///< --rate: most request starts per second over all hosts; 0 no limit
+    double rate_per_host = 0;      ///< --rate-per-host: most request starts per second to one origin
+    bool stop_on_interrupt = false;  ///< SIGINT stops the pass; a second SIGINT exits at once (130)
+    /// Called every progress_interval after progress_delay while the pass runs, and once at its end
+    /// when it was called before.
+    std::function<void(const progress_snapshot&)> on_progress;
+    std::chrono::milliseconds progress_delay{500};
+    std::chrono::milliseconds progress_interval{100};
 };
 
 /// Receives each result when it is ready; returns false to stop the pass (the reader went away).
@@ -77,14 +104,25 @@ using result_sink = std::function<bool(const fetch_result&)>;
 /// What a pass ended with.
 struct pass_outcome
 {
-    run_summary summary;  ///< totals, connection counts and wall time
-    bool stopped = false;  ///< the sink asked to stop; in-flight fetches were cancelled
+    run_summary summary;       ///< totals, connection counts and wall time
+    bool stopped = false;      ///< the sink asked to stop; in-flight fetches were cancelled
+    bool interrupted = false;  ///< SIGINT stopped the pass; results so far were delivered
+    bool gave_up = false;      ///< max_failures was reached; in-flight fetches were cancelled
 };
 
 /// Runs one pass over src with a fresh client (fresh DNS cache and pool) on ioc, which must not be
-/// running. Every URL gets exactly one result, delivered to sink, unless the sink stops the pass.
+/// running. Every URL gets exactly one result, delivered to sink, unless the pass is stopped (the
+/// sink returned false, SIGINT, or max_failures).
 pass_outcome run_pass(boost::asio::io_context& ioc,
                       boost::asio::ssl::context& tls,
+                      const run_config& config,
+                      url_source& src,
+                      const result_sink& sink);
+
+/// The same over an existing client (--warm keeps one across passes). config.client is not used;
+/// the connection counts in the summary are this pass's share of the client's.
+pass_outcome run_pass(boost::asio::io_context& ioc,
+                      client& shared,
                       const run_config& config,
                       url_source& src,
                       const result_sink& sink);

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace asyncfetch {
@@ -26,11 +28,30 @@ self_signed_certificate make_self_signed_certificate(const std::vector<std::stri
 /// How a testbed listens.
 struct testbed_config
 {
-    std::string address = "127.0.0.1";                            ///< bind address
-    std::uint16_t port = 0;                                        ///< 0 picks a free port
-    bool tls = false;                                              ///< serve https
+    std::string address = "127.0.0.1";                                 ///< bind address
+    std::uint16_t port = 0;                                            ///< 0 picks a free port
+    bool tls = false;                                                  ///< serve https
     std::vector<std::string> cert_names = {"localhost", "127.0.0.1"};  ///< SANs of the generated cert
+    bool record_requests = true;  ///< keep the request log that testbed::requests() returns
 };
+
+/// One request as the testbed read it.
+struct recorded_request
+{
+    std::string method;  ///< as sent, any token ("GET", "PURGE")
+    std::string target;  ///< as sent on the wire: origin-form, absolute-form or authority-form
+    std::vector<std::pair<std::string, std::string>> headers;  ///< in wire order, names as sent
+    std::string body;                                          ///< de-chunked when sent chunked
+
+    /// The value of the first header named `name` (case-insensitive), "" if there is none.
+    std::string header(std::string_view name) const;
+    /// Whether a header named `name` (case-insensitive) was sent.
+    bool has_header(std::string_view name) const;
+};
+
+/// The first `n` bytes of the text that /gzip/N, /deflate/N, /br/N and the -chunked variants encode:
+/// numbered lines "asyncfetch testbed line 00000000\n", "... 00000001\n", 33 bytes each.
+std::string testbed_pattern(std::uint64_t n);
 
 /// Counters a test can read while or after the server runs.
 struct testbed_counters
@@ -41,7 +62,10 @@ struct testbed_counters
     std::size_t peak_in_flight = 0;        ///< most requests being answered at once
 };
 
-/// The server. Endpoints (query strings ignored, GET and HEAD, HTTP/1.1 keep-alive):
+/// The server. Endpoints (any method, all answered alike, HEAD without a body; query strings ignored
+/// unless listed; absolute-form targets served as their path; HTTP/1.1 keep-alive; request bodies up to
+/// 16 MiB, Content-Length or chunked, larger ones get 413 and the connection closes; "Expect: 100-continue"
+/// gets a 100 before the body is read; request headers over 64 KiB get 431):
 ///   /bytes/N      200 with Content-Length N, body of N bytes streamed in pieces
 ///   /delay/MS     200 with a 3-byte body after MS milliseconds
 ///   /status/CODE  that status (200-599); no body for 204 and 304
@@ -53,6 +77,23 @@ struct testbed_counters
 ///   /silent       reads the request, never answers
 ///   /interim/N    100 Continue and 103 Early Hints, then 200 with N bytes
 ///   /drop/N       200 with N bytes as keep-alive, then closes the idle connection after 20 ms
+///   /echo[/...]   200 text/plain listing the request: "METHOD TARGET", then one "Name: value" line per
+///                 header in wire order, then an empty line, then the request body (lines end in \n)
+///   /redirect-to?url=URL&status=CODE, also /ANY/PREFIX/redirect-to?...
+///                 CODE (301, 302, 303, 307 or 308; default 302) with "Location: URL", URL percent-decoded
+///                 and otherwise verbatim (relative references welcome: the prefix gives them a base to
+///                 resolve against); 400 without url= or with control characters in it
+///   /gzip/N, /deflate/N, /br/N
+///                 200 with Content-Encoding gzip, deflate (zlib format, RFC 1950) or br, whose body
+///                 decodes to testbed_pattern(N); compressed whole first and sent with Content-Length,
+///                 so N is at most 64 MiB (larger: 400)
+///   /gzip-chunked/N, /deflate-chunked/N, /br-chunked/N
+///                 the same, compressed while sending, chunked, for any N up to 2^40
+///   /bomb/N       200 with Content-Encoding gzip, chunked: N zero bytes (N up to 2^40) compressed
+///                 about 1000:1 while sending, so memory stays small; the client is meant to give up
+///   /flaky/N?key=K&status=S&retry-after=R
+///                 per key K (default empty), the first N requests get status S (200-599, default 503)
+///                 with "Retry-After: R" when given (verbatim), later ones 200 "ok\n"
 class testbed
 {
 public:
@@ -71,6 +112,12 @@ public:
     const std::string& cert_pem() const;
     /// A snapshot of the counters.
     testbed_counters counters() const;
+    /// A snapshot of the request log, oldest first: every request read, including those answered 413.
+    /// The log keeps the newest 100,000 requests and at most 256 MiB of bodies, dropping the oldest.
+    /// Empty when testbed_config::record_requests is false. Thread-safe.
+    std::vector<recorded_request> requests() const;
+    /// Empties the request log. Thread-safe.
+    void clear_requests();
     /// Stops serving: closes the acceptor and every connection. Idempotent.
     void stop();
 

@@ -379,6 +379,16 @@ TEST(cli, usage_errors_exit_two_with_a_message_and_no_output)
         {"--connect-timeout", "-1", url},
         {"-i", "/nonexistent/asyncfetch-urls.txt"},
         {"--cacert", "/nonexistent/asyncfetch-ca.pem", url},
+        // Header injection attempts never reach the wire.
+        {"-H", "X-A: 1\r\nInjected: yes", url},
+        {"-H", "X-A: 1\nInjected: yes", url},
+        {"-X", "GET /x HTTP/1.1\r\nInjected: yes\r\n", url},
+        {"-A", "ua\r\nInjected: yes", url},
+        {url + "\r\nInjected: yes"},
+        {"-H", "X-A: 1", "--data-binary", "@/nonexistent/asyncfetch-body", url},
+        {"--resolve", "host:80", url},
+        {"--max-filesize", "lots", url},
+        {"-x", "socks5://127.0.0.1:1080", url},
     };
     for (const auto& args : cases)
     {
@@ -606,6 +616,39 @@ TEST(cli, testbed_binary_prints_its_url_and_stops_on_sigterm)
     EXPECT_EQ(int_of(run.summary, "bytes"), 1042);
 
     EXPECT_EQ(tb.signal_and_wait(SIGTERM, std::chrono::seconds(5)), 0);
+}
+
+}  // namespace
+}  // namespace asyncfetch
+
+namespace asyncfetch {
+namespace {
+
+TEST(cli, http_options_reach_the_server_and_json_reports_them)
+{
+    testbed server;
+    // URLs after repeatable options must stay URLs (CLI11 would otherwise take them as more values).
+    const auto p = run_cli({"--json", "-H", "X-Test: 1", "-d", "a=1", "-d", "b=2", "--compressed",
+                            server.base_url() + "/redirect-to?status=307&url=%2Fgzip%2F1000"});
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    auto run = split_json(p.out);
+    ASSERT_EQ(run.results.size(), 1u);
+    const auto& r = run.results[0];
+    EXPECT_EQ(int_of(r, "status"), 200);
+    EXPECT_EQ(int_of(r, "bytes"), 1000);
+    EXPECT_LT(int_of(r, "wire_bytes"), 1000);
+    EXPECT_EQ(int_of(r, "redirects"), 1);
+    EXPECT_EQ(text_of(r, "final_url"), server.base_url() + "/gzip/1000");
+    EXPECT_EQ(text_of(r, "http_version"), "1.1");
+    EXPECT_EQ(int_of(r, "attempts"), 1);
+    const auto log = server.requests();
+    ASSERT_EQ(log.size(), 2u);
+    for (const auto& req : log)
+    {
+        EXPECT_EQ(req.method, "POST");
+        EXPECT_EQ(req.body, "a=1&b=2");
+        EXPECT_EQ(req.header("x-test"), "1");
+    }
 }
 
 }  // namespace

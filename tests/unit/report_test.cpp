@@ -1,4 +1,4 @@
-// Unit tests for the TSV, table and NDJSON records and the summaries.
+// Unit tests for the TSV, table and NDJSON records, the summaries, --compare, --stats and the exports.
 #include "asyncfetch/report.hpp"
 
 #include "asyncfetch/error.hpp"
@@ -10,9 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace asyncfetch {
 namespace {
@@ -173,12 +177,13 @@ TEST(format_table, control_characters_become_spaces)
 
 TEST(format_json, success_exact)
 {
-    EXPECT_EQ(format_json(success()),
-              R"({"type":"result","index":2,"url":"http://example.com/","status":200,"bytes":1234,)"
-              R"("time_ms":12.346,"ttfb_ms":3.0,"reused":true,"error":null,"error_kind":null,)"
-              R"("final_url":"http://example.com/final","redirects":1,"wire_bytes":600,"file":"out/final",)"
-              R"("attempts":2,"dns_ms":1.5,"connect_ms":0.25,"tls_ms":2.0,"total_ms":12.346,"http_version":"1.1"})"
-              "\n");
+    EXPECT_EQ(
+        format_json(success()),
+        R"({"type":"result","index":2,"url":"http://example.com/","status":200,"bytes":1234,)"
+        R"("time_ms":12.346,"ttfb_ms":3.0,"reused":true,"error":null,"error_kind":null,)"
+        R"("final_url":"http://example.com/final","redirects":1,"wire_bytes":600,"file":"out/final",)"
+        R"("attempts":2,"dns_ms":1.5,"connect_ms":0.25,"tls_ms":2.0,"total_ms":12.346,"http_version":"1.1"})"
+        "\n");
 }
 
 TEST(format_json, failure_exact)
@@ -240,10 +245,10 @@ TEST(format_json, failure_fields)
 TEST(format_json, keys_in_order)
 {
     const std::string line = format_json(dns_failure());
-    const char* keys[] =
-        {"type",      "index",     "url",      "status", "bytes",  "time_ms", "ttfb_ms",
-         "reused",    "error",     "error_kind", "final_url", "redirects", "wire_bytes", "file",
-         "attempts",  "dns_ms",    "connect_ms", "tls_ms", "total_ms", "http_version"};
+    const char* keys[] = {"type",      "index",      "url",        "status",   "bytes",
+                          "time_ms",   "ttfb_ms",    "reused",     "error",    "error_kind",
+                          "final_url", "redirects",  "wire_bytes", "file",     "attempts",
+                          "dns_ms",    "connect_ms", "tls_ms",     "total_ms", "http_version"};
     std::size_t last = 0;
     for (const char* key : keys)
     {
@@ -349,16 +354,84 @@ run_summary summary(std::size_t count, std::size_t ok, std::uint64_t bytes, doub
     return s;
 }
 
+fetch_result result_at(std::string url,
+                       unsigned status,
+                       std::uint64_t bytes,
+                       double time_ms,
+                       error_kind kind = error_kind::none)
+{
+    fetch_result r;
+    r.url = std::move(url);
+    r.status = status;
+    r.bytes = bytes;
+    r.time_ms = time_ms;
+    r.kind = kind;
+    return r;
+}
+
+// Every line of human text ends in '\n' without a space before it.
+void expect_clean_lines(const std::string& text)
+{
+    ASSERT_FALSE(text.empty());
+    EXPECT_EQ(text.back(), '\n') << text;
+    EXPECT_EQ(text.find(" \n"), std::string::npos) << text;
+}
+
+// The line of `text` that starts with `prefix`, with its '\n'; "" when there is none.
+std::string line_starting(const std::string& text, const std::string& prefix)
+{
+    std::size_t start = 0;
+    while (start < text.size())
+    {
+        const std::size_t end = text.find('\n', start);
+        const std::size_t next = end == std::string::npos ? text.size() : end + 1;
+        if (text.compare(start, prefix.size(), prefix) == 0)
+            return text.substr(start, next - start);
+        start = next;
+    }
+    return {};
+}
+
+// Columns of a line on a terminal: one per UTF-8 code point.
+std::size_t columns_of(const std::string& line)
+{
+    std::size_t n = 0;
+    for (char c : line)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
+            ++n;
+    return n;
+}
+
+std::vector<std::string> lines_of(const std::string& text)
+{
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < text.size())
+    {
+        const std::size_t end = text.find('\n', start);
+        if (end == std::string::npos)
+        {
+            lines.push_back(text.substr(start));
+            break;
+        }
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
 TEST(format_summary_text, plural)
 {
     EXPECT_EQ(format_summary_text(summary(3, 3, 3072, 1004)),
-              "3 URLs: 3 ok, 0 failed, 3.0 KiB in 1.004 s (2.99 req/s)\n");
+              "3 URLs: 3 ok, 0 failed, 3.0 KiB in 1.004 s (2.99 req/s)\n"
+              "throughput: 3.0 KiB/s\n");
 }
 
 TEST(format_summary_text, singular)
 {
     EXPECT_EQ(format_summary_text(summary(1, 0, 512, 100)),
-              "1 URL: 0 ok, 1 failed, 512 B in 0.100 s (10.00 req/s)\n");
+              "1 URL: 0 ok, 1 failed, 512 B in 0.100 s (10.00 req/s)\n"
+              "throughput: 5.0 KiB/s\n");
 }
 
 TEST(format_summary_text, empty_run)
@@ -368,7 +441,8 @@ TEST(format_summary_text, empty_run)
 
 std::string bytes_text(std::uint64_t bytes)
 {
-    const std::string line = format_summary_text(summary(2, 2, bytes, 1000));
+    const std::string text = format_summary_text(summary(2, 2, bytes, 1000));
+    const std::string line = text.substr(0, text.find('\n') + 1);
     const std::string prefix = "2 URLs: 2 ok, 0 failed, ";
     const std::string suffix = " in 1.000 s (2.00 req/s)\n";
     EXPECT_EQ(line.substr(0, prefix.size()), prefix);
@@ -393,6 +467,122 @@ TEST(format_summary_text, byte_units)
     EXPECT_EQ(bytes_text(5 * 1024 * gib), "5120.0 GiB");
 }
 
+TEST(format_summary_text, every_line)
+{
+    run_summary s;
+    s.add(result_at("http://a/", 200, 1000, 10));
+    s.add(result_at("http://a/", 200, 1000, 20));
+    s.add(result_at("http://a/", 404, 24, 30));
+    s.add(result_at("http://b/", 0, 0, 5000, error_kind::timeout));
+    s.elapsed_ms = 5000;
+    s.connections_opened = 2;
+    s.connections_reused = 2;
+    const std::string text = format_summary_text(s);
+    EXPECT_EQ(text,
+              "4 URLs: 3 ok, 1 failed, 2.0 KiB in 5.000 s (0.80 req/s)\n"
+              "latency: min 10.0 ms, p50 25.0 ms, p90 3509.0 ms, p99 4850.9 ms, max 5000.0 ms\n"
+              "throughput: 405 B/s\n"
+              "status: 200 ×2, 404 ×1\n"
+              "errors: timeout ×1\n"
+              "connections: 2 opened, 2 reused\n");
+    expect_clean_lines(text);
+}
+
+TEST(format_summary_text, tallies_most_frequent_first)
+{
+    run_summary s;
+    s.status_counts = {{200, 5}, {404, 5}, {500, 7}, {301, 0}};
+    s.error_counts = {{"connect", 1}, {"timeout", 3}, {"dns", 1}};
+    const std::string text = format_summary_text(s);
+    EXPECT_EQ(line_starting(text, "status: "), "status: 500 ×7, 200 ×5, 404 ×5\n") << text;
+    EXPECT_EQ(line_starting(text, "errors: "), "errors: timeout ×3, connect ×1, dns ×1\n") << text;
+}
+
+TEST(format_summary_text, tls_handshakes_singular_and_plural)
+{
+    run_summary s;
+    s.connections_opened = 1;
+    s.tls_handshakes = 1;
+    EXPECT_EQ(line_starting(format_summary_text(s), "connections: "),
+              "connections: 1 opened, 0 reused, 1 TLS handshake\n");
+    s.connections_opened = 4;
+    s.connections_reused = 96;
+    s.tls_handshakes = 4;
+    EXPECT_EQ(line_starting(format_summary_text(s), "connections: "),
+              "connections: 4 opened, 96 reused, 4 TLS handshakes\n");
+}
+
+TEST(format_summary_text, connections_without_tls)
+{
+    run_summary s;
+    s.connections_reused = 3;
+    EXPECT_EQ(line_starting(format_summary_text(s), "connections: "), "connections: 0 opened, 3 reused\n");
+}
+
+TEST(format_summary_text, optional_lines_left_out)
+{
+    // No latencies, no bytes, no statuses, no errors, no connections: only the first line.
+    run_summary s = summary(2, 2, 0, 1000);
+    EXPECT_EQ(format_summary_text(s), "2 URLs: 2 ok, 0 failed, 0 B in 1.000 s (2.00 req/s)\n");
+    // Bytes without elapsed time have no rate.
+    s.bytes = 100;
+    s.elapsed_ms = 0;
+    EXPECT_EQ(line_starting(format_summary_text(s), "throughput"), "");
+}
+
+TEST(format_summary_text, throughput_units)
+{
+    run_summary s = summary(1, 1, 25 * 1024 * 1024, 2000);
+    EXPECT_EQ(line_starting(format_summary_text(s), "throughput: "), "throughput: 12.5 MiB/s\n");
+    s.bytes = 1000;
+    s.elapsed_ms = 1000;
+    EXPECT_EQ(line_starting(format_summary_text(s), "throughput: "), "throughput: 1000 B/s\n");
+}
+
+// How the latency line shows a single sample of `ms`.
+std::string shown(double ms)
+{
+    run_summary s;
+    s.latencies_ms = {ms};
+    const std::string line = line_starting(format_summary_text(s), "latency: ");
+    const std::size_t start = std::string("latency: min ").size();
+    const std::size_t end = line.find(',');
+    if (line.empty() || end == std::string::npos)
+        return "(no latency line)";
+    const std::string v = line.substr(start, end - start);
+    EXPECT_EQ(line, "latency: min " + v + ", p50 " + v + ", p90 " + v + ", p99 " + v + ", max " + v + "\n");
+    return v;
+}
+
+TEST(format_summary_text, latency_units)
+{
+    EXPECT_EQ(shown(0), "0.0 ms");
+    EXPECT_EQ(shown(0.0004), "0 µs");
+    EXPECT_EQ(shown(0.25), "250 µs");
+    EXPECT_EQ(shown(0.9994), "999 µs");
+    EXPECT_EQ(shown(0.9996), "1.0 ms");
+    EXPECT_EQ(shown(1), "1.0 ms");
+    EXPECT_EQ(shown(12.34), "12.3 ms");
+    EXPECT_EQ(shown(9999.9), "9999.9 ms");
+    EXPECT_EQ(shown(9999.97), "10.0 s");
+    EXPECT_EQ(shown(10000), "10.0 s");
+    EXPECT_EQ(shown(12345), "12.3 s");
+    EXPECT_EQ(shown(-5), "0.0 ms");
+}
+
+TEST(format_summary_text, non_finite_latencies_are_left_out)
+{
+    run_summary s;
+    s.latencies_ms = {std::numeric_limits<double>::quiet_NaN()};
+    EXPECT_EQ(line_starting(format_summary_text(s), "latency"), "");
+    s.latencies_ms.push_back(3);
+    EXPECT_EQ(line_starting(format_summary_text(s), "latency"),
+              "latency: min 3.0 ms, p50 3.0 ms, p90 3.0 ms, p99 3.0 ms, max 3.0 ms\n");
+}
+
+constexpr const char*
+    zero_latency_json = R"("latency_ms":{"min":0.0,"p50":0.0,"p90":0.0,"p99":0.0,"max":0.0,"mean":0.0})";
+
 TEST(format_summary_json, without_compare)
 {
     run_summary s = summary(3, 2, 3072, 1004);
@@ -401,10 +591,11 @@ TEST(format_summary_json, without_compare)
     const std::string line = format_summary_json(s);
     EXPECT_EQ(line,
               R"({"type":"summary","count":3,"ok":2,"failed":1,"bytes":3072,"elapsed_ms":1004.0,)"
-              R"("requests_per_second":2.988,"connections_opened":3,"connections_reused":1})"
-              "\n");
+              R"("requests_per_second":2.988,"connections_opened":3,"connections_reused":1,)"
+              R"("bytes_per_second":3059.761,"effective_parallelism":0.0,"tls_handshakes":0,)" +
+                  std::string(zero_latency_json) + R"(,"status_counts":{},"error_counts":{}})" + "\n");
     json::object o = parse_line(line);
-    EXPECT_EQ(o.size(), 9u);
+    EXPECT_EQ(o.size(), 15u);
     EXPECT_EQ(o.at("type").as_string(), "summary");
     EXPECT_EQ(o.at("failed").as_int64(), 1);
     EXPECT_DOUBLE_EQ(o.at("requests_per_second").as_double(), 2.988);
@@ -423,12 +614,121 @@ TEST(format_summary_json, with_compare)
               R"({"type":"summary","count":3,"ok":3,"failed":0,"bytes":3072,"elapsed_ms":1100.0,)"
               R"("requests_per_second":2.727,"connections_opened":3,"connections_reused":0,)"
               R"("sequential_ms":3000.0,"concurrent_ms":1100.0,"speedup":2.73,)"
-              R"("sequential_connections":1,"concurrent_connections":3})"
-              "\n");
+              R"("sequential_connections":1,"concurrent_connections":3,)"
+              R"("bytes_per_second":2792.727,"effective_parallelism":0.0,"tls_handshakes":0,)" +
+                  std::string(zero_latency_json) +
+                  R"(,"status_counts":{},"error_counts":{},)"
+                  R"("sequential_runs_ms":[3000.0],"concurrent_runs_ms":[1100.0],)"
+                  R"("sequential_mean_ms":3000.0,"sequential_stddev_ms":0.0,)"
+                  R"("concurrent_mean_ms":1100.0,"concurrent_stddev_ms":0.0,)"
+                  R"("sequential_parallelism":0.0,"concurrent_parallelism":0.0,)"
+                  R"("sequential_tls_handshakes":0,"concurrent_tls_handshakes":0})" +
+                  "\n");
     json::object o = parse_line(line);
-    EXPECT_EQ(o.size(), 14u);
+    EXPECT_EQ(o.size(), 30u);
     EXPECT_DOUBLE_EQ(o.at("speedup").as_double(), 2.73);
     EXPECT_EQ(o.at("sequential_connections").as_int64(), 1);
+}
+
+TEST(format_summary_json, earlier_keys_come_first_in_their_order)
+{
+    compare_summary c;
+    c.sequential = summary(1, 1, 10, 50);
+    c.concurrent = summary(1, 1, 10, 25);
+    const std::string line = format_summary_json(c.concurrent, &c);
+    const char* keys[] = {"type",
+                          "count",
+                          "ok",
+                          "failed",
+                          "bytes",
+                          "elapsed_ms",
+                          "requests_per_second",
+                          "connections_opened",
+                          "connections_reused",
+                          "sequential_ms",
+                          "concurrent_ms",
+                          "speedup",
+                          "sequential_connections",
+                          "concurrent_connections",
+                          "bytes_per_second",
+                          "effective_parallelism",
+                          "tls_handshakes",
+                          "latency_ms",
+                          "status_counts",
+                          "error_counts",
+                          "sequential_runs_ms"};
+    std::size_t last = 0;
+    for (const char* key : keys)
+    {
+        const std::size_t pos = line.find('"' + std::string(key) + "\":");
+        ASSERT_NE(pos, std::string::npos) << key;
+        EXPECT_GT(pos, last) << key;
+        last = pos;
+    }
+}
+
+TEST(format_summary_json, counts_latencies_and_runs)
+{
+    compare_summary c;
+    for (run_summary* s : {&c.sequential, &c.concurrent})
+    {
+        s->add(result_at("http://a/", 200, 100, 10));
+        s->add(result_at("http://a/", 200, 100, 30));
+        s->add(result_at("http://a/", 404, 5, 20));
+        s->add(result_at("http://b/", 0, 0, 40, error_kind::timeout));
+        s->add(result_at("http://b/", 0, 0, 0, error_kind::connect));
+        s->add(result_at("http://b/", 0, 0, 50, error_kind::timeout));
+    }
+    c.sequential.elapsed_ms = 150;
+    c.sequential.tls_handshakes = 1;
+    c.concurrent.elapsed_ms = 50;
+    c.concurrent.tls_handshakes = 3;
+    c.sequential_runs_ms = {3001, 3003, 3005};
+    c.concurrent_runs_ms = {1000, 1001, 1002};
+
+    const std::string line = format_summary_json(c.concurrent, &c);
+    EXPECT_NE(line.find(R"("status_counts":{"200":2,"404":1},"error_counts":{"connect":1,"timeout":2})"),
+              std::string::npos)
+        << line;
+    json::object o = parse_line(line);
+    EXPECT_DOUBLE_EQ(o.at("elapsed_ms").as_double(), 50);
+    EXPECT_DOUBLE_EQ(o.at("sequential_ms").as_double(), 3003) << "the mean of the runs";
+    EXPECT_DOUBLE_EQ(o.at("concurrent_ms").as_double(), 1001);
+    EXPECT_DOUBLE_EQ(o.at("speedup").as_double(), 3.0);
+    EXPECT_DOUBLE_EQ(o.at("sequential_mean_ms").as_double(), 3003);
+    EXPECT_DOUBLE_EQ(o.at("sequential_stddev_ms").as_double(), 2);
+    EXPECT_DOUBLE_EQ(o.at("concurrent_mean_ms").as_double(), 1001);
+    EXPECT_DOUBLE_EQ(o.at("concurrent_stddev_ms").as_double(), 1);
+    const json::array& seq_runs = o.at("sequential_runs_ms").as_array();
+    ASSERT_EQ(seq_runs.size(), 3u);
+    EXPECT_DOUBLE_EQ(seq_runs[0].as_double(), 3001);
+    EXPECT_DOUBLE_EQ(seq_runs[2].as_double(), 3005);
+    EXPECT_EQ(o.at("concurrent_runs_ms").as_array().size(), 3u);
+    EXPECT_DOUBLE_EQ(o.at("sequential_parallelism").as_double(), 1.0);
+    EXPECT_DOUBLE_EQ(o.at("concurrent_parallelism").as_double(), 3.0);
+    EXPECT_DOUBLE_EQ(o.at("effective_parallelism").as_double(), 3.0);
+    EXPECT_EQ(o.at("tls_handshakes").as_int64(), 3);
+    EXPECT_EQ(o.at("sequential_tls_handshakes").as_int64(), 1);
+    EXPECT_EQ(o.at("concurrent_tls_handshakes").as_int64(), 3);
+    EXPECT_DOUBLE_EQ(o.at("bytes_per_second").as_double(), 4100);
+
+    const json::object& latency = o.at("latency_ms").as_object();
+    EXPECT_EQ(latency.size(), 6u);
+    EXPECT_DOUBLE_EQ(latency.at("min").as_double(), 0);
+    EXPECT_DOUBLE_EQ(latency.at("p50").as_double(), 25);
+    EXPECT_DOUBLE_EQ(latency.at("p90").as_double(), 45);
+    EXPECT_DOUBLE_EQ(latency.at("p99").as_double(), 49.5);
+    EXPECT_DOUBLE_EQ(latency.at("max").as_double(), 50);
+    EXPECT_DOUBLE_EQ(latency.at("mean").as_double(), 25);
+
+    const json::object& statuses = o.at("status_counts").as_object();
+    EXPECT_EQ(statuses.size(), 2u);
+    EXPECT_EQ(statuses.at("200").as_int64(), 2);
+    EXPECT_EQ(statuses.at("404").as_int64(), 1);
+    const json::object& errors = o.at("error_counts").as_object();
+    EXPECT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors.at("timeout").as_int64(), 2);
+    EXPECT_EQ(errors.at("connect").as_int64(), 1);
 }
 
 TEST(format_summary_json, speedup_is_null_without_concurrent_time)
@@ -442,56 +742,464 @@ TEST(format_summary_json, speedup_is_null_without_concurrent_time)
     EXPECT_TRUE(parse_line(line).at("speedup").is_null());
 }
 
+TEST(format_summary_json, non_finite_numbers_stay_valid_json)
+{
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    compare_summary c;
+    c.sequential.elapsed_ms = inf;
+    c.sequential.total_request_ms = nan;
+    c.sequential.latencies_ms = {nan, inf};
+    c.concurrent.elapsed_ms = nan;
+    c.concurrent.latencies_ms = {nan, 4};
+    c.sequential_runs_ms = {nan, 5};
+    c.concurrent_runs_ms = {inf};
+    for (const std::string& line : {format_summary_json(c.concurrent, &c), format_summary_json(c.sequential)})
+    {
+        EXPECT_EQ(line.find("nan"), std::string::npos) << line;
+        EXPECT_EQ(line.find("inf"), std::string::npos) << line;
+        json::object o = parse_line(line);
+        EXPECT_FALSE(o.empty());
+    }
+    json::object o = parse_line(format_summary_json(c.concurrent, &c));
+    EXPECT_DOUBLE_EQ(o.at("sequential_ms").as_double(), 5);
+    EXPECT_DOUBLE_EQ(o.at("concurrent_ms").as_double(), 0);
+    EXPECT_TRUE(o.at("speedup").is_null());
+    EXPECT_DOUBLE_EQ(o.at("latency_ms").as_object().at("max").as_double(), 4);
+}
+
+// ---- compare text
+
+// count URLs, one sequential connection and one per URL concurrently; every request takes
+// sequential_ms / count, so sequential parallelism is 1.
 compare_summary make_compare(std::size_t count, double sequential_ms, double concurrent_ms)
 {
     compare_summary c;
     c.sequential = summary(count, count, 0, sequential_ms);
     c.sequential.connections_opened = 1;
+    c.sequential.total_request_ms = sequential_ms;
     c.concurrent = summary(count, count, 0, concurrent_ms);
     c.concurrent.connections_opened = count;
+    c.concurrent.total_request_ms = sequential_ms;
     return c;
 }
 
 TEST(format_compare_text, faster)
 {
-    EXPECT_EQ(format_compare_text(make_compare(3, 3012, 1004)),
-              "sequential:  3 URLs in 3.012 s, 1 connection opened\n"
-              "concurrent:  3 URLs in 1.004 s, 3 connections opened\n"
-              "speedup:     3.00x faster concurrently\n");
+    const std::string text = format_compare_text(make_compare(3, 3012, 1004));
+    EXPECT_EQ(text,
+              "                  sequential        concurrent\n"
+              "wall time         3.012 s           1.004 s\n"
+              "parallelism       1.00              3.00\n"
+              "connections       1                 3\n"
+              "TLS handshakes    0                 0\n"
+              "speedup: 3.00x faster concurrently\n");
+    expect_clean_lines(text);
 }
 
-TEST(format_compare_text, singular_and_zero_connections)
+TEST(format_compare_text, runs_show_deviation_and_range)
 {
-    compare_summary c = make_compare(1, 50, 40);
-    c.sequential.connections_opened = 0;
+    compare_summary c = make_compare(3, 3005, 1002);
+    c.sequential.tls_handshakes = 1;
+    c.concurrent.tls_handshakes = 3;
+    c.sequential_runs_ms = {3001, 3003, 3005};
+    c.concurrent_runs_ms = {1000, 1001, 1002};
+    const std::string text = format_compare_text(c);
+    EXPECT_EQ(text,
+              "                  sequential        concurrent\n"
+              "wall time         3.003 s           1.001 s\n"
+              "  ± σ             0.002 s           0.001 s\n"
+              "  range           3.001 … 3.005 s   1.000 … 1.002 s\n"
+              "parallelism       1.00              3.00\n"
+              "connections       1                 3\n"
+              "TLS handshakes    1                 3\n"
+              "speedup: 3.00x faster concurrently (3 runs each)\n");
+    expect_clean_lines(text);
+}
+
+TEST(format_compare_text, wide_values_widen_their_column)
+{
+    compare_summary c = make_compare(2, 1200000, 3000);
+    c.sequential_runs_ms = {100000, 1200000};
+    c.concurrent_runs_ms = {1000, 3000};
     EXPECT_EQ(format_compare_text(c),
-              "sequential:  1 URL in 0.050 s, 0 connections opened\n"
-              "concurrent:  1 URL in 0.040 s, 1 connection opened\n"
-              "speedup:     1.25x faster concurrently\n");
+              "                  sequential             concurrent\n"
+              "wall time         650.000 s              2.000 s\n"
+              "  ± σ             777.817 s              1.414 s\n"
+              "  range           100.000 … 1200.000 s   1.000 … 3.000 s\n"
+              "parallelism       1.00                   400.00\n"
+              "connections       1                      2\n"
+              "TLS handshakes    0                      0\n"
+              "speedup: 325.00x faster concurrently (2 runs each)\n");
+}
+
+TEST(format_compare_text, different_run_counts)
+{
+    compare_summary c = make_compare(2, 400, 200);
+    c.sequential_runs_ms = {400};
+    c.concurrent_runs_ms = {100, 300};
+    const std::string text = format_compare_text(c);
+    EXPECT_EQ(line_starting(text, "  ± σ"), "  ± σ             0.000 s           0.141 s\n") << text;
+    EXPECT_EQ(line_starting(text, "  range"), "  range           0.400 … 0.400 s   0.100 … 0.300 s\n")
+        << text;
+    EXPECT_EQ(line_starting(text, "speedup"),
+              "speedup: 2.00x faster concurrently (1 sequential run, 2 concurrent runs)\n");
+    c.sequential_runs_ms = {400, 400, 400};
+    EXPECT_EQ(line_starting(format_compare_text(c), "speedup"),
+              "speedup: 2.00x faster concurrently (3 sequential runs, 2 concurrent runs)\n");
 }
 
 TEST(format_compare_text, slower)
 {
     EXPECT_EQ(format_compare_text(make_compare(2, 1000, 2000)),
-              "sequential:  2 URLs in 1.000 s, 1 connection opened\n"
-              "concurrent:  2 URLs in 2.000 s, 2 connections opened\n"
-              "speedup:     0.50x (2.00x slower concurrently)\n");
+              "                  sequential        concurrent\n"
+              "wall time         1.000 s           2.000 s\n"
+              "parallelism       1.00              0.50\n"
+              "connections       1                 2\n"
+              "TLS handshakes    0                 0\n"
+              "speedup: 0.50x (2.00x slower concurrently)\n");
+}
+
+TEST(format_compare_text, slower_over_runs)
+{
+    compare_summary c = make_compare(2, 1000, 2000);
+    c.sequential_runs_ms = {1000, 1000};
+    c.concurrent_runs_ms = {2000, 2000};
+    EXPECT_EQ(line_starting(format_compare_text(c), "speedup"),
+              "speedup: 0.50x (2.00x slower concurrently, 2 runs each)\n");
 }
 
 TEST(format_compare_text, same_speed)
 {
-    EXPECT_EQ(format_compare_text(make_compare(2, 1000, 1001)),
-              "sequential:  2 URLs in 1.000 s, 1 connection opened\n"
-              "concurrent:  2 URLs in 1.001 s, 2 connections opened\n"
-              "speedup:     1.00x (same speed)\n");
+    EXPECT_EQ(line_starting(format_compare_text(make_compare(2, 1000, 1001)), "speedup"),
+              "speedup: 1.00x (same speed)\n");
+    compare_summary c = make_compare(2, 1000, 1001);
+    c.sequential_runs_ms = {1000, 1000};
+    c.concurrent_runs_ms = {1001, 1001};
+    EXPECT_EQ(line_starting(format_compare_text(c), "speedup"), "speedup: 1.00x (same speed, 2 runs each)\n");
 }
 
 TEST(format_compare_text, no_concurrent_time)
 {
     EXPECT_EQ(format_compare_text(make_compare(2, 1000, 0)),
-              "sequential:  2 URLs in 1.000 s, 1 connection opened\n"
-              "concurrent:  2 URLs in 0.000 s, 2 connections opened\n"
-              "speedup:     n/a\n");
+              "                  sequential        concurrent\n"
+              "wall time         1.000 s           0.000 s\n"
+              "parallelism       1.00              0.00\n"
+              "connections       1                 2\n"
+              "TLS handshakes    0                 0\n"
+              "speedup: n/a\n");
+}
+
+// ---- --stats
+
+TEST(format_stats_text, empty_summary)
+{
+    EXPECT_EQ(format_stats_text(run_summary{}), "no results\n");
+    EXPECT_EQ(format_stats_text(run_summary{}, 10), "no results\n");
+}
+
+run_summary stats_run()
+{
+    run_summary s;
+    s.add(result_at("http://b/", 200, 1000, 10));
+    s.add(result_at("http://b/x", 200, 1000, 30));
+    s.add(result_at("http://a/", 200, 512, 20));
+    s.add(result_at("http://a/", 0, 0, 40, error_kind::connect));
+    s.add(result_at("junk", 0, 0, 0, error_kind::invalid_url));
+    s.add(result_at("HTTPS://C/", 200, 5, 7));
+    return s;
+}
+
+TEST(format_stats_text, hosts_and_histogram)
+{
+    const std::string text = format_stats_text(stats_run(), 40);
+    EXPECT_EQ(text,
+              "HOST       REQUESTS  OK  FAILED    BYTES      P50      P99\n"
+              "http://a          2   1       1    512 B  30.0 ms  39.8 ms\n"
+              "http://b          2   2       0  2.0 KiB  20.0 ms  29.8 ms\n"
+              "(invalid)         1   0       1      0 B   0.0 ms   0.0 ms\n"
+              "https://c         1   1       0      5 B   7.0 ms   7.0 ms\n"
+              "\n"
+              "latency histogram:\n"
+              "   0.0 ms …  6.7 ms  ████████▌ 1\n"
+              "   6.7 ms … 13.3 ms  █████████████████ 2\n"
+              "  13.3 ms … 20.0 ms  0\n"
+              "  20.0 ms … 26.7 ms  ████████▌ 1\n"
+              "  26.7 ms … 33.3 ms  ████████▌ 1\n"
+              "  33.3 ms … 40.0 ms  ████████▌ 1\n");
+    expect_clean_lines(text);
+}
+
+TEST(format_stats_text, all_equal_samples_make_one_bucket)
+{
+    run_summary s;
+    for (int i = 0; i < 5; ++i)
+        s.add(result_at("http://x/", 200, 0, 12.34));
+    EXPECT_EQ(format_stats_text(s, 30),
+              "HOST      REQUESTS  OK  FAILED  BYTES      P50      P99\n"
+              "http://x         5   5       0    0 B  12.3 ms  12.3 ms\n"
+              "\n"
+              "latency histogram:\n"
+              "  12.3 ms  █████████████████ 5\n");
+}
+
+TEST(format_stats_text, edges_that_print_the_same_merge_buckets)
+{
+    run_summary s;
+    s.add(result_at("http://x/", 200, 0, 1.0));
+    s.add(result_at("http://x/", 200, 0, 1.04));
+    const std::string text = format_stats_text(s, 20);
+    EXPECT_EQ(text.substr(text.find("latency histogram:\n")),
+              "latency histogram:\n"
+              "  1.0 ms  ████████ 2\n");
+}
+
+// The histogram lines of --stats output.
+std::vector<std::string> histogram_lines(const std::string& text)
+{
+    const std::string heading = "latency histogram:\n";
+    const std::size_t at = text.find(heading);
+    if (at == std::string::npos)
+        return {};
+    return lines_of(text.substr(at + heading.size()));
+}
+
+TEST(format_stats_text, at_most_ten_buckets_and_no_more_than_samples)
+{
+    run_summary s;
+    for (int i = 1; i <= 100; ++i)
+        s.add(result_at("http://x/", 200, 0, i));
+    EXPECT_EQ(histogram_lines(format_stats_text(s)).size(), 10u);
+
+    run_summary three;
+    for (double ms : {1.0, 2.0, 3.0})
+        three.add(result_at("http://x/", 200, 0, ms));
+    const std::vector<std::string> lines = histogram_lines(format_stats_text(three, 40));
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines[0], "  1.0 ms … 1.7 ms  ███████████████████ 1");
+    EXPECT_EQ(lines[2], "  2.3 ms … 3.0 ms  ███████████████████ 1");
+}
+
+TEST(format_stats_text, lines_fit_the_width)
+{
+    run_summary s;
+    for (int i = 0; i < 1000; ++i)
+        s.add(result_at("http://x/", 200, 0, 0.5 + (i * 37 % 101) * (i % 3 + 1)));
+    for (std::size_t width : {30u, 40u, 60u, 100u})
+    {
+        const std::vector<std::string> lines = histogram_lines(format_stats_text(s, width));
+        ASSERT_FALSE(lines.empty());
+        std::size_t widest = 0;
+        for (const std::string& line : lines)
+        {
+            EXPECT_LE(columns_of(line), width) << line;
+            widest = std::max(widest, columns_of(line));
+        }
+        EXPECT_EQ(widest, width) << "the fullest bucket's bar takes all the room";
+    }
+}
+
+TEST(format_stats_text, partial_blocks_in_eighths)
+{
+    // With room for a two-column bar, a bucket of k samples next to one of 16 is k eighths wide.
+    const char* eighths[] = {"▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+    for (int k = 1; k <= 7; ++k)
+    {
+        run_summary s;
+        for (int i = 0; i < 16; ++i)
+            s.add(result_at("http://x/", 200, 0, 1));
+        for (int i = 0; i < k; ++i)
+            s.add(result_at("http://x/", 200, 0, 2));
+        // "  1.9 ms … 2.0 ms  " is 19 columns, then the bar and " 16".
+        const std::vector<std::string> lines = histogram_lines(format_stats_text(s, 24));
+        ASSERT_EQ(lines.size(), 10u) << k;
+        EXPECT_EQ(lines.front(), "  1.0 ms … 1.1 ms  ██ 16") << k;
+        EXPECT_EQ(lines.back(),
+                  "  1.9 ms … 2.0 ms  " + std::string(eighths[k - 1]) + " " + std::to_string(k));
+    }
+}
+
+TEST(format_stats_text, small_counts_still_show_a_sliver)
+{
+    run_summary s;
+    for (int i = 0; i < 1000; ++i)
+        s.add(result_at("http://x/", 200, 0, 1));
+    s.add(result_at("http://x/", 200, 0, 2));
+    const std::vector<std::string> lines = histogram_lines(format_stats_text(s, 25));
+    ASSERT_EQ(lines.size(), 10u);
+    EXPECT_EQ(lines.front(), "  1.0 ms … 1.1 ms  █ 1000");
+    EXPECT_EQ(lines[1], "  1.1 ms … 1.2 ms  0");
+    EXPECT_EQ(lines.back(), "  1.9 ms … 2.0 ms  ▏ 1");
+}
+
+TEST(format_stats_text, sub_millisecond_buckets_in_microseconds)
+{
+    run_summary s;
+    s.add(result_at("http://x/", 200, 0, 0.2));
+    s.add(result_at("http://x/", 200, 0, 0.4));
+    const std::vector<std::string> lines = histogram_lines(format_stats_text(s, 40));
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0], "  200 µs … 300 µs  ███████████████████ 1");
+    EXPECT_EQ(lines[1], "  300 µs … 400 µs  ███████████████████ 1");
+}
+
+TEST(format_stats_text, no_histogram_without_finite_latencies)
+{
+    run_summary s = summary(1, 1, 0, 10);
+    s.hosts["http://x"].count = 1;
+    s.hosts["http://x"].ok = 1;
+    EXPECT_EQ(format_stats_text(s),
+              "HOST      REQUESTS  OK  FAILED  BYTES  P50  P99\n"
+              "http://x         1   1       0    0 B    -    -\n");
+}
+
+// ---- --export-json and --export-markdown
+
+compare_summary exported()
+{
+    compare_summary c;
+    for (run_summary* s : {&c.sequential, &c.concurrent})
+    {
+        s->add(result_at("http://a/", 200, 100, 100));
+        s->add(result_at("http://a/", 200, 200, 110));
+    }
+    c.sequential.elapsed_ms = 210;
+    c.sequential.connections_opened = 1;
+    c.sequential.tls_handshakes = 1;
+    c.concurrent.elapsed_ms = 100;
+    c.concurrent.connections_opened = 2;
+    c.concurrent.tls_handshakes = 2;
+    c.sequential_runs_ms = {190, 200, 210};
+    c.concurrent_runs_ms = {100, 100, 100};
+    return c;
+}
+
+TEST(format_compare_export_json, exact)
+{
+    EXPECT_EQ(format_compare_export_json(exported()),
+              "{\n"
+              "  \"sequential\": {\n"
+              "    \"runs_ms\": [190.0, 200.0, 210.0],\n"
+              "    \"mean_ms\": 200.0,\n"
+              "    \"stddev_ms\": 10.0,\n"
+              "    \"min_ms\": 190.0,\n"
+              "    \"max_ms\": 210.0,\n"
+              "    \"count\": 2,\n"
+              "    \"ok\": 2,\n"
+              "    \"failed\": 0,\n"
+              "    \"bytes\": 300,\n"
+              "    \"connections_opened\": 1,\n"
+              "    \"tls_handshakes\": 1,\n"
+              "    \"parallelism\": 1.0,\n"
+              "    \"latency_ms\": {\n"
+              "      \"min\": 100.0,\n"
+              "      \"p50\": 105.0,\n"
+              "      \"p90\": 109.0,\n"
+              "      \"p99\": 109.9,\n"
+              "      \"max\": 110.0,\n"
+              "      \"mean\": 105.0\n"
+              "    }\n"
+              "  },\n"
+              "  \"concurrent\": {\n"
+              "    \"runs_ms\": [100.0, 100.0, 100.0],\n"
+              "    \"mean_ms\": 100.0,\n"
+              "    \"stddev_ms\": 0.0,\n"
+              "    \"min_ms\": 100.0,\n"
+              "    \"max_ms\": 100.0,\n"
+              "    \"count\": 2,\n"
+              "    \"ok\": 2,\n"
+              "    \"failed\": 0,\n"
+              "    \"bytes\": 300,\n"
+              "    \"connections_opened\": 2,\n"
+              "    \"tls_handshakes\": 2,\n"
+              "    \"parallelism\": 2.1,\n"
+              "    \"latency_ms\": {\n"
+              "      \"min\": 100.0,\n"
+              "      \"p50\": 105.0,\n"
+              "      \"p90\": 109.0,\n"
+              "      \"p99\": 109.9,\n"
+              "      \"max\": 110.0,\n"
+              "      \"mean\": 105.0\n"
+              "    }\n"
+              "  },\n"
+              "  \"speedup\": 2.0\n"
+              "}\n");
+}
+
+json::object parse_document(const std::string& text)
+{
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    EXPECT_FALSE(ec) << ec.message() << " in " << text;
+    EXPECT_TRUE(v.is_object()) << text;
+    return v.is_object() ? v.as_object() : json::object();
+}
+
+TEST(format_compare_export_json, parses_back)
+{
+    compare_summary c = exported();
+    c.concurrent.add(result_at("http://a/", 0, 0, 5, error_kind::timeout));
+    json::object o = parse_document(format_compare_export_json(c));
+    ASSERT_EQ(o.size(), 3u);
+    EXPECT_DOUBLE_EQ(o.at("speedup").as_double(), 2.0);
+    const json::object& seq = o.at("sequential").as_object();
+    EXPECT_EQ(seq.size(), 13u);
+    EXPECT_EQ(seq.at("runs_ms").as_array().size(), 3u);
+    EXPECT_DOUBLE_EQ(seq.at("stddev_ms").as_double(), 10);
+    EXPECT_DOUBLE_EQ(seq.at("parallelism").as_double(), 1.0);
+    const json::object& conc = o.at("concurrent").as_object();
+    EXPECT_EQ(conc.at("count").as_int64(), 3);
+    EXPECT_EQ(conc.at("failed").as_int64(), 1);
+    EXPECT_DOUBLE_EQ(conc.at("latency_ms").as_object().at("min").as_double(), 5);
+    EXPECT_DOUBLE_EQ(conc.at("parallelism").as_double(), 2.15);
+}
+
+TEST(format_compare_export_json, single_run_and_no_speedup)
+{
+    compare_summary c = make_compare(2, 1000, 0);
+    json::object o = parse_document(format_compare_export_json(c));
+    EXPECT_TRUE(o.at("speedup").is_null());
+    const json::object& seq = o.at("sequential").as_object();
+    const json::array& runs = seq.at("runs_ms").as_array();
+    ASSERT_EQ(runs.size(), 1u) << "without --runs, the one run's elapsed time";
+    EXPECT_DOUBLE_EQ(runs[0].as_double(), 1000);
+    EXPECT_DOUBLE_EQ(seq.at("mean_ms").as_double(), 1000);
+    EXPECT_DOUBLE_EQ(seq.at("stddev_ms").as_double(), 0);
+    EXPECT_DOUBLE_EQ(o.at("concurrent").as_object().at("mean_ms").as_double(), 0);
+}
+
+TEST(format_compare_export_json, non_finite_numbers_stay_valid_json)
+{
+    compare_summary c;
+    c.sequential.elapsed_ms = std::numeric_limits<double>::infinity();
+    c.sequential.latencies_ms = {std::numeric_limits<double>::quiet_NaN()};
+    c.concurrent_runs_ms = {std::numeric_limits<double>::quiet_NaN()};
+    const std::string text = format_compare_export_json(c);
+    EXPECT_EQ(text.find("nan"), std::string::npos) << text;
+    EXPECT_EQ(text.find("inf"), std::string::npos) << text;
+    EXPECT_EQ(parse_document(text).size(), 3u);
+}
+
+TEST(format_compare_export_markdown, exact)
+{
+    EXPECT_EQ(format_compare_export_markdown(exported()),
+              "| pass | mean (ms) | σ (ms) | min (ms) | max (ms) | parallelism | connections |\n"
+              "|:---|---:|---:|---:|---:|---:|---:|\n"
+              "| sequential | 200.0 | 10.0 | 190.0 | 210.0 | 1.00 | 1 |\n"
+              "| concurrent | 100.0 | 0.0 | 100.0 | 100.0 | 2.10 | 2 |\n"
+              "\n"
+              "**Speedup: 2.00x**\n");
+}
+
+TEST(format_compare_export_markdown, single_run_and_no_speedup)
+{
+    EXPECT_EQ(format_compare_export_markdown(make_compare(2, 1000, 0)),
+              "| pass | mean (ms) | σ (ms) | min (ms) | max (ms) | parallelism | connections |\n"
+              "|:---|---:|---:|---:|---:|---:|---:|\n"
+              "| sequential | 1000.0 | 0.0 | 1000.0 | 1000.0 | 1.00 | 1 |\n"
+              "| concurrent | 0.0 | 0.0 | 0.0 | 0.0 | 0.00 | 2 |\n"
+              "\n"
+              "**Speedup: n/a**\n");
 }
 
 }  // namespace
