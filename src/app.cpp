@@ -122,14 +122,19 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
         input = &file;
     }
 
+    // The io_context outlives the sources: the stdin reader thread posts to it.
+    net::io_context ioc(1);
     vector_source args(o.urls);
     std::optional<line_source> lines;
+    std::optional<threaded_line_source> piped;
     std::vector<url_source*> parts{&args};
-    if (input)
+    // stdin may be slow or endless (`tail -f log | asyncfetch`): read it on a thread of its own.
+    if (input == &in)
+        parts.push_back(&piped.emplace(*input, ioc.get_executor()));
+    else if (input)
         parts.push_back(&lines.emplace(*input));
     chained_source src(std::move(parts));
 
-    net::io_context ioc(1);
     record_printer printer(out, o.format);
     const result_sink print = std::ref(printer);
 

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <utility>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 int main(int argc, char** argv)
@@ -21,6 +22,13 @@ int main(int argc, char** argv)
         std::fputs(parsed.out.c_str(), stdout);
         std::fputs(parsed.err.c_str(), stderr);
         return parsed.exit_code;
+    }
+    // Many concurrent connections need many descriptors: take the hard limit, as curl and wget2 do.
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
     }
     std::ios::sync_with_stdio(false);
     return asyncfetch::run_app(std::move(*parsed.opts), std::cin, std::cout, std::cerr);

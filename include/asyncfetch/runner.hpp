@@ -5,11 +5,14 @@
 #include "asyncfetch/result.hpp"
 #include "asyncfetch/stats.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +32,8 @@ public:
     virtual std::optional<std::string> next() = 0;
     /// How many URLs are left, when that is known without reading ahead.
     virtual std::optional<std::size_t> remaining() const { return std::nullopt; }
+    /// The next URL without blocking the event loop; the default calls next().
+    virtual boost::asio::awaitable<std::optional<std::string>> async_next();
 };
 
 /// URLs from a vector (the vector must outlive the source).
@@ -56,6 +61,23 @@ private:
     std::istream& in_;
 };
 
+/// URLs from a stream read on a thread of its own, one a line (as line_source), so a slow or
+/// endless producer (`tail -f log | asyncfetch`) never stalls requests in flight. At most 4096
+/// lines wait in memory: a fast producer is held back while the fetches catch up.
+class threaded_line_source final : public url_source
+{
+public:
+    threaded_line_source(std::istream& in, boost::asio::any_io_executor ex);
+    ~threaded_line_source() override;
+    std::optional<std::string> next() override;
+    boost::asio::awaitable<std::optional<std::string>> async_next() override;
+
+private:
+    struct shared;
+    std::shared_ptr<shared> shared_;
+    std::shared_ptr<boost::asio::steady_timer> arrived_;
+};
+
 /// The URLs of one source after another's.
 class chained_source final : public url_source
 {
@@ -63,6 +85,7 @@ public:
     explicit chained_source(std::vector<url_source*> parts) : parts_(std::move(parts)) {}
     std::optional<std::string> next() override;
     std::optional<std::size_t> remaining() const override;
+    boost::asio::awaitable<std::optional<std::string>> async_next() override;
 
 private:
     std::vector<url_source*> parts_;

@@ -39,7 +39,7 @@ std::string slurp(const fs::path& p)
 class child
 {
 public:
-    child(const std::vector<std::string>& args, bool stderr_on_pty)
+    child(const std::vector<std::string>& args, bool stderr_on_pty, bool stdin_pipe = false)
         : dir_(fs::temp_directory_path() / ("asyncfetch-batch-" + std::to_string(::getpid()) + "-" +
                                             std::to_string(counter_++)))
     {
@@ -58,7 +58,16 @@ public:
             err = ::open((dir_ / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+        int in_pipe[2] = {-1, -1};
+        if (stdin_pipe)
+        {
+            if (::pipe2(in_pipe, O_CLOEXEC) != 0)
+                throw std::runtime_error("pipe2 failed");
+            posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
+            stdin_ = in_pipe[1];
+        }
+        else
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_adddup2(&actions, out, 1);
         posix_spawn_file_actions_adddup2(&actions, err, 2);
         std::vector<char*> argv;
@@ -69,6 +78,8 @@ public:
         posix_spawn_file_actions_destroy(&actions);
         ::close(out);
         ::close(err);
+        if (in_pipe[0] >= 0)
+            ::close(in_pipe[0]);
         if (rc != 0)
             throw std::runtime_error("posix_spawn failed");
     }
@@ -82,6 +93,8 @@ public:
         }
         if (master_ >= 0)
             ::close(master_);
+        if (stdin_ >= 0)
+            ::close(stdin_);
         std::error_code ec;
         fs::remove_all(dir_, ec);
     }
@@ -105,6 +118,15 @@ public:
     }
 
     void signal(int sig) { ::kill(pid_, sig); }
+    void write_stdin(const std::string& text)
+    {
+        ASSERT_EQ(::write(stdin_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    }
+    void close_stdin()
+    {
+        ::close(stdin_);
+        stdin_ = -1;
+    }
     std::string out() const { return slurp(dir_ / "out"); }
     std::string err() const { return master_ >= 0 ? pty_ : slurp(dir_ / "err"); }
 
@@ -132,6 +154,7 @@ private:
     fs::path dir_;
     pid_t pid_ = 0;
     int master_ = -1;
+    int stdin_ = -1;
     std::string pty_;
 };
 
@@ -197,6 +220,25 @@ TEST(batch, interrupt_prints_results_so_far_and_exits_130)
     EXPECT_EQ(lines[1].rfind("200\t2\t", 0), 0u) << lines[1];
     EXPECT_NE(c.err().find("2 URLs: 2 ok"), std::string::npos) << c.err();
     EXPECT_NE(c.err().find("interrupted"), std::string::npos) << c.err();
+}
+
+TEST(batch, a_slow_stdin_never_stalls_requests_in_flight)
+{
+    testbed server;
+    child c({ASYNCFETCH_BIN, "-m", "1", "-q"}, false, true);
+    c.write_stdin(server.base_url() + "/delay/200\n");
+    // The next line is 1.5 s away; the first request must finish (and print) meanwhile.
+    const auto start = std::chrono::steady_clock::now();
+    while (c.out().empty() && ms_since(start) < 1400)
+        std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(c.out().rfind("200\t3\t", 0), 0u) << "first record while stdin is still open: " << c.out();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500) - (std::chrono::steady_clock::now() - start));
+    c.write_stdin(server.base_url() + "/bytes/5\n");
+    c.close_stdin();
+    ASSERT_EQ(c.wait(5s), 0) << c.err();
+    const auto lines = test::lines_of(c.out());
+    ASSERT_EQ(lines.size(), 2u) << c.out();
+    EXPECT_EQ(lines[1].rfind("200\t5\t", 0), 0u) << lines[1];
 }
 
 TEST(batch, rate_caps_request_starts)
