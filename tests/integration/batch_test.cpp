@@ -241,6 +241,20 @@ TEST(batch, a_slow_stdin_never_stalls_requests_in_flight)
     EXPECT_EQ(lines[1].rfind("200\t5\t", 0), 0u) << lines[1];
 }
 
+TEST(batch, a_low_soft_descriptor_limit_is_raised_to_the_hard_one)
+{
+    testbed server;
+    // 150 connections at once cannot fit in a soft limit of 64 descriptors.
+    std::string urls;
+    for (int i = 0; i < 150; ++i)
+        urls += server.base_url() + "/delay/300?" + std::to_string(i) + "\n";
+    auto p = test::run_process({"/bin/bash", "-c", std::string("ulimit -Sn 64 && exec ") + ASYNCFETCH_BIN + " -j 150 -q"},
+                               urls);
+    EXPECT_EQ(p.exit_code, 0) << p.out.substr(0, 2000);
+    EXPECT_EQ(test::lines_of(p.out).size(), 150u);
+    EXPECT_GE(server.counters().peak_connections, 100u);
+}
+
 TEST(batch, rate_caps_request_starts)
 {
     testbed server;
