@@ -10,8 +10,8 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <cerrno>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -91,7 +91,8 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
         std::filesystem::create_directories(o.output_dir, ec);
         if (ec || !std::filesystem::is_directory(o.output_dir))
         {
-            err << "asyncfetch: cannot create output directory " << o.output_dir << ": " << ec.message() << "\n";
+            err << "asyncfetch: cannot create output directory " << o.output_dir << ": " << ec.message()
+                << "\n";
             return exit_usage;
         }
     }

@@ -21,12 +21,18 @@ public:
     explicit connection(boost::asio::any_io_executor ex) { plain_.emplace(std::move(ex)); }
 
     /// A TLS connection using the shared client context.
-    connection(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls) { secure_.emplace(std::move(ex), tls); }
+    connection(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls)
+    {
+        secure_.emplace(std::move(ex), tls);
+    }
 
     bool tls() const noexcept { return secure_.has_value(); }
 
     /// The TCP layer, where timeouts are set.
-    boost::beast::tcp_stream& tcp() noexcept { return secure_ ? boost::beast::get_lowest_layer(*secure_) : *plain_; }
+    boost::beast::tcp_stream& tcp() noexcept
+    {
+        return secure_ ? boost::beast::get_lowest_layer(*secure_) : *plain_;
+    }
 
     boost::beast::tcp_stream& plain() noexcept { return *plain_; }
     boost::beast::ssl_stream<boost::beast::tcp_stream>& secure() noexcept { return *secure_; }

@@ -12,7 +12,9 @@ namespace asyncfetch::detail {
 
 namespace net = boost::asio;
 
-pooled_connection::pooled_connection(connection_pool* pool, std::string origin, std::unique_ptr<connection> conn)
+pooled_connection::pooled_connection(connection_pool* pool,
+                                     std::string origin,
+                                     std::unique_ptr<connection> conn)
     : pool_(pool), origin_(std::move(origin)), conn_(std::move(conn)), reused_(conn_ != nullptr)
 {
 }
@@ -69,10 +71,11 @@ connection_pool::connection_pool(net::any_io_executor ex, std::size_t per_host, 
 
 connection_pool::~connection_pool() = default;
 
-net::awaitable<boost::system::error_code> connection_pool::acquire(const std::string& origin,
-                                                                   std::chrono::steady_clock::time_point deadline,
-                                                                   bool fresh,
-                                                                   pooled_connection& out)
+net::awaitable<boost::system::error_code> connection_pool::acquire(
+    const std::string& origin,
+    std::chrono::steady_clock::time_point deadline,
+    bool fresh,
+    pooled_connection& out)
 {
     for (;;)
     {
@@ -118,7 +121,9 @@ net::awaitable<boost::system::error_code> connection_pool::acquire(const std::st
     }
 }
 
-void connection_pool::release(const std::string& origin, std::unique_ptr<connection> conn, bool reusable) noexcept
+void connection_pool::release(const std::string& origin,
+                              std::unique_ptr<connection> conn,
+                              bool reusable) noexcept
 {
     auto it = origins_.find(origin);
     if (it == origins_.end())

@@ -22,10 +22,10 @@ struct content_decoder::stage
 {
     virtual ~stage() = default;
     /// Decodes; calls emit for each piece of output. Sets done when the coded stream ended.
-    virtual boost::system::error_code push(const unsigned char* data,
-                                           std::size_t size,
-                                           const std::function<boost::system::error_code(const unsigned char*,
-                                                                                         std::size_t)>& emit) = 0;
+    virtual boost::system::error_code push(
+        const unsigned char* data,
+        std::size_t size,
+        const std::function<boost::system::error_code(const unsigned char*, std::size_t)>& emit) = 0;
     virtual bool complete() const noexcept = 0;
 };
 
@@ -138,7 +138,12 @@ public:
             std::array<unsigned char, chunk> buf;
             std::size_t avail_out = buf.size();
             std::uint8_t* next_out = buf.data();
-            const auto rc = BrotliDecoderDecompressStream(state_, &avail_in, &next_in, &avail_out, &next_out, nullptr);
+            const auto rc = BrotliDecoderDecompressStream(state_,
+                                                          &avail_in,
+                                                          &next_in,
+                                                          &avail_out,
+                                                          &next_out,
+                                                          nullptr);
             if (rc == BROTLI_DECODER_RESULT_ERROR)
                 return errc::bad_encoding;
             const std::size_t produced = buf.size() - avail_out;
@@ -148,7 +153,8 @@ public:
             if (rc == BROTLI_DECODER_RESULT_SUCCESS)
             {
                 done_ = true;
-                return avail_in > 0 ? boost::system::error_code(errc::bad_encoding) : boost::system::error_code{};
+                return avail_in > 0 ? boost::system::error_code(errc::bad_encoding)
+                                    : boost::system::error_code{};
             }
             if (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT)
                 return {};
@@ -225,7 +231,9 @@ boost::system::error_code content_decoder::feed(std::size_t index,
     });
 }
 
-boost::system::error_code content_decoder::write(const void* data, std::size_t size, const decoded_output& out)
+boost::system::error_code content_decoder::write(const void* data,
+                                                 std::size_t size,
+                                                 const decoded_output& out)
 {
     if (size == 0)
         return {};

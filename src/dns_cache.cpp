@@ -93,7 +93,8 @@ net::awaitable<resolved> dns_cache::resolve(std::string host,
         for (const auto& r : results)
         {
             const auto& ep = r.endpoint();
-            if (family_ == 0 || (family_ == 4 && ep.address().is_v4()) || (family_ == 6 && ep.address().is_v6()))
+            if (family_ == 0 || (family_ == 4 && ep.address().is_v4()) ||
+                (family_ == 6 && ep.address().is_v6()))
                 e->result.endpoints.push_back(ep);
         }
         if (e->result.endpoints.empty())

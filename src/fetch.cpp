@@ -12,17 +12,21 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/field.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include <fcntl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -32,10 +36,6 @@
 #include <optional>
 #include <random>
 #include <unordered_set>
-
-#include <fcntl.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace asyncfetch {
 
@@ -176,7 +176,8 @@ std::string seconds_text(std::chrono::milliseconds d)
 
 bool iequals(std::string_view a, std::string_view b) noexcept
 {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
                return std::tolower(x) == std::tolower(y);
            });
 }
@@ -293,9 +294,9 @@ net::awaitable<outcome> open_tunnel(beast::tcp_stream& tcp,
                                     const std::string& user_agent,
                                     clock_type::time_point deadline)
 {
-    const std::string authority =
-        (target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host) + ":" +
-        std::to_string(target.port);
+    const std::string authority = (target.host.find(':') != std::string::npos ? "[" + target.host + "]"
+                                                                              : target.host) +
+                                  ":" + std::to_string(target.port);
     std::string req = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
     if (!user_agent.empty())
         req += "User-Agent: " + user_agent + "\r\n";
@@ -492,10 +493,14 @@ std::string client::impl::request_head(const std::string& method,
     const auto& req = cfg.request;
     const bool same = same_origin(cur, original);
     auto user_has = [&](std::string_view name) {
-        return std::any_of(req.headers.begin(), req.headers.end(), [&](const auto& h) { return iequals(h.name, name); });
+        return std::any_of(req.headers.begin(), req.headers.end(), [&](const auto& h) {
+            return iequals(h.name, name);
+        });
     };
     // Credentials never cross origins (curl CVE-2018-1000007, CVE-2022-27776).
-    auto is_credential = [](std::string_view name) { return iequals(name, "authorization") || iequals(name, "cookie"); };
+    auto is_credential = [](std::string_view name) {
+        return iequals(name, "authorization") || iequals(name, "cookie");
+    };
 
     const bool absolute_form = proxy && !cur.tls();
     std::string out = method + " " + (absolute_form ? cur.absolute() : cur.target) + " HTTP/1.1\r\n";
@@ -544,7 +549,8 @@ void client::impl::describe_failure(fetch_result& r,
         const char* what = o.where == phase::dns   ? "resolving "
                            : o.where == phase::tls ? "TLS handshake with "
                                                    : "connect to ";
-        return set_error(r, error_kind::timeout,
+        return set_error(r,
+                         error_kind::timeout,
                          what + where + " timed out after " + seconds_text(cfg.connect_timeout));
     }
     if (o.ec.category() == error_category())
@@ -553,21 +559,22 @@ void client::impl::describe_failure(fetch_result& r,
     switch (o.where)
     {
     case phase::dns:
-        return set_error(r, classify(o.ec), "could not resolve " + via + "host " + (proxy ? proxy->host : u.host) +
-                                                ": " + describe(o.ec));
+        return set_error(
+            r,
+            classify(o.ec),
+            "could not resolve " + via + "host " + (proxy ? proxy->host : u.host) + ": " + describe(o.ec));
     case phase::connect:
-        return set_error(r, proxy ? error_kind::proxy : error_kind::connect,
+        return set_error(r,
+                         proxy ? error_kind::proxy : error_kind::connect,
                          "failed to connect to " + via + where + ": " + describe(o.ec));
-    case phase::proxy:
-        return set_error(r, error_kind::proxy, "proxy " + where + ": " + describe(o.ec));
+    case phase::proxy: return set_error(r, error_kind::proxy, "proxy " + where + ": " + describe(o.ec));
     case phase::tls:
-        return set_error(r, error_kind::tls,
-                         "TLS handshake with " + u.host_header() + " failed: " +
-                             (o.detail.empty() ? describe(o.ec) : o.detail));
-    case phase::send:
-        return set_error(r, error_kind::io, "sending the request failed: " + describe(o.ec));
-    case phase::receive:
-        break;
+        return set_error(r,
+                         error_kind::tls,
+                         "TLS handshake with " + u.host_header() +
+                             " failed: " + (o.detail.empty() ? describe(o.ec) : o.detail));
+    case phase::send: return set_error(r, error_kind::io, "sending the request failed: " + describe(o.ec));
+    case phase::receive: break;
     }
     error_kind kind = classify(o.ec);
     if (kind == error_kind::io && o.got_response && r.status != 0)
@@ -600,7 +607,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
         const std::string head = request_head(method, cur, original, proxy, body);
         const bool head_method = method == "HEAD";
         // Plain requests through a proxy share the proxy connection; tunnels belong to their target.
-        const std::string key = !proxy ? cur.origin()
+        const std::string key = !proxy      ? cur.origin()
                                 : cur.tls() ? cur.origin() + " via " + proxy->origin()
                                             : "proxy " + proxy->origin();
 
@@ -668,22 +675,29 @@ net::awaitable<void> client::impl::attempt(const url& original,
                 pc.return_to_pool();
 
             if (r.redirects >= cfg.max_redirs)
-                co_return set_error(r, error_kind::redirect,
-                                    "stopped after " + std::to_string(cfg.max_redirs) + " redirects (--max-redirs)");
-            auto next = resolve_location(cur.absolute(), std::string_view(location->value().data(),
-                                                                           location->value().size()));
+                co_return set_error(
+                    r,
+                    error_kind::redirect,
+                    "stopped after " + std::to_string(cfg.max_redirs) + " redirects (--max-redirs)");
+            auto next = resolve_location(
+                cur.absolute(),
+                std::string_view(location->value().data(), location->value().size()));
             if (!next)
                 co_return set_error(r, error_kind::redirect, describe(next.error()));
             auto next_url = parse_url(*next);
             if (!next_url)
-                co_return set_error(r, error_kind::redirect,
+                co_return set_error(r,
+                                    error_kind::redirect,
                                     next_url.error() == errc::unsupported_scheme
                                         ? describe(errc::redirect_scheme) + ": " + *next
                                         : describe(errc::redirect_invalid) + ": " + *next);
             if (cur.tls() && !next_url->tls() && !cfg.allow_insecure_redirects)
-                co_return set_error(r, error_kind::redirect, describe(errc::redirect_downgrade) + ": " + *next);
+                co_return set_error(r,
+                                    error_kind::redirect,
+                                    describe(errc::redirect_downgrade) + ": " + *next);
             // As browsers and curl do: 303 turns into GET, and so do 301 and 302 after a POST.
-            if ((r.status == 303 && method != "HEAD") || ((r.status == 301 || r.status == 302) && method == "POST"))
+            if ((r.status == 303 && method != "HEAD") ||
+                ((r.status == 301 || r.status == 302) && method == "POST"))
             {
                 method = "GET";
                 body = nullptr;
@@ -701,27 +715,36 @@ net::awaitable<void> client::impl::attempt(const url& original,
         if (cfg.compressed)
             if (auto it = msg.find(http::field::content_encoding); it != msg.end())
             {
-                auto decoder = content_decoder::create(std::string_view(it->value().data(), it->value().size()));
+                auto decoder = content_decoder::create(
+                    std::string_view(it->value().data(), it->value().size()));
                 if (!decoder)
-                    co_return set_error(r, error_kind::protocol,
+                    co_return set_error(r,
+                                        error_kind::protocol,
                                         describe(decoder.error()) + ": " + std::string(it->value()));
                 sink.decode_with(std::move(*decoder));
             }
         if (cfg.max_filesize && !head_method && parser->content_length() &&
             *parser->content_length() > *cfg.max_filesize && !cfg.compressed)
-            co_return set_error(r, error_kind::size_limit,
+            co_return set_error(r,
+                                error_kind::size_limit,
                                 "body of " + std::to_string(*parser->content_length()) +
                                     " bytes is larger than --max-filesize");
         if (!cfg.output_dir.empty() && !failed_status)
         {
             if (r.file.empty())
                 r.file = names.reserve(original);
-            const int fd = ::open(r.file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+            const int fd = ::open(r.file.c_str(),
+                                  O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                                  0644);
             if (fd < 0)
-                co_return set_error(r, error_kind::io, "cannot write " + r.file + ": " + std::strerror(errno));
+                co_return set_error(r,
+                                    error_kind::io,
+                                    "cannot write " + r.file + ": " + std::strerror(errno));
             sink.save_to(fd);
         }
-        o = co_await with_stream(conn, [&](auto& stream) { return read_body(stream, conn, *parser, &sink, deadline); });
+        o = co_await with_stream(conn, [&](auto& stream) {
+            return read_body(stream, conn, *parser, &sink, deadline);
+        });
         r.bytes = sink.decoded();
         r.wire_bytes = sink.wire();
         if (o.ec)
@@ -796,8 +819,10 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
         r = std::move(a);
         if (n > policy.retries || !may_retry || !is_retryable(r) || r.error == "cancelled")
             break;
-        const auto wait = retry_wait(n, policy.base_delay,
-                                     std::uniform_real_distribution<double>(0, 1)(impl_->rng), retry_after);
+        const auto wait = retry_wait(n,
+                                     policy.base_delay,
+                                     std::uniform_real_distribution<double>(0, 1)(impl_->rng),
+                                     retry_after);
         if (policy.max_time.count() > 0 && clock_type::now() + wait - start > policy.max_time)
             break;
         net::steady_timer timer(impl_->executor, wait);

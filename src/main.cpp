@@ -2,20 +2,21 @@
 #include "asyncfetch/app.hpp"
 #include "asyncfetch/options.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <utility>
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 int main(int argc, char** argv)
 {
     // A closed stdout shows up as a failed write, which ends the run quietly.
     std::signal(SIGPIPE, SIG_IGN);
-    const asyncfetch::terminal_info term{
-        isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1};
+    const asyncfetch::terminal_info term{isatty(STDIN_FILENO) == 1,
+                                         isatty(STDOUT_FILENO) == 1,
+                                         isatty(STDERR_FILENO) == 1};
     auto parsed = asyncfetch::parse_command_line(argc, argv, term);
     if (!parsed.opts)
     {

@@ -2,6 +2,7 @@
 #include "asyncfetch/options.hpp"
 
 #include <boost/asio/ip/address.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -9,8 +10,8 @@
 #include <cmath>
 #include <fstream>
 #include <iterator>
-#include <tuple>
 #include <limits>
+#include <tuple>
 
 namespace asyncfetch {
 
@@ -78,7 +79,9 @@ std::optional<resolve_entry> parse_resolve(std::string_view text)
         return std::nullopt;
     resolve_entry e;
     e.host = std::string(text.substr(0, first));
-    std::transform(e.host.begin(), e.host.end(), e.host.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(e.host.begin(), e.host.end(), e.host.begin(), [](unsigned char c) {
+        return std::tolower(c);
+    });
     const auto port_text = text.substr(first + 1, second - first - 1);
     unsigned long port = 0;
     if (port_text.empty() || port_text.size() > 5 ||
@@ -175,8 +178,9 @@ std::optional<std::string> load_request_body(options& o)
                 return "asyncfetch: cannot read " + path + "\n";
             part.assign(std::istreambuf_iterator<char>(*src), {});
             if (!d.binary)
-                part.erase(std::remove_if(part.begin(), part.end(), [](char c) { return c == '\r' || c == '\n'; }),
-                           part.end());
+                part.erase(
+                    std::remove_if(part.begin(), part.end(), [](char c) { return c == '\r' || c == '\n'; }),
+                    part.end());
         }
         if (i > 0)
             body += '&';
@@ -224,7 +228,9 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     app.add_option("--per-host", o.per_host, "Most connections to one host (default: same as -j)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
     auto* seq = app.add_flag("--sequential", sequential, "Fetch one URL at a time (the baseline)");
-    auto* cmp = app.add_flag("--compare", compare, "Run sequentially, then concurrently, and report the speedup");
+    auto* cmp = app.add_flag("--compare",
+                             compare,
+                             "Run sequentially, then concurrently, and report the speedup");
     seq->excludes(cmp);
     app.add_flag("--keep-order", o.keep_order, "Print results in input order instead of completion order");
     auto* fmt = app.add_option("--format", format, "Output format: tsv, table or json")
@@ -236,20 +242,26 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     app.add_flag("-I,--head", head, "Send HEAD requests");
     app.add_option("-X,--request", method, "Request method (GET unless -d gives a body, then POST)");
     // Repeatable options take one value each time, so they never swallow the URLs after them.
-    app.add_option("-H,--header", headers, "Extra header 'Name: value' (repeatable); 'Name:' removes a default")
+    app.add_option("-H,--header",
+                   headers,
+                   "Extra header 'Name: value' (repeatable); 'Name:' removes a default")
         ->allow_extra_args(false);
     app.add_option("-A,--user-agent", user_agent, "User-Agent header (default asyncfetch/VERSION)");
     // -d and --data-binary keep their command-line order: the callbacks run as each value is parsed.
     app.add_option_function<std::string>(
            "-d,--data",
-           [&o](const std::string& v) { o.data.push_back({false, v}); },
+           [&o](const std::string& v) {
+               o.data.push_back({false, v});
+           },
            "Request body (form data; '@FILE' reads FILE; repeatable, joined with &)")
         ->allow_extra_args(false)
         ->take_all()
         ->trigger_on_parse();
     app.add_option_function<std::string>(
            "--data-binary",
-           [&o](const std::string& v) { o.data.push_back({true, v}); },
+           [&o](const std::string& v) {
+               o.data.push_back({true, v});
+           },
            "Request body sent as is ('@FILE' reads FILE; repeatable)")
         ->allow_extra_args(false)
         ->take_all()
@@ -258,11 +270,14 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     app.add_option("--max-redirs", o.max_redirs, "Most redirects to follow; 0 does not follow")
         ->check(CLI::Range(0u, 1000u))
         ->capture_default_str();
-    app.add_flag("--allow-insecure-redirects", o.allow_insecure_redirects, "Follow redirects from https to http");
+    app.add_flag("--allow-insecure-redirects",
+                 o.allow_insecure_redirects,
+                 "Follow redirects from https to http");
     app.add_flag("--compressed", o.compressed, "Ask for gzip, deflate and br and decode them");
     app.add_option("--max-filesize", max_filesize, "Stop bodies larger than BYTES (suffixes k, M, G)");
     app.add_option("-o,--output-dir", o.output_dir, "Save each body to a file in DIR, named from the URL");
-    app.add_option("--retry", o.retry.retries, "Retry transient failures N times")->check(CLI::Range(0u, 1000u));
+    app.add_option("--retry", o.retry.retries, "Retry transient failures N times")
+        ->check(CLI::Range(0u, 1000u));
     app.add_option("--retry-delay", retry_delay_s, "Seconds before the first retry, doubled each time")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
@@ -278,10 +293,14 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
         ->check(CLI::Range(1u, 1000u));
     app.add_flag("--warm", o.warm, "With --compare: keep the connection pool between passes");
     app.add_option("--export-json", o.export_json, "With --compare: write the comparison as JSON to FILE");
-    app.add_option("--export-markdown", o.export_markdown, "With --compare: write the comparison as Markdown");
+    app.add_option("--export-markdown",
+                   o.export_markdown,
+                   "With --compare: write the comparison as Markdown");
     app.add_option("--rate", rate, "Most request starts over all hosts: N, N/s, N/m or N/h");
     app.add_option("--rate-per-host", rate_per_host, "Most request starts to one host: N, N/s, N/m or N/h");
-    auto* ff = app.add_flag("--fail-fast", fail_fast, "Stop at the first failure and cancel what is in flight");
+    auto* ff = app.add_flag("--fail-fast",
+                            fail_fast,
+                            "Stop at the first failure and cancel what is in flight");
     auto* mf = app.add_option("--max-failures", o.max_failures, "Stop after N failures")
                    ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max()));
     ff->excludes(mf);
@@ -320,7 +339,8 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     catch (const CLI::ParseError& e)
     {
         out.exit_code = 2;
-        out.err = std::string("asyncfetch: ") + e.what() + "\nTry 'asyncfetch --help' for more information.\n";
+        out.err = std::string("asyncfetch: ") + e.what() +
+                  "\nTry 'asyncfetch --help' for more information.\n";
         return out;
     }
 
@@ -355,7 +375,8 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     for (const auto& h : headers)
     {
         if (has_forbidden_char(h))
-            return usage("header contains CR, LF or NUL: " + h.substr(0, h.find_first_of(std::string_view("\r\n\0", 3))));
+            return usage("header contains CR, LF or NUL: " +
+                         h.substr(0, h.find_first_of(std::string_view("\r\n\0", 3))));
         auto parsed = parse_header(h);
         if (!parsed)
             return usage("invalid header '" + h + "' (expected 'Name: value')");

@@ -29,7 +29,8 @@ std::string safe_file_name(std::string_view target)
     for (std::size_t i = 0; i < target.size(); ++i)
     {
         char c = target[i];
-        if (c == '%' && i + 2 < target.size() && hex_value(target[i + 1]) >= 0 && hex_value(target[i + 2]) >= 0)
+        if (c == '%' && i + 2 < target.size() && hex_value(target[i + 1]) >= 0 &&
+            hex_value(target[i + 2]) >= 0)
         {
             c = static_cast<char>(hex_value(target[i + 1]) * 16 + hex_value(target[i + 2]));
             i += 2;

@@ -1,11 +1,11 @@
 // Progress line rendering: counts, rate, bytes, elapsed time and ETA, redrawn with CR and EL.
 #include "asyncfetch/progress.hpp"
 
-#include <cmath>
-#include <cstdio>
-
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
 
 namespace asyncfetch {
 

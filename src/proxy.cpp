@@ -97,7 +97,8 @@ bool no_proxy_matches(std::string_view list, std::string_view host)
             entry = entry.substr(1, entry.size() - 2);
         if (h == entry)
             return true;
-        if (!ip_literal && h.size() > entry.size() && h.compare(h.size() - entry.size(), entry.size(), entry) == 0 &&
+        if (!ip_literal && h.size() > entry.size() &&
+            h.compare(h.size() - entry.size(), entry.size(), entry) == 0 &&
             h[h.size() - entry.size() - 1] == '.')
             return true;
     }

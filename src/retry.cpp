@@ -24,8 +24,8 @@ bool is_retryable(const fetch_result& r) noexcept
 
 bool is_idempotent(std::string_view method) noexcept
 {
-    return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS" ||
-           method == "TRACE";
+    return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+           method == "OPTIONS" || method == "TRACE";
 }
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,

@@ -15,13 +15,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
-#include <deque>
-#include <mutex>
-#include <thread>
 #include <cstdlib>
+#include <deque>
 #include <istream>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace asyncfetch {
@@ -57,10 +57,7 @@ std::optional<std::string> chained_source::next()
     return std::nullopt;
 }
 
-net::awaitable<std::optional<std::string>> url_source::async_next()
-{
-    co_return next();
-}
+net::awaitable<std::optional<std::string>> url_source::async_next() { co_return next(); }
 
 net::awaitable<std::optional<std::string>> chained_source::async_next()
 {
@@ -258,7 +255,8 @@ struct pass_state
     {
         auto slot = clock_type::now();
         const auto gap = [](double rate) {
-            return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(1.0 / rate));
+            return std::chrono::duration_cast<clock_type::duration>(
+                std::chrono::duration<double>(1.0 / rate));
         };
         clock_type::time_point* host_next = nullptr;
         if (config.rate > 0)
@@ -415,7 +413,9 @@ pass_outcome run_pass(net::io_context& ioc,
     st.active_workers = st.worker_count;
     st.signals = std::make_unique<net::cancellation_signal[]>(st.worker_count);
     for (std::size_t i = 0; i < st.worker_count; ++i)
-        net::co_spawn(ioc, worker(st), net::bind_cancellation_slot(st.signals[i].slot(), [](std::exception_ptr) {}));
+        net::co_spawn(ioc,
+                      worker(st),
+                      net::bind_cancellation_slot(st.signals[i].slot(), [](std::exception_ptr) {}));
     if (config.on_progress)
     {
         st.ticker.emplace(ioc);

@@ -7,6 +7,8 @@
 #include <boost/url/url.hpp>
 #include <boost/url/url_view.hpp>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 namespace asyncfetch {
@@ -71,8 +73,8 @@ std::string base64_encode(std::string_view in)
     std::size_t i = 0;
     for (; i + 2 < in.size(); i += 3)
     {
-        const unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8 |
-                           static_cast<unsigned char>(in[i + 2]);
+        const unsigned v = static_cast<unsigned char>(in[i]) << 16 |
+                           static_cast<unsigned char>(in[i + 1]) << 8 | static_cast<unsigned char>(in[i + 2]);
         out += alphabet[v >> 18 & 63];
         out += alphabet[v >> 12 & 63];
         out += alphabet[v >> 6 & 63];
@@ -181,6 +183,11 @@ boost::system::result<url> parse_url(std::string_view text)
             return errc::missing_host;
         if (!std::all_of(out.host.begin(), out.host.end(), is_host_char))
             return errc::invalid_url;
+        // A percent-encoded address ("%31%32%37.0.0.1") decodes to an IP literal: no SNI for it,
+        // and the certificate is checked for the address, not a name.
+        in_addr v4{};
+        if (inet_pton(AF_INET, out.host.c_str(), &v4) == 1)
+            out.ip_literal = true;
         break;
     }
     default: return errc::invalid_url;

@@ -10,9 +10,9 @@ namespace asyncfetch {
 /// Exit statuses, as documented in --help and the README.
 enum exit_status : int
 {
-    exit_ok = 0,      ///< every URL succeeded (or the reader closed stdout early)
-    exit_failed = 1,  ///< at least one URL failed
-    exit_usage = 2,   ///< bad command line, unreadable input or CA file
+    exit_ok = 0,             ///< every URL succeeded (or the reader closed stdout early)
+    exit_failed = 1,         ///< at least one URL failed
+    exit_usage = 2,          ///< bad command line, unreadable input or CA file
     exit_interrupted = 130,  ///< Ctrl-C: the results so far were printed
 };
 

@@ -84,6 +84,7 @@ private:
 
 /// Builds the client TLS context: TLS 1.2+, peer verification against the system CA store,
 /// or against cacert_file when given. Throws std::runtime_error when cacert_file can't be loaded.
-std::unique_ptr<boost::asio::ssl::context> make_client_tls_context(bool verify, const std::string& cacert_file);
+std::unique_ptr<boost::asio::ssl::context> make_client_tls_context(bool verify,
+                                                                   const std::string& cacert_file);
 
 }  // namespace asyncfetch

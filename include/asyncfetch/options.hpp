@@ -31,16 +31,16 @@ struct options
     std::size_t concurrency = 50;   ///< -j: most requests in flight
     std::size_t per_host = 0;       ///< --per-host: most connections to one origin; 0 = same as -j
     run_mode mode = run_mode::concurrent;
-    bool keep_order = false;                ///< print results in input order
+    bool keep_order = false;                    ///< print results in input order
     output_format format = output_format::tsv;  ///< resolved: explicit, or table on a terminal
-    bool quiet = false;                     ///< -q: no summary on stderr
-    bool fail = false;                      ///< --fail: HTTP >= 400 counts as failed
-    bool insecure = false;                  ///< -k: skip certificate and host name verification
-    std::string cacert;                     ///< --cacert FILE: trust these CAs instead of the system's
+    bool quiet = false;                         ///< -q: no summary on stderr
+    bool fail = false;                          ///< --fail: HTTP >= 400 counts as failed
+    bool insecure = false;                      ///< -k: skip certificate and host name verification
+    std::string cacert;                         ///< --cacert FILE: trust these CAs instead of the system's
     std::chrono::milliseconds connect_timeout{10'000};  ///< DNS, TCP and TLS
     std::chrono::milliseconds timeout{30'000};          ///< one attempt, redirects included
 
-    request_options request;                 ///< -X, -H, -A, -I; the body after load_request_body()
+    request_options request;  ///< -X, -H, -A, -I; the body after load_request_body()
     /// -d (form) and --data-binary values in order, '@FILE' unread until load_request_body().
     struct data_arg
     {
@@ -48,26 +48,26 @@ struct options
         std::string value;
     };
     std::vector<data_arg> data;
-    unsigned max_redirs = 10;                ///< --max-redirs; 0 does not follow
-    bool allow_insecure_redirects = false;   ///< follow https -> http redirects
-    bool compressed = false;                 ///< --compressed
+    unsigned max_redirs = 10;                   ///< --max-redirs; 0 does not follow
+    bool allow_insecure_redirects = false;      ///< follow https -> http redirects
+    bool compressed = false;                    ///< --compressed
     std::optional<std::uint64_t> max_filesize;  ///< --max-filesize
-    std::string output_dir;                  ///< -o/--output-dir
-    retry_policy retry;                      ///< --retry, --retry-delay, --retry-max-time, --retry-all-methods
-    std::string proxy;                       ///< -x/--proxy
-    std::optional<std::string> noproxy;      ///< --noproxy
-    std::vector<resolve_entry> resolves;     ///< --resolve
-    int ip_family = 0;                       ///< -4 or -6
+    std::string output_dir;                     ///< -o/--output-dir
+    retry_policy retry;                   ///< --retry, --retry-delay, --retry-max-time, --retry-all-methods
+    std::string proxy;                    ///< -x/--proxy
+    std::optional<std::string> noproxy;   ///< --noproxy
+    std::vector<resolve_entry> resolves;  ///< --resolve
+    int ip_family = 0;                    ///< -4 or -6
 
-    bool stats = false;                      ///< --stats: per-host table and latency histogram
-    unsigned runs = 1;                       ///< --runs N: repeat each --compare pass
-    bool warm = false;                       ///< --warm: one pool across --compare passes
-    std::string export_json;                 ///< --export-json FILE (with --compare)
-    std::string export_markdown;             ///< --export-markdown FILE (with --compare)
-    double rate = 0;                         ///< --rate: request starts per second; 0 no limit
-    double rate_per_host = 0;                ///< --rate-per-host: per origin
-    std::size_t max_failures = 0;            ///< --fail-fast (1), --max-failures N; 0 never stop
-    bool progress = false;                   ///< resolved: stderr is a terminal and not -q
+    bool stats = false;            ///< --stats: per-host table and latency histogram
+    unsigned runs = 1;             ///< --runs N: repeat each --compare pass
+    bool warm = false;             ///< --warm: one pool across --compare passes
+    std::string export_json;       ///< --export-json FILE (with --compare)
+    std::string export_markdown;   ///< --export-markdown FILE (with --compare)
+    double rate = 0;               ///< --rate: request starts per second; 0 no limit
+    double rate_per_host = 0;      ///< --rate-per-host: per origin
+    std::size_t max_failures = 0;  ///< --fail-fast (1), --max-failures N; 0 never stop
+    bool progress = false;         ///< resolved: stderr is a terminal and not -q
 
     /// The effective per-origin connection limit.
     std::size_t effective_per_host() const noexcept { return per_host == 0 ? concurrency : per_host; }

@@ -14,11 +14,11 @@ namespace asyncfetch {
 /// Where proxies come from, as curl reads them.
 struct proxy_settings
 {
-    std::string proxy;                 ///< -x/--proxy: used for every URL (unless no_proxy matches)
+    std::string proxy;                   ///< -x/--proxy: used for every URL (unless no_proxy matches)
     std::optional<std::string> noproxy;  ///< --noproxy: replaces the no_proxy environment variable
-    std::string env_http_proxy;        ///< http_proxy (or HTTP_PROXY)
-    std::string env_https_proxy;       ///< https_proxy (or HTTPS_PROXY)
-    std::string env_no_proxy;          ///< no_proxy (or NO_PROXY)
+    std::string env_http_proxy;          ///< http_proxy (or HTTP_PROXY)
+    std::string env_https_proxy;         ///< https_proxy (or HTTPS_PROXY)
+    std::string env_no_proxy;            ///< no_proxy (or NO_PROXY)
 
     /// Reads the environment variables, the lower-case spelling first.
     static proxy_settings from_environment();

@@ -21,8 +21,8 @@ struct request_options
     };
     std::vector<header> headers;
     std::string user_agent = "asyncfetch/" ASYNCFETCH_VERSION;  ///< -A
-    std::optional<std::string> body;  ///< -d / --data-binary
-    bool form_body = false;           ///< -d: Content-Type application/x-www-form-urlencoded by default
+    std::optional<std::string> body;                            ///< -d / --data-binary
+    bool form_body = false;  ///< -d: Content-Type application/x-www-form-urlencoded by default
 };
 
 /// --resolve host:port:address.

@@ -12,25 +12,25 @@ namespace asyncfetch {
 /// The outcome of fetching one URL. Failures are values: kind and error say what went wrong.
 struct fetch_result
 {
-    std::size_t index = 0;          ///< position in the input, from 0
-    std::string url;                ///< the URL as given
-    unsigned status = 0;            ///< final HTTP status, 0 when no response arrived
-    std::uint64_t bytes = 0;        ///< body bytes received
-    double time_ms = 0;             ///< from the start of the fetch to its end
-    double ttfb_ms = 0;             ///< from the start to the final response's header
-    bool reused = false;            ///< the request went over a pooled connection
+    std::size_t index = 0;               ///< position in the input, from 0
+    std::string url;                     ///< the URL as given
+    unsigned status = 0;                 ///< final HTTP status, 0 when no response arrived
+    std::uint64_t bytes = 0;             ///< body bytes received
+    double time_ms = 0;                  ///< from the start of the fetch to its end
+    double ttfb_ms = 0;                  ///< from the start to the final response's header
+    bool reused = false;                 ///< the request went over a pooled connection
     error_kind kind = error_kind::none;  ///< none on success
-    std::string error;              ///< empty on success, else a one-line message
+    std::string error;                   ///< empty on success, else a one-line message
 
-    std::string final_url;          ///< the URL of the last request of a redirect chain
-    unsigned redirects = 0;         ///< redirects followed
-    std::uint64_t wire_bytes = 0;   ///< body bytes as received, before content decoding
-    std::string file;               ///< where -o saved the body; empty when not saved
-    unsigned attempts = 0;          ///< attempts made (more than 1 after --retry)
-    double dns_ms = 0;              ///< resolving (0 on a reused connection or an IP literal)
-    double connect_ms = 0;          ///< TCP connect (0 on a reused connection)
-    double tls_ms = 0;              ///< TLS handshake (0 on a reused or plain connection)
-    std::string http_version;       ///< "1.1" or "1.0"; empty without a response
+    std::string final_url;         ///< the URL of the last request of a redirect chain
+    unsigned redirects = 0;        ///< redirects followed
+    std::uint64_t wire_bytes = 0;  ///< body bytes as received, before content decoding
+    std::string file;              ///< where -o saved the body; empty when not saved
+    unsigned attempts = 0;         ///< attempts made (more than 1 after --retry)
+    double dns_ms = 0;             ///< resolving (0 on a reused connection or an IP literal)
+    double connect_ms = 0;         ///< TCP connect (0 on a reused connection)
+    double tls_ms = 0;             ///< TLS handshake (0 on a reused or plain connection)
+    std::string http_version;      ///< "1.1" or "1.0"; empty without a response
 
     /// True when the URL counts as succeeded.
     bool ok() const noexcept { return kind == error_kind::none; }

@@ -14,8 +14,8 @@ struct retry_policy
 {
     unsigned retries = 0;                        ///< --retry N: extra attempts after the first
     std::chrono::milliseconds base_delay{1000};  ///< --retry-delay: the first wait, doubled each time
-    std::chrono::milliseconds max_time{0};       ///< --retry-max-time: no retry starts past this; 0 = no limit
-    bool all_methods = false;                    ///< --retry-all-methods: retry non-idempotent methods too
+    std::chrono::milliseconds max_time{0};  ///< --retry-max-time: no retry starts past this; 0 = no limit
+    bool all_methods = false;               ///< --retry-all-methods: retry non-idempotent methods too
 };
 
 /// Longest wait between attempts, Retry-After included.

@@ -95,24 +95,24 @@ private:
 /// What a progress display needs, sampled while a pass runs.
 struct progress_snapshot
 {
-    std::size_t done = 0;                ///< results delivered
-    std::optional<std::size_t> total;    ///< done + in flight + not started, when the input size is known
-    std::size_t in_flight = 0;           ///< fetches started and not finished
-    std::size_t failed = 0;              ///< results without ok()
-    std::uint64_t bytes = 0;             ///< body bytes so far
-    double elapsed_s = 0;                ///< since the pass started
-    bool final = false;                  ///< the last call: the pass is over
+    std::size_t done = 0;              ///< results delivered
+    std::optional<std::size_t> total;  ///< done + in flight + not started, when the input size is known
+    std::size_t in_flight = 0;         ///< fetches started and not finished
+    std::size_t failed = 0;            ///< results without ok()
+    std::uint64_t bytes = 0;           ///< body bytes so far
+    double elapsed_s = 0;              ///< since the pass started
+    bool final = false;                ///< the last call: the pass is over
 };
 
 /// How one pass runs.
 struct run_config
 {
-    std::size_t concurrency = 50;  ///< most fetches in flight; 1 is the sequential baseline
-    bool keep_order = false;       ///< deliver results in input order
-    client_config client;          ///< settings for the pass's client
-    std::size_t max_failures = 0;  ///< --fail-fast (1) / --max-failures N: stop after N failures; 0 never
-    double rate = 0;               ///< --rate: most request starts per second over all hosts; 0 no limit
-    double rate_per_host = 0;      ///< --rate-per-host: most request starts per second to one origin
+    std::size_t concurrency = 50;    ///< most fetches in flight; 1 is the sequential baseline
+    bool keep_order = false;         ///< deliver results in input order
+    client_config client;            ///< settings for the pass's client
+    std::size_t max_failures = 0;    ///< --fail-fast (1) / --max-failures N: stop after N failures; 0 never
+    double rate = 0;                 ///< --rate: most request starts per second over all hosts; 0 no limit
+    double rate_per_host = 0;        ///< --rate-per-host: most request starts per second to one origin
     bool stop_on_interrupt = false;  ///< SIGINT stops the pass; a second SIGINT exits at once (130)
     /// Called every progress_interval after progress_delay while the pass runs, and once at its end
     /// when it was called before.

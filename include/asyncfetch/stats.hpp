@@ -60,19 +60,19 @@ struct host_summary
 /// Totals of one pass over the URLs.
 struct run_summary
 {
-    std::size_t count = 0;               ///< results seen
-    std::size_t ok = 0;                  ///< results with ok()
-    std::size_t failed = 0;              ///< results without ok()
-    std::uint64_t bytes = 0;             ///< body bytes over all results
-    double elapsed_ms = 0;               ///< wall time of the pass
-    std::size_t connections_opened = 0;  ///< new connections the pass made
-    std::size_t connections_reused = 0;  ///< requests that went over a pooled connection
-    std::size_t tls_handshakes = 0;      ///< TLS handshakes the pass made
-    double total_request_ms = 0;         ///< sum of every result's time_ms
-    std::vector<double> latencies_ms;    ///< time_ms of every result, in completion order
-    std::map<unsigned, std::size_t> status_counts;     ///< final HTTP status -> results (no 0 entry)
-    std::map<std::string, std::size_t> error_counts;   ///< error_kind token -> failed results
-    std::map<std::string, host_summary> hosts;         ///< origin_of(url) -> figures
+    std::size_t count = 0;                            ///< results seen
+    std::size_t ok = 0;                               ///< results with ok()
+    std::size_t failed = 0;                           ///< results without ok()
+    std::uint64_t bytes = 0;                          ///< body bytes over all results
+    double elapsed_ms = 0;                            ///< wall time of the pass
+    std::size_t connections_opened = 0;               ///< new connections the pass made
+    std::size_t connections_reused = 0;               ///< requests that went over a pooled connection
+    std::size_t tls_handshakes = 0;                   ///< TLS handshakes the pass made
+    double total_request_ms = 0;                      ///< sum of every result's time_ms
+    std::vector<double> latencies_ms;                 ///< time_ms of every result, in completion order
+    std::map<unsigned, std::size_t> status_counts;    ///< final HTTP status -> results (no 0 entry)
+    std::map<std::string, std::size_t> error_counts;  ///< error_kind token -> failed results
+    std::map<std::string, host_summary> hosts;        ///< origin_of(url) -> figures
 
     /// Adds one result to the counts.
     void add(const fetch_result& r);
@@ -93,8 +93,8 @@ struct run_summary
 /// The two passes of --compare (with --runs, every run of each).
 struct compare_summary
 {
-    run_summary sequential;  ///< the last sequential run
-    run_summary concurrent;  ///< the last concurrent run
+    run_summary sequential;                  ///< the last sequential run
+    run_summary concurrent;                  ///< the last concurrent run
     std::vector<double> sequential_runs_ms;  ///< wall time of each sequential run (at least one)
     std::vector<double> concurrent_runs_ms;  ///< wall time of each concurrent run (at least one)
 

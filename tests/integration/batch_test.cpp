@@ -8,14 +8,13 @@
 #include <boost/json/value.hpp>
 
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
-
-#include <poll.h>
-#include <pty.h>
 
 namespace asyncfetch {
 namespace {
@@ -40,8 +39,8 @@ class child
 {
 public:
     child(const std::vector<std::string>& args, bool stderr_on_pty, bool stdin_pipe = false)
-        : dir_(fs::temp_directory_path() / ("asyncfetch-batch-" + std::to_string(::getpid()) + "-" +
-                                            std::to_string(counter_++)))
+        : dir_(fs::temp_directory_path() /
+               ("asyncfetch-batch-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++)))
     {
         fs::create_directories(dir_);
         const int out = ::open((dir_ / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -180,7 +179,10 @@ TEST(batch, progress_is_drawn_on_a_terminal_and_cleared)
 TEST(batch, no_progress_in_a_pipe_or_with_quiet)
 {
     testbed server;
-    std::vector<std::string> args{ASYNCFETCH_BIN, "-j", "1", server.base_url() + "/delay/400",
+    std::vector<std::string> args{ASYNCFETCH_BIN,
+                                  "-j",
+                                  "1",
+                                  server.base_url() + "/delay/400",
                                   server.base_url() + "/delay/400"};
     child piped(args, false);
     ASSERT_EQ(piped.wait(10s), 0);
@@ -196,7 +198,11 @@ TEST(batch, no_progress_in_a_pipe_or_with_quiet)
 TEST(batch, interrupt_prints_results_so_far_and_exits_130)
 {
     testbed server;
-    std::vector<std::string> args{ASYNCFETCH_BIN, "-j", "4", "--keep-order", server.base_url() + "/bytes/1",
+    std::vector<std::string> args{ASYNCFETCH_BIN,
+                                  "-j",
+                                  "4",
+                                  "--keep-order",
+                                  server.base_url() + "/bytes/1",
                                   server.base_url() + "/bytes/2"};
     for (int i = 0; i < 20; ++i)
         args.push_back(server.base_url() + "/delay/5000?" + std::to_string(i));
@@ -248,8 +254,9 @@ TEST(batch, a_low_soft_descriptor_limit_is_raised_to_the_hard_one)
     std::string urls;
     for (int i = 0; i < 150; ++i)
         urls += server.base_url() + "/delay/300?" + std::to_string(i) + "\n";
-    auto p = test::run_process({"/bin/bash", "-c", std::string("ulimit -Sn 64 && exec ") + ASYNCFETCH_BIN + " -j 150 -q"},
-                               urls);
+    auto p = test::run_process(
+        {"/bin/bash", "-c", std::string("ulimit -Sn 64 && exec ") + ASYNCFETCH_BIN + " -j 150 -q"},
+        urls);
     EXPECT_EQ(p.exit_code, 0) << p.out.substr(0, 2000);
     EXPECT_EQ(test::lines_of(p.out).size(), 150u);
     EXPECT_GE(server.counters().peak_connections, 100u);
@@ -294,7 +301,8 @@ TEST(batch, fail_fast_cancels_in_flight_requests)
     boost::asio::ip::tcp::acceptor gone(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
     const auto port = gone.local_endpoint().port();
     gone.close();
-    std::vector<std::string> urls{server.base_url() + "/delay/3000", server.base_url() + "/delay/3000",
+    std::vector<std::string> urls{server.base_url() + "/delay/3000",
+                                  server.base_url() + "/delay/3000",
                                   "http://127.0.0.1:" + std::to_string(port) + "/"};
     for (int i = 0; i < 20; ++i)
         urls.push_back(server.base_url() + "/delay/3000");
@@ -362,9 +370,18 @@ TEST(batch, compare_runs_and_exports)
     fs::create_directories(dir);
     const std::string json_path = (dir / "cmp.json").string();
     const std::string md_path = (dir / "cmp.md").string();
-    auto p = test::run_process({ASYNCFETCH_BIN, "--compare", "--runs", "2", "--json", "--export-json", json_path,
-                                "--export-markdown", md_path, server.base_url() + "/delay/200?a",
-                                server.base_url() + "/delay/200?b", server.base_url() + "/delay/200?c"});
+    auto p = test::run_process({ASYNCFETCH_BIN,
+                                "--compare",
+                                "--runs",
+                                "2",
+                                "--json",
+                                "--export-json",
+                                json_path,
+                                "--export-markdown",
+                                md_path,
+                                server.base_url() + "/delay/200?a",
+                                server.base_url() + "/delay/200?b",
+                                server.base_url() + "/delay/200?c"});
     ASSERT_EQ(p.exit_code, 0) << p.err;
     auto lines = test::lines_of(p.out);
     ASSERT_EQ(lines.size(), 4u) << "records of the last concurrent run, then the summary";
@@ -387,8 +404,14 @@ TEST(batch, compare_runs_and_exports)
 TEST(batch, warm_keeps_the_pool_between_passes)
 {
     testbed server;
-    auto p = test::run_process({ASYNCFETCH_BIN, "--compare", "--warm", "--json", "-j", "1",
-                                server.base_url() + "/bytes/1", server.base_url() + "/bytes/2"});
+    auto p = test::run_process({ASYNCFETCH_BIN,
+                                "--compare",
+                                "--warm",
+                                "--json",
+                                "-j",
+                                "1",
+                                server.base_url() + "/bytes/1",
+                                server.base_url() + "/bytes/2"});
     ASSERT_EQ(p.exit_code, 0) << p.err;
     // One connection for both passes: the concurrent pass (-j 1) finds it in the pool.
     EXPECT_EQ(server.counters().connections_accepted, 1u);

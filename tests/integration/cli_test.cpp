@@ -628,7 +628,14 @@ TEST(cli, http_options_reach_the_server_and_json_reports_them)
 {
     testbed server;
     // URLs after repeatable options must stay URLs (CLI11 would otherwise take them as more values).
-    const auto p = run_cli({"--json", "-H", "X-Test: 1", "-d", "a=1", "-d", "b=2", "--compressed",
+    const auto p = run_cli({"--json",
+                            "-H",
+                            "X-Test: 1",
+                            "-d",
+                            "a=1",
+                            "-d",
+                            "b=2",
+                            "--compressed",
                             server.base_url() + "/redirect-to?status=307&url=%2Fgzip%2F1000"});
     ASSERT_EQ(p.exit_code, 0) << p.err;
     auto run = split_json(p.out);

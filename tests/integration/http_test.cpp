@@ -32,10 +32,9 @@ protected:
     testbed server_;
 };
 
-INSTANTIATE_TEST_SUITE_P(modes,
-                         http,
-                         ::testing::Values(4, 1),
-                         [](const auto& info) { return info.param == 1 ? "sequential" : "concurrent"; });
+INSTANTIATE_TEST_SUITE_P(modes, http, ::testing::Values(4, 1), [](const auto& info) {
+    return info.param == 1 ? "sequential" : "concurrent";
+});
 
 std::string encode(std::string_view s)
 {
@@ -95,10 +94,11 @@ TEST_P(http, max_redirs_zero_does_not_follow)
 TEST_P(http, relative_and_network_path_locations_are_resolved)
 {
     const std::string port = std::to_string(server_.port());
-    auto out = run_urls({server_.base_url() + "/redirect-to?url=" + encode("../bytes/5"),
-                         server_.base_url() + "/a/b/redirect-to?url=" + encode("//127.0.0.1:" + port + "/bytes/6"),
-                         server_.base_url() + "/redirect-to?url=" + encode("bytes/7?x=1#frag")},
-                        cfg());
+    auto out = run_urls(
+        {server_.base_url() + "/redirect-to?url=" + encode("../bytes/5"),
+         server_.base_url() + "/a/b/redirect-to?url=" + encode("//127.0.0.1:" + port + "/bytes/6"),
+         server_.base_url() + "/redirect-to?url=" + encode("bytes/7?x=1#frag")},
+        cfg());
     ASSERT_EQ(out.results.size(), 3u);
     EXPECT_EQ(out.results[0].final_url, server_.base_url() + "/bytes/5");
     EXPECT_EQ(out.results[0].bytes, 5u);
@@ -136,7 +136,9 @@ TEST_P(http, url_credentials_become_basic_auth_on_the_same_origin_only)
 {
     testbed other;
     const std::string base = "http://user:pw@127.0.0.1:" + std::to_string(server_.port());
-    auto r = one(base + "/redirect-to?url=" + encode("/redirect-to?url=" + encode(other.base_url() + "/echo")), cfg());
+    auto r = one(
+        base + "/redirect-to?url=" + encode("/redirect-to?url=" + encode(other.base_url() + "/echo")),
+        cfg());
     EXPECT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.redirects, 2u);
     const auto first = server_.requests();
@@ -274,8 +276,12 @@ TEST_P(http, compressed_bodies_are_decoded)
     auto c = cfg();
     c.client.compressed = true;
     const std::string b = server_.base_url();
-    auto out = run_urls({b + "/gzip/100000", b + "/deflate/100000", b + "/br/100000", b + "/gzip-chunked/300000",
-                         b + "/br-chunked/300000", b + "/bytes/1000"},
+    auto out = run_urls({b + "/gzip/100000",
+                         b + "/deflate/100000",
+                         b + "/br/100000",
+                         b + "/gzip-chunked/300000",
+                         b + "/br-chunked/300000",
+                         b + "/bytes/1000"},
                         c);
     ASSERT_EQ(out.results.size(), 6u);
     const std::uint64_t expected[] = {100000, 100000, 100000, 300000, 300000, 1000};
@@ -316,7 +322,8 @@ TEST_P(http, max_filesize_stops_plain_and_chunked_bodies)
 {
     auto c = cfg();
     c.client.max_filesize = 100000;
-    auto out = run_urls({server_.base_url() + "/bytes/200000", server_.base_url() + "/chunked/200000",
+    auto out = run_urls({server_.base_url() + "/bytes/200000",
+                         server_.base_url() + "/chunked/200000",
                          server_.base_url() + "/bytes/100000"},
                         c);
     ASSERT_EQ(out.results.size(), 3u);
@@ -327,15 +334,19 @@ TEST_P(http, max_filesize_stops_plain_and_chunked_bodies)
 
 TEST_P(http, output_dir_keeps_files_inside_and_unique)
 {
-    const fs::path dir = fs::temp_directory_path() / ("asyncfetch-o-" + std::to_string(::getpid()) + "-" +
-                                                       std::to_string(GetParam()));
+    const fs::path dir = fs::temp_directory_path() /
+                         ("asyncfetch-o-" + std::to_string(::getpid()) + "-" + std::to_string(GetParam()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     auto c = cfg();
     c.client.output_dir = dir.string();
     const std::string b = server_.base_url();
-    auto out = run_urls({b + "/bytes/10", b + "/bytes/10", b + "/echo/..%2F..%2Fetc%2Fpasswd", b + "/echo/../../x",
-                         b + "/", b + "/echo/%2e%2e"},
+    auto out = run_urls({b + "/bytes/10",
+                         b + "/bytes/10",
+                         b + "/echo/..%2F..%2Fetc%2Fpasswd",
+                         b + "/echo/../../x",
+                         b + "/",
+                         b + "/echo/%2e%2e"},
                         c);
     ASSERT_EQ(out.results.size(), 6u);
     std::set<std::string> files;
@@ -362,7 +373,8 @@ TEST_P(http, transient_failures_are_retried)
     c.client.retry.base_delay = std::chrono::milliseconds(20);
     std::vector<std::string> urls;
     for (int i = 0; i < 8; ++i)
-        urls.push_back(server_.base_url() + "/flaky/2?key=" + std::to_string(GetParam()) + "-" + std::to_string(i));
+        urls.push_back(server_.base_url() + "/flaky/2?key=" + std::to_string(GetParam()) + "-" +
+                       std::to_string(i));
     auto out = run_urls(urls, c);
     ASSERT_EQ(out.results.size(), 8u);
     for (const auto& r : out.results)
@@ -391,7 +403,8 @@ TEST_P(http, retry_after_is_honoured)
     c.client.retry.retries = 2;
     c.client.retry.base_delay = std::chrono::milliseconds(10);
     const auto start = std::chrono::steady_clock::now();
-    auto r = one(server_.base_url() + "/flaky/1?status=429&retry-after=1&key=ra" + std::to_string(GetParam()), c);
+    auto r = one(server_.base_url() + "/flaky/1?status=429&retry-after=1&key=ra" + std::to_string(GetParam()),
+                 c);
     const auto took = std::chrono::steady_clock::now() - start;
     EXPECT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.attempts, 2u);

@@ -127,8 +127,10 @@ TEST(runner, keep_order_delivers_in_input_order)
     testbed server;
     boost::asio::io_context ioc(1);
     auto tls = make_client_tls_context(true, {});
-    std::vector<std::string> urls{server.base_url() + "/delay/200", server.base_url() + "/delay/10",
-                                  server.base_url() + "/bytes/1", server.base_url() + "/delay/100"};
+    std::vector<std::string> urls{server.base_url() + "/delay/200",
+                                  server.base_url() + "/delay/10",
+                                  server.base_url() + "/bytes/1",
+                                  server.base_url() + "/delay/100"};
     vector_source src(urls);
     std::vector<std::size_t> order;
     const result_sink sink = [&](const fetch_result& r) {

@@ -30,7 +30,8 @@ std::string localhost_url(const testbed& server, const std::string& path)
 TEST(tls, trusted_ca_succeeds_by_name_and_by_ip)
 {
     testbed server(tls_config());
-    auto out = run_urls({server.base_url() + "/bytes/100", localhost_url(server, "/chunked/50")}, config_with(2),
+    auto out = run_urls({server.base_url() + "/bytes/100", localhost_url(server, "/chunked/50")},
+                        config_with(2),
                         server.cert_pem());
     ASSERT_EQ(out.results.size(), 2u);
     EXPECT_TRUE(out.results[0].ok()) << out.results[0].error;
@@ -64,11 +65,13 @@ TEST(tls, wrong_host_name_fails)
     EXPECT_NE(by_ip.error.find("mismatch"), std::string::npos) << by_ip.error;
 
     testbed other(tls_config({"other.example", "10.9.9.9"}));
-    auto by_name = run_urls({localhost_url(other, "/bytes/1")}, config_with(1), other.cert_pem()).results.at(0);
+    auto by_name = run_urls({localhost_url(other, "/bytes/1")}, config_with(1), other.cert_pem())
+                       .results.at(0);
     EXPECT_EQ(by_name.kind, error_kind::tls) << by_name.error;
     EXPECT_NE(by_name.error.find("mismatch"), std::string::npos) << by_name.error;
 
-    auto good = run_urls({localhost_url(server, "/bytes/1")}, config_with(1), server.cert_pem()).results.at(0);
+    auto good = run_urls({localhost_url(server, "/bytes/1")}, config_with(1), server.cert_pem())
+                    .results.at(0);
     EXPECT_TRUE(good.ok()) << good.error;
 }
 
@@ -93,7 +96,8 @@ TEST(tls, connections_and_sessions_are_reused)
 TEST(tls, body_until_close_needs_close_notify)
 {
     testbed server(tls_config());
-    auto out = run_urls({server.base_url() + "/close/3000", server.base_url() + "/cut/3000"}, config_with(2),
+    auto out = run_urls({server.base_url() + "/close/3000", server.base_url() + "/cut/3000"},
+                        config_with(2),
                         server.cert_pem());
     ASSERT_EQ(out.results.size(), 2u);
     EXPECT_TRUE(out.results[0].ok()) << out.results[0].error;

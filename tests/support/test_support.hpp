@@ -7,6 +7,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -14,12 +20,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -50,7 +50,9 @@ inline pass_results run_urls(const std::vector<std::string>& urls,
         return true;
     };
     out.summary = run_pass(ioc, *tls, cfg, src, sink).summary;
-    std::sort(out.results.begin(), out.results.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+    std::sort(out.results.begin(), out.results.end(), [](const auto& a, const auto& b) {
+        return a.index < b.index;
+    });
     return out;
 }
 

@@ -46,9 +46,9 @@ TEST(options, table_is_the_default_on_a_terminal)
 
 TEST(options, every_flag)
 {
-    auto p = parse({"-j", "8", "--per-host", "2", "--sequential", "--keep-order", "--json", "-q", "--fail", "-k",
-                    "-I", "--cacert", "ca.pem", "--connect-timeout", "1.5", "-m", "0.25", "-i", "list.txt", "http://a/",
-                    "https://b/"});
+    auto p = parse({"-j",  "8",      "--per-host", "2",  "--sequential", "--keep-order", "--json",
+                    "-q",  "--fail", "-k",         "-I", "--cacert",     "ca.pem",       "--connect-timeout",
+                    "1.5", "-m",     "0.25",       "-i", "list.txt",     "http://a/",    "https://b/"});
     ASSERT_TRUE(p.opts) << p.err;
     const options& o = *p.opts;
     EXPECT_EQ(o.concurrency, 8u);
@@ -67,8 +67,17 @@ TEST(options, every_flag)
 
 TEST(options, long_spellings)
 {
-    auto p = parse({"--concurrency", "3", "--max-time", "2", "--compare", "--format", "json", "--input", "-",
-                    "--insecure", "--quiet"});
+    auto p = parse({"--concurrency",
+                    "3",
+                    "--max-time",
+                    "2",
+                    "--compare",
+                    "--format",
+                    "json",
+                    "--input",
+                    "-",
+                    "--insecure",
+                    "--quiet"});
     ASSERT_TRUE(p.opts) << p.err;
     EXPECT_EQ(p.opts->concurrency, 3u);
     EXPECT_EQ(p.opts->timeout, std::chrono::milliseconds(2000));

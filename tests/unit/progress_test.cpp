@@ -20,9 +20,10 @@ progress_snapshot sample()
 
 TEST(progress, with_a_known_total)
 {
-    EXPECT_EQ(format_progress(sample(), 200),
-              "[========>           ] 120/300 done · 50 in flight · 2 failed · 60.0 req/s · 1.5 MiB · 2.0 s · "
-              "ETA 3.0 s");
+    EXPECT_EQ(
+        format_progress(sample(), 200),
+        "[========>           ] 120/300 done · 50 in flight · 2 failed · 60.0 req/s · 1.5 MiB · 2.0 s · "
+        "ETA 3.0 s");
 }
 
 TEST(progress, without_a_total)
@@ -39,9 +40,10 @@ TEST(progress, complete_bar_and_minutes)
     p.done = 300;
     p.in_flight = 0;
     p.elapsed_s = 125;
-    EXPECT_EQ(format_progress(p, 200),
-              "[====================] 300/300 done · 0 in flight · 2 failed · 2.4 req/s · 1.5 MiB · 2 min 5 s · "
-              "ETA 0.0 s");
+    EXPECT_EQ(
+        format_progress(p, 200),
+        "[====================] 300/300 done · 0 in flight · 2 failed · 2.4 req/s · 1.5 MiB · 2 min 5 s · "
+        "ETA 0.0 s");
 }
 
 TEST(progress, cut_to_the_width_in_columns)
@@ -61,7 +63,8 @@ TEST(progress, nothing_done_yet_has_no_eta)
     p.total = 10;
     p.in_flight = 3;
     p.elapsed_s = 0.6;
-    EXPECT_EQ(format_progress(p, 200), "[>                   ] 0/10 done · 3 in flight · 0 failed · 0.0 req/s · 0 B · 0.6 s");
+    EXPECT_EQ(format_progress(p, 200),
+              "[>                   ] 0/10 done · 3 in flight · 0 failed · 0.0 req/s · 0 B · 0.6 s");
 }
 
 TEST(progress, redraw_returns_to_the_line_start_and_the_final_one_clears)

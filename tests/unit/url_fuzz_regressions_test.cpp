@@ -77,7 +77,7 @@ TEST(url_fuzz_regressions, bytes_a_request_line_cannot_carry_are_rejected)
 // "2.1.1.0" but leaves ip_literal false, so https would send the address as SNI and check it as a DNS
 // name; rebuilt as "http://2.1.1.0/" the same URL is an IP literal. Right: the decoded host is an IPv4
 // address, so ip_literal is true (or the URL is rejected).
-TEST(url_fuzz_regressions, DISABLED_percent_encoded_ipv4_host_is_an_ip_literal)
+TEST(url_fuzz_regressions, percent_encoded_ipv4_host_is_an_ip_literal)
 {
     for (const char* text : {"http://%32.1.1.0", "https://%31%32%37.0.0.1:8443/x"})
     {

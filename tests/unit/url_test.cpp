@@ -1,6 +1,7 @@
 // URL parsing: accepted forms, normalisation, and each way a URL is rejected.
-#include "asyncfetch/error.hpp"
 #include "asyncfetch/url.hpp"
+
+#include "asyncfetch/error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -100,7 +101,8 @@ TEST_P(url_rejects, with_the_right_error)
 {
     auto u = parse_url(GetParam().text);
     ASSERT_FALSE(u) << GetParam().text;
-    EXPECT_EQ(u.error(), make_error_code(GetParam().expected)) << GetParam().text << ": " << u.error().message();
+    EXPECT_EQ(u.error(), make_error_code(GetParam().expected))
+        << GetParam().text << ": " << u.error().message();
     EXPECT_EQ(classify(u.error()), error_kind::invalid_url);
 }
 
