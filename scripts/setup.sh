@@ -6,7 +6,7 @@ packages=(
     build-essential cmake ninja-build pkg-config
     libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
     libssl-dev libcli11-dev libgtest-dev zlib1g-dev libbrotli-dev
-    nginx-light ca-certificates
+    nginx-light ca-certificates groff-base
 )
 
 missing=()

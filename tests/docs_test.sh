@@ -48,9 +48,10 @@ if [[ ${#failures[@]} -gt 0 ]]; then
     exit 1
 fi
 
-# A whole-word match for an option: --retry must not be satisfied by --retry-delay.
+# A whole-word match for an option (letters, digits and dashes only): --retry must not be
+# satisfied by --retry-delay.
 has_option() { # $1: option, stdin: text
-    grep -Eq -- "(^|[^[:alnum:]-])$(sed 's/[.[\*^$]/\\&/g' <<<"$1")([^[:alnum:]-]|$)"
+    grep -Eq -- "(^|[^[:alnum:]-])$1([^[:alnum:]-]|$)"
 }
 
 check_options() {
@@ -70,6 +71,10 @@ check_options() {
         rest=${BASH_REMATCH[2]}
         IFS=, read -ra split <<<"$names"
         for name in "${split[@]}"; do
+            if [[ ! $name =~ ^--?[[:alnum:]][[:alnum:]-]*$ ]]; then
+                fail "cannot read the option name '$name' in '$bin --help'"
+                continue
+            fi
             opts+=("$name")
             [[ $name == --* ]] && longs+=("$name")
             if [[ $rest =~ :\{([^}]*)\} ]]; then
@@ -118,7 +123,7 @@ check_options() {
     exit_tags=$(awk '/^\.SH/ { in_exit = ($0 ~ /EXIT STATUS/) } in_exit && tp { print; tp = 0; next } in_exit && /^\.TP/ { tp = 1 }' "$man_page")
     local -a status_missing=()
     for status in $statuses; do
-        grep -Eq "^\.B +$status[[:space:]]*$|^$status[[:space:]]*$" <<<"$exit_tags" || status_missing+=("$status")
+        grep -Eq "^\.B +${status}[[:space:]]*$|^${status}[[:space:]]*$" <<<"$exit_tags" || status_missing+=("$status")
     done
     [[ ${#status_missing[@]} -eq 0 ]] ||
         fail "docs/asyncfetch.1 EXIT STATUS has no entry for: ${status_missing[*]}"
