@@ -18,12 +18,17 @@ class connection
 {
 public:
     /// A plain TCP connection.
-    explicit connection(boost::asio::any_io_executor ex) { plain_.emplace(std::move(ex)); }
+    explicit connection(boost::asio::any_io_executor ex)
+    {
+        plain_.emplace(std::move(ex));
+        reserve_buffer();
+    }
 
     /// A TLS connection using the shared client context.
     connection(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls)
     {
         secure_.emplace(std::move(ex), tls);
+        reserve_buffer();
     }
 
     bool tls() const noexcept { return secure_.has_value(); }
@@ -46,6 +51,12 @@ public:
     std::chrono::steady_clock::time_point idle_since;
 
 private:
+    /// Beast reads as much as the buffer has room for, at least 512 bytes: without room reserved,
+    /// a large body arrives 512 bytes per system call.
+    void reserve_buffer() { buffer_.reserve(read_buffer_size); }
+
+    static constexpr std::size_t read_buffer_size = 64 * 1024;
+
     std::optional<boost::beast::tcp_stream> plain_;
     std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> secure_;
     boost::beast::flat_buffer buffer_;

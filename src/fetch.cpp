@@ -450,6 +450,7 @@ net::awaitable<outcome> client::impl::open(const url& u,
     if (u.tls())
     {
         t = clock_type::now();
+        load_system_store_if_pending(tls);
         SSL* handle = conn->secure().native_handle();
         // SNI carries host names only (RFC 6066); verification checks the name or the IP address.
         if (!u.ip_literal)

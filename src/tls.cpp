@@ -3,11 +3,61 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 namespace asyncfetch {
 
 namespace ssl = boost::asio::ssl;
+
+namespace {
+
+/// The system's hashed certificate directory, when there is one and SSL_CERT_FILE does not ask for
+/// a bundle instead. A directory is read lazily, one certificate per lookup during verification,
+/// where the default bundle file is parsed whole up front: about 20 ms at every start, https or not.
+std::optional<std::string> lazy_system_store()
+{
+    if (const char* file = std::getenv(X509_get_default_cert_file_env()); file && *file)
+        return std::nullopt;
+    const char* env_dir = std::getenv(X509_get_default_cert_dir_env());
+    const std::string dir = env_dir && *env_dir ? env_dir : X509_get_default_cert_dir();
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    {
+        // OpenSSL's lookup names files by subject hash: "1a2b3c4d.0".
+        const auto name = entry.path().filename().string();
+        if (name.size() == 10 && name[8] == '.' && name[9] == '0')
+            return dir;
+    }
+    return std::nullopt;
+}
+
+int pending_system_store_index()
+{
+    static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
+}  // namespace
+
+void load_system_store_if_pending(ssl::context& ctx)
+{
+    SSL_CTX* handle = ctx.native_handle();
+    if (SSL_CTX_get_ex_data(handle, pending_system_store_index()) == nullptr)
+        return;
+    SSL_CTX_set_ex_data(handle, pending_system_store_index(), nullptr);
+    // A failure leaves the store empty: every handshake then fails verification with a clear message.
+    boost::system::error_code ignored;
+    if (auto dir = lazy_system_store())
+        ctx.add_verify_path(*dir, ignored);
+    else
+        ctx.set_default_verify_paths(ignored);
+}
 
 std::unique_ptr<ssl::context> make_client_tls_context(bool verify, const std::string& cacert_file)
 {
@@ -17,10 +67,12 @@ std::unique_ptr<ssl::context> make_client_tls_context(bool verify, const std::st
     if (verify)
     {
         boost::system::error_code ec;
-        if (cacert_file.empty())
-            ctx->set_default_verify_paths(ec);
-        else
+        if (!cacert_file.empty())
             ctx->load_verify_file(cacert_file, ec);
+        else
+            // The system store is loaded by the first TLS connection: a run of http URLs (and
+            // --version) never pays for parsing a CA bundle.
+            SSL_CTX_set_ex_data(ctx->native_handle(), pending_system_store_index(), ctx.get());
         if (ec)
             throw std::runtime_error("cannot load CA certificates" +
                                      (cacert_file.empty() ? std::string() : " from " + cacert_file) + ": " +

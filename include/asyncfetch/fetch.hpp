@@ -87,4 +87,8 @@ private:
 std::unique_ptr<boost::asio::ssl::context> make_client_tls_context(bool verify,
                                                                    const std::string& cacert_file);
 
+/// Loads the system CA store into a context from make_client_tls_context() the first time it is
+/// needed (before the first TLS handshake); later calls do nothing.
+void load_system_store_if_pending(boost::asio::ssl::context& ctx);
+
 }  // namespace asyncfetch

@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 
 namespace asyncfetch {
 namespace {
@@ -134,6 +137,34 @@ TEST(tls, handshake_that_never_completes_is_bounded_by_connect_timeout)
     EXPECT_NE(r.error.find("TLS handshake"), std::string::npos) << r.error;
     EXPECT_GE(took, std::chrono::milliseconds(250));
     EXPECT_LT(took, std::chrono::milliseconds(3000));
+}
+
+}  // namespace
+}  // namespace asyncfetch
+
+namespace asyncfetch {
+namespace {
+
+/// The system store is loaded at the first handshake, from SSL_CERT_FILE when it is set.
+TEST(tls, system_store_is_loaded_lazily_from_ssl_cert_file)
+{
+    testbed server(tls_config());
+    const std::string path = "/tmp/asyncfetch-ca-" + std::to_string(::getpid()) + ".pem";
+    {
+        std::ofstream f(path);
+        f << server.cert_pem();
+    }
+    const char* old = std::getenv("SSL_CERT_FILE");
+    const std::string saved = old ? old : "";
+    ::setenv("SSL_CERT_FILE", path.c_str(), 1);
+    auto r = run_urls({server.base_url() + "/bytes/4"}).results.at(0);
+    if (old)
+        ::setenv("SSL_CERT_FILE", saved.c_str(), 1);
+    else
+        ::unsetenv("SSL_CERT_FILE");
+    std::remove(path.c_str());
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.bytes, 4u);
 }
 
 }  // namespace

@@ -73,10 +73,9 @@ TEST(url_fuzz_regressions, bytes_a_request_line_cannot_carry_are_rejected)
     }
 }
 
-// Found by fuzz_url: Boost.URL takes "%32.1.1.0" for a registered name and asyncfetch decodes it to
-// "2.1.1.0" but leaves ip_literal false, so https would send the address as SNI and check it as a DNS
-// name; rebuilt as "http://2.1.1.0/" the same URL is an IP literal. Right: the decoded host is an IPv4
-// address, so ip_literal is true (or the URL is rejected).
+// Found by fuzz_url: Boost.URL takes "%32.1.1.0" for a registered name, which decodes to "2.1.1.0";
+// ip_literal stayed false, so https sent the address as SNI and checked it as a DNS name, while the same
+// URL rebuilt as "http://2.1.1.0/" is an IP literal. The decoded host is an IPv4 address: an IP literal.
 TEST(url_fuzz_regressions, percent_encoded_ipv4_host_is_an_ip_literal)
 {
     for (const char* text : {"http://%32.1.1.0", "https://%31%32%37.0.0.1:8443/x"})

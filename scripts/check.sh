@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The slower checks CI runs after scripts/test.sh: every test under ASan and UBSan, clang-format,
+# clang-tidy, and a short run of each libFuzzer target. Installs what is missing first.
+#
+#   scripts/check.sh                     everything
+#   scripts/check.sh tidy fuzz           only some parts: asan, format, tidy, fuzz
+#   FUZZ_SECONDS=300 scripts/check.sh fuzz   longer fuzzing runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc)
+fuzz_seconds=${FUZZ_SECONDS:-30}
+parts=("$@")
+((${#parts[@]})) || parts=(asan format tidy fuzz)
+wanted() {
+    local p
+    for p in "${parts[@]}"; do
+        [ "$p" = "$1" ] && return 0
+    done
+    return 1
+}
+
+scripts/setup.sh
+
+# The clang tools: clang-format and clang-tidy, and clang with its sanitizer and libFuzzer runtimes.
+packages=(clang-14 clang-tidy-14 clang-format-14 clang-tools-14 libclang-rt-14-dev)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "check: installing ${missing[*]}" >&2
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -q
+    "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+started=$SECONDS
+current_stage=""
+stage_started=$SECONDS
+timings=()
+# Starts a named stage and records how long the previous one took.
+stage() {
+    if [ -n "$current_stage" ]; then
+        timings+=("$(printf '%-26s %4d s' "$current_stage" $((SECONDS - stage_started)))")
+    fi
+    current_stage=$1
+    stage_started=$SECONDS
+    if [ "$1" != "done" ]; then
+        echo "==> check: $1" >&2
+    fi
+}
+
+# --- 1. Every test under AddressSanitizer and UndefinedBehaviorSanitizer --------------------------------
+if wanted asan; then
+    stage "asan: build"
+    cmake --preset asan >/dev/null
+    cmake --build --preset asan -j "$jobs"
+
+    stage "asan: ctest"
+    export ASAN_OPTIONS=detect_leaks=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    ctest --preset asan -j "$jobs"
+fi
+
+# --- 2. clang-format -------------------------------------------------------------------------------------
+if wanted format; then
+    # Files listed in scripts/format-pending.txt (one path a line, when the file exists) are reported but
+    # do not fail the check: a way to land a large file before formatting it.
+    stage "clang-format"
+    mapfile -t sources < <(find include src tools tests fuzz -type f \( -name '*.cpp' -o -name '*.hpp' \) | sort)
+    mapfile -t pending < <(grep -v -e '^#' -e '^[[:space:]]*$' scripts/format-pending.txt 2>/dev/null || true)
+    is_pending() {
+        local p
+        for p in "${pending[@]}"; do
+            [ "$p" = "$1" ] && return 0
+        done
+        return 1
+    }
+    unformatted=()
+    for f in "${sources[@]}"; do
+        if clang-format-14 --dry-run -Werror "$f" >/dev/null 2>&1; then
+            if is_pending "$f"; then
+                echo "check: $f is formatted now: remove it from scripts/format-pending.txt" >&2
+            fi
+        elif is_pending "$f"; then
+            echo "check: $f is not formatted yet (listed in scripts/format-pending.txt)" >&2
+        else
+            unformatted+=("$f")
+        fi
+    done
+    if ((${#unformatted[@]})); then
+        clang-format-14 --dry-run -Werror "${unformatted[@]}" 2>&1 | head -n 60 >&2 || true
+        echo "check: not formatted (run clang-format-14 -i on them):" >&2
+        printf '  %s\n' "${unformatted[@]}" >&2
+        exit 1
+    fi
+fi
+
+# --- 3. clang-tidy (.clang-tidy), on the asan build's compile_commands.json -----------------------------
+if wanted tidy; then
+    stage "clang-tidy"
+    # The compilation database is written when the asan build is configured.
+    [ -f build-asan/compile_commands.json ] || cmake --preset asan >/dev/null
+    header_filter="^${root}/(include/asyncfetch|src)/"
+    if command -v run-clang-tidy-14 >/dev/null; then
+        # -Wno-error: compiler warnings are the compilers' business (the asan build has -Werror).
+        run-clang-tidy-14 -quiet -p build-asan -j "$jobs" -header-filter="$header_filter" -extra-arg=-Wno-error \
+            "^${root}/(src|tools)/[^/]*\\.cpp\$"
+    else
+        find src tools -maxdepth 1 -name '*.cpp' -print0 |
+            xargs -0 -n 1 -P "$jobs" clang-tidy-14 --quiet -p build-asan --header-filter="$header_filter" \
+                --extra-arg=-Wno-error
+    fi
+fi
+
+# --- 4. libFuzzer: each target for a fixed time, from the committed seed corpus ----------------------
+if wanted fuzz; then
+    stage "fuzz: build"
+    cmake --preset fuzz >/dev/null
+    cmake --build --preset fuzz -j "$jobs" --target fuzz_url fuzz_lines fuzz_location
+
+    for target in fuzz_url fuzz_lines fuzz_location; do
+        stage "fuzz: $target ${fuzz_seconds} s"
+        # New inputs go to a scratch directory so the committed corpus stays the seed set.
+        work=build-fuzz/corpus-work/$target
+        artifacts=build-fuzz/artifacts/$target
+        mkdir -p "$work" "$artifacts"
+        if ! "build-fuzz/fuzz/$target" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+            -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "fuzz/corpus/$target" \
+            >"build-fuzz/$target.log" 2>&1; then
+            tail -n 40 "build-fuzz/$target.log" >&2
+            echo "check: $target found a crash: $(ls "$artifacts")" >&2
+            echo "check: reproduce with build-fuzz/fuzz/$target $artifacts/<file>, then add it to tests/unit" >&2
+            exit 1
+        fi
+        grep -E '^stat::(number_of_executed_units|new_units_added)' "build-fuzz/$target.log" >&2 || true
+    done
+fi
+
+stage "done"
+echo "check: passed; times:" >&2
+printf '  %s\n' "${timings[@]}" >&2
+printf '  %-26s %4d s\n' "total" $((SECONDS - started)) >&2
