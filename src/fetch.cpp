@@ -8,6 +8,7 @@
 #include "connection.hpp"
 #include "connection_pool.hpp"
 #include "dns_cache.hpp"
+#include "tls_sessions.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -382,10 +383,12 @@ struct client::impl
     ssl::context& tls;
     client_config cfg;
     detail::dns_cache dns;
+    detail::session_cache sessions;  // before the pool: pooled connections point into it
     detail::connection_pool pool;
     output_names names;
     std::minstd_rand rng;
     std::size_t tls_handshakes = 0;
+    std::size_t tls_resumed = 0;
     std::size_t requests_reused = 0;
     bool cancelled = false;
     std::unordered_set<detail::connection*> busy;  // connections with a request in progress
@@ -452,6 +455,11 @@ net::awaitable<outcome> client::impl::open(const url& u,
         t = clock_type::now();
         load_system_store_if_pending(tls);
         SSL* handle = conn->secure().native_handle();
+        // Offer the last session for this origin, so a reconnect resumes instead of a full handshake.
+        conn->session_key = u.origin();
+        sessions.attach(handle, &conn->session_key);
+        if (SSL_SESSION* previous = sessions.find(conn->session_key))
+            SSL_set_session(handle, previous);
         // SNI carries host names only (RFC 6066); verification checks the name or the IP address.
         if (!u.ip_literal)
             SSL_set_tlsext_host_name(handle, u.host.c_str());
@@ -479,6 +487,8 @@ net::awaitable<outcome> client::impl::open(const url& u,
             co_return o;
         }
         ++tls_handshakes;
+        if (SSL_session_reused(handle))
+            ++tls_resumed;
     }
     pool.count_opened();
     pc.set(std::move(conn));
@@ -635,6 +645,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
                 ++requests_reused;
             detail::connection& conn = *pc.get();
             ++conn.uses;
+            conn.clean = false;
             busy_guard guard(busy, &conn);
             o = co_await with_stream(conn, [&](auto& stream) {
                 return send_and_read_header(stream, conn, head, body, head_method, deadline, parser);
@@ -672,6 +683,8 @@ net::awaitable<void> client::impl::attempt(const url& original,
             auto body_outcome = co_await with_stream(conn, [&](auto& stream) {
                 return read_body(stream, conn, *parser, &drop, deadline);
             });
+            if (!body_outcome.ec)
+                conn.clean = true;
             if (!body_outcome.ec && keep && parser->keep_alive())
                 pc.return_to_pool();
 
@@ -750,6 +763,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
         r.wire_bytes = sink.wire();
         if (o.ec)
             co_return describe_failure(r, cur, proxy, o, deadline);
+        conn.clean = true;
         if (parser->keep_alive())
             pc.return_to_pool();
         if (failed_status)
@@ -779,7 +793,11 @@ void client::cancel_all()
 
 client_counters client::counters() const noexcept
 {
-    return {impl_->pool.opened(), impl_->requests_reused, impl_->tls_handshakes, impl_->dns.lookups()};
+    return {impl_->pool.opened(),
+            impl_->requests_reused,
+            impl_->tls_handshakes,
+            impl_->dns.lookups(),
+            impl_->tls_resumed};
 }
 
 net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_text)

@@ -1,5 +1,6 @@
 // The client TLS context shared by every connection of a run.
 #include "asyncfetch/fetch.hpp"
+#include "tls_sessions.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 
@@ -45,6 +46,48 @@ int pending_system_store_index()
 
 }  // namespace
 
+namespace detail {
+
+namespace {
+
+int cache_index()
+{
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
+int key_index()
+{
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
+int on_new_session(SSL* ssl, SSL_SESSION* session)
+{
+    auto* cache = static_cast<session_cache*>(SSL_get_ex_data(ssl, cache_index()));
+    const auto* key = static_cast<const std::string*>(SSL_get_ex_data(ssl, key_index()));
+    if (!cache || !key)
+        return 0;
+    cache->store(*key, session);
+    return 1;  // the cache owns the session now
+}
+
+}  // namespace
+
+void session_cache::attach(SSL* ssl, const std::string* key)
+{
+    SSL_set_ex_data(ssl, cache_index(), this);
+    SSL_set_ex_data(ssl, key_index(), const_cast<std::string*>(key));
+}
+
+void enable_session_cache(SSL_CTX* ctx)
+{
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, on_new_session);
+}
+
+}  // namespace detail
+
 void load_system_store_if_pending(ssl::context& ctx)
 {
     SSL_CTX* handle = ctx.native_handle();
@@ -64,6 +107,7 @@ std::unique_ptr<ssl::context> make_client_tls_context(bool verify, const std::st
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    detail::enable_session_cache(ctx->native_handle());
     if (verify)
     {
         boost::system::error_code ec;

@@ -52,6 +52,7 @@ struct client_counters
     std::size_t connections_reused = 0;  ///< requests sent over a pooled connection
     std::size_t tls_handshakes = 0;      ///< TLS handshakes completed
     std::size_t dns_lookups = 0;         ///< lookups sent to the system resolver
+    std::size_t tls_resumed = 0;         ///< TLS handshakes that resumed an earlier session
 };
 
 /// The shared connection context: one DNS cache and one keep-alive pool over one executor and

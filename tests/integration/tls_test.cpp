@@ -2,6 +2,8 @@
 #include "asyncfetch/testbed.hpp"
 #include "test_support.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <gtest/gtest.h>
@@ -165,6 +167,36 @@ TEST(tls, system_store_is_loaded_lazily_from_ssl_cert_file)
     std::remove(path.c_str());
     EXPECT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.bytes, 4u);
+}
+
+}  // namespace
+}  // namespace asyncfetch
+
+namespace asyncfetch {
+namespace {
+
+/// A reconnect to the same origin offers the previous session; the server accepts it.
+TEST(tls, reconnects_resume_the_session)
+{
+    testbed server(tls_config());
+    boost::asio::io_context ioc(1);
+    auto ctx = make_client_tls_context(true, {});
+    ctx->add_certificate_authority(boost::asio::buffer(server.cert_pem()));
+    client c(ioc.get_executor(), *ctx, client_config{});
+    std::vector<fetch_result> results;
+    auto scenario = [&]() -> boost::asio::awaitable<void> {
+        // /close/N ends each connection, so every fetch needs a new one.
+        for (std::size_t i = 0; i < 3; ++i)
+            results.push_back(co_await c.fetch(i, server.base_url() + "/close/10"));
+    };
+    boost::asio::co_spawn(ioc, scenario, boost::asio::detached);
+    ioc.run_for(std::chrono::seconds(10));
+    ASSERT_EQ(results.size(), 3u);
+    for (const auto& r : results)
+        EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(c.counters().tls_handshakes, 3u);
+    EXPECT_EQ(c.counters().tls_resumed, 2u);
+    EXPECT_EQ(server.counters().connections_accepted, 3u);
 }
 
 }  // namespace
