@@ -405,6 +405,7 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     if (fail_fast)
         o.max_failures = 1;
     o.progress = term.stderr_is_terminal && !o.quiet;
+    o.stdout_is_terminal = term.stdout_is_terminal;
     for (auto [text, target, name] : {std::tuple{&rate, &o.rate, "--rate"},
                                       std::tuple{&rate_per_host, &o.rate_per_host, "--rate-per-host"}})
     {

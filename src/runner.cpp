@@ -314,6 +314,7 @@ struct pass_state
     clock_type::time_point next_start{};
     std::unordered_map<std::string, clock_type::time_point> next_host_start;
     std::optional<net::steady_timer> ticker;
+    std::optional<net::steady_timer> flusher;
     std::optional<net::signal_set> interrupt;
     std::optional<net::signal_set> second_interrupt;
 
@@ -323,6 +324,8 @@ struct pass_state
         boost::system::error_code ignored;
         if (ticker)
             ticker->cancel();
+        if (flusher)
+            flusher->cancel();
         if (interrupt)
             interrupt->cancel(ignored);
         if (second_interrupt)
@@ -382,6 +385,22 @@ net::awaitable<void> report_progress(pass_state& st)
     }
 }
 
+net::awaitable<void> flush_output(pass_state& st)
+{
+    while (st.active_workers > 0 && !st.stopped)
+    {
+        st.flusher->expires_after(st.config.flush_interval);
+        auto [ec] = co_await st.flusher->async_wait(token);
+        if (ec || st.stopped)
+            break;
+        if (!st.config.on_flush())
+        {
+            st.output_closed = true;
+            st.stop();
+        }
+    }
+}
+
 net::awaitable<void> watch_interrupt(pass_state& st)
 {
     if (st.active_workers == 0)
@@ -420,6 +439,11 @@ pass_outcome run_pass(net::io_context& ioc,
     {
         st.ticker.emplace(ioc);
         net::co_spawn(ioc, report_progress(st), [](std::exception_ptr) {});
+    }
+    if (config.on_flush)
+    {
+        st.flusher.emplace(ioc);
+        net::co_spawn(ioc, flush_output(st), [](std::exception_ptr) {});
     }
     if (config.stop_on_interrupt)
     {

@@ -119,6 +119,10 @@ struct run_config
     std::function<void(const progress_snapshot&)> on_progress;
     std::chrono::milliseconds progress_delay{500};
     std::chrono::milliseconds progress_interval{100};
+    /// Called every flush_interval while the pass runs, for a sink that batches its output; false
+    /// means the reader went away (as a false from the sink).
+    std::function<bool()> on_flush;
+    std::chrono::milliseconds flush_interval{20};
 };
 
 /// Receives each result when it is ready; returns false to stop the pass (the reader went away).
