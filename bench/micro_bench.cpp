@@ -6,11 +6,12 @@
 #include "asyncfetch/testbed.hpp"
 #include "asyncfetch/url.hpp"
 
-#include <benchmark/benchmark.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+
+#include <benchmark/benchmark.h>
 
 #include <array>
 #include <cerrno>
@@ -233,7 +234,9 @@ struct server_fixture
     std::vector<std::string> urls;
 };
 
-net::awaitable<void> fetch_all(asyncfetch::client& c, const std::vector<std::string>& urls, std::size_t& failed)
+net::awaitable<void> fetch_all(asyncfetch::client& c,
+                               const std::vector<std::string>& urls,
+                               std::size_t& failed)
 {
     for (std::size_t i = 0; i < urls.size(); ++i)
     {
@@ -270,8 +273,9 @@ void bm_fetch_sequential(benchmark::State& state)
     state.counters["bytes_per_req"] = static_cast<double>(counters.new_bytes - before.new_bytes) / n;
     state.counters["mallocs_per_req"] = static_cast<double>(counters.mallocs - before.mallocs) / n;
     state.counters["aligned_per_req"] = static_cast<double>(counters.aligned - before.aligned) / n;
-    state.counters["time_per_req"] =
-        benchmark::Counter(n, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["time_per_req"] = benchmark::Counter(
+        n,
+        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
     state.counters["connections"] = static_cast<double>(client.counters().connections_opened);
     state.counters["failed"] = static_cast<double>(failed);
     state.SetItemsProcessed(static_cast<std::int64_t>(requests));
@@ -310,8 +314,9 @@ void bm_run_pass_sequential(benchmark::State& state)
     state.counters["bytes_per_req"] = static_cast<double>(counters.new_bytes - before.new_bytes) / n;
     state.counters["mallocs_per_req"] = static_cast<double>(counters.mallocs - before.mallocs) / n;
     state.counters["aligned_per_req"] = static_cast<double>(counters.aligned - before.aligned) / n;
-    state.counters["time_per_req"] =
-        benchmark::Counter(n, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["time_per_req"] = benchmark::Counter(
+        n,
+        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
     state.counters["connections"] = benchmark::Counter(static_cast<double>(connections),
                                                        benchmark::Counter::kAvgIterations);
     state.counters["failed"] = static_cast<double>(failed);

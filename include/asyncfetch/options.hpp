@@ -59,15 +59,15 @@ struct options
     std::vector<resolve_entry> resolves;  ///< --resolve
     int ip_family = 0;                    ///< -4 or -6
 
-    bool stats = false;            ///< --stats: per-host table and latency histogram
-    unsigned runs = 1;             ///< --runs N: repeat each --compare pass
-    bool warm = false;             ///< --warm: one pool across --compare passes
-    std::string export_json;       ///< --export-json FILE (with --compare)
-    std::string export_markdown;   ///< --export-markdown FILE (with --compare)
-    double rate = 0;               ///< --rate: request starts per second; 0 no limit
-    double rate_per_host = 0;      ///< --rate-per-host: per origin
-    std::size_t max_failures = 0;  ///< --fail-fast (1), --max-failures N; 0 never stop
-    bool progress = false;         ///< resolved: stderr is a terminal and not -q
+    bool stats = false;               ///< --stats: per-host table and latency histogram
+    unsigned runs = 1;                ///< --runs N: repeat each --compare pass
+    bool warm = false;                ///< --warm: one pool across --compare passes
+    std::string export_json;          ///< --export-json FILE (with --compare)
+    std::string export_markdown;      ///< --export-markdown FILE (with --compare)
+    double rate = 0;                  ///< --rate: request starts per second; 0 no limit
+    double rate_per_host = 0;         ///< --rate-per-host: per origin
+    std::size_t max_failures = 0;     ///< --fail-fast (1), --max-failures N; 0 never stop
+    bool progress = false;            ///< resolved: stderr is a terminal and not -q
     bool stdout_is_terminal = false;  ///< records are written one by one only on a terminal
 
     /// The effective per-origin connection limit.
