@@ -146,6 +146,13 @@ def tool_stats(d):
     }
 
 
+def compared(peer, ratio):
+    """A paired ratio (peer's time over asyncfetch's) in words."""
+    if ratio >= 1.0:
+        return f"{ratio:.2f}x faster than {peer}"
+    return f"{1 / ratio:.2f}x slower than {peer}"
+
+
 def verdicts(workload, stats):
     """The issue's targets for one workload, each as (text, met)."""
     a = stats.get("asyncfetch")
@@ -155,17 +162,17 @@ def verdicts(workload, stats):
     if workload in ("small-http", "small-https"):
         if "wget2" in stats:
             r = stats["wget2"]["ratio"]
-            out.append((f"faster than wget2: wget2 takes {r:.2f}x asyncfetch's time", r > 1.0))
+            out.append((f"faster than wget2: {compared('wget2', r)}", r > 1.0))
         if "curl" in stats:
             r = stats["curl"]["ratio"]
-            out.append((f">= 1.5x faster than curl --parallel: {r:.2f}x", r >= 1.5))
+            out.append((f">= 1.5x faster than curl --parallel: {compared('curl', r)}", r >= 1.5))
     elif workload == "delay":
         m = a["median"]
         out.append((f"within 5% of 1.6 s: {m:.3f} s ({(m / 1.6 - 1) * 100:+.1f}%)", m <= 1.6 * 1.05))
     elif workload == "big":
         if "curl" in stats:
             r = stats["curl"]["ratio"]
-            out.append((f"no slower than curl: curl takes {r:.2f}x asyncfetch's time", r >= 1.0))
+            out.append((f"no slower than curl: {compared('curl', r)}", r >= 1.0))
         if a["rss"] is not None:
             out.append((f"peak memory under 8 MB: {a['rss'] / 1024:.1f} MB", a["rss"] < 8 * 1024))
     elif workload == "many":
@@ -211,7 +218,7 @@ def build_table(all_stats):
             n = stats.get("rejected") or 0
             if n:
                 busy += f" ({n} round{'s' if n > 1 else ''} measured again because of them)"
-        notes.append(f"- **{workload}** ({title}): " + ("; ".join(marks) or "no target in the issue") + busy)
+        notes.append(f"- **{workload}**, {title}: " + ("; ".join(marks) or "no target in the issue") + busy)
     return lines, notes
 
 
@@ -289,7 +296,7 @@ def write_chart(all_stats, svg_path, work_dir):
             for tool in TOOLS:
                 s = all_stats[w]["tools"].get(tool)
                 if s and s["rss"] is not None:
-                    rows.append((f"{w}\\n{tool}", s["rss"] / 1024, int(COLORS[tool][1:], 16)))
+                    rows.append((f"{tool} ({w})", s["rss"] / 1024, int(COLORS[tool][1:], 16)))
     if rows and len(panels) < 6:
         with open(mem, "w") as f:
             for i, (label, mb, color) in enumerate(rows):
@@ -297,8 +304,8 @@ def write_chart(all_stats, svg_path, work_dir):
         script += [
             "set title 'peak RSS (MB): big and many' font ',11'",
             "set ylabel 'MB'",
-            "set xtics font ',8'",
-            "set bmargin 4",
+            "set xtics font ',8' rotate by -35 left",
+            "set bmargin 5",
             f"plot '{mem}' using 1:3:4:xtic(2) with boxes lc rgb variable, "
             f"'' using 1:3:(sprintf('%.0f', $3)) with labels offset 0,0.6 font ',9'",
         ]
@@ -320,7 +327,7 @@ def micro_section(results):
     with open(path) as f:
         data = json.load(f)
     lines = [
-        "| benchmark | label | time (median of 3) | counters |",
+        "| benchmark | label | time per iteration (median of 3) | counters |",
         "|---|---|--:|---|",
     ]
     keep = ["allocs", "allocs_per_req", "bytes_per_req", "mallocs_per_req", "aligned_per_req", "time_per_req",
@@ -346,8 +353,8 @@ def micro_section(results):
             f"code under test. `allocs` counts operator new calls on the benchmark's thread only (the "
             f"in-process testbed has its own thread); `mallocs_per_req` counts every C allocation on that thread "
             f"(operator new's, OpenSSL's, and the aligned ones Asio makes for coroutine frames and handlers when "
-            f"its per-thread cache misses, also shown alone as `aligned_per_req`). The fetch benchmarks run one "
-            f"request at a time: at -j 64 the frame cache misses far more often (see the profile).")
+            f"its per-thread cache misses, also shown alone as `aligned_per_req`). An iteration of a fetch "
+            f"benchmark is 1,000 requests, one at a time.")
     return "\n".join(lines) + "\n" + note
 
 
@@ -532,9 +539,13 @@ def profile_section(results):
         out.append("| self | function (file or object) |\n|--:|---|")
         out += [f"| {p:.1f}% | `{d}` |" for p, d in excl]
         out.append("\n</details>\n")
-        callers = alloc_callers(os.path.join(pdir, f"callgrind-{name}-callers.txt"), 2000)
+        callers = [(f, c.replace("_mid_memalign.constprop.0 (malloc.c)", "aligned_alloc / memalign (Asio)"), n)
+                   for f, c, n in alloc_callers(os.path.join(pdir, f"callgrind-{name}-callers.txt"), 2000)
+                   if not f.startswith("_mid_memalign")]
         if callers:
             out.append("<details><summary>allocation calls made at least once per URL, by caller</summary>\n")
+            out.append("Calls over the whole run divided by 2,000, start-up included: the `CRYPTO_malloc` "
+                       "calls of the HTTP run are the CA store being loaded.\n")
             out.append("| calls | per URL | allocator | caller (inlined-from file) |\n|--:|--:|---|---|")
             out += [f"| {n:,} | {n / 2000:.1f} | `{f}` | `{c}` |" for f, c, n in callers[:25]]
             out.append("\n</details>\n")
@@ -544,9 +555,8 @@ def profile_section(results):
         if not rows:
             continue
         out.append(f"#### system calls, {title} (strace -c counts)\n")
-        unit = "per URL" if per > 1 else "per run"
-        out.append(f"| syscall | calls | {unit} |\n|---|--:|--:|")
-        out += [f"| `{s}` | {c:,} | {p:,.2f} |" for s, c, p in rows[:8]]
+        out.append("| syscall | calls | per URL |\n|---|--:|--:|" if per > 1 else "| syscall | calls |\n|---|--:|")
+        out += [f"| `{s}` | {c:,} | {p:,.2f} |" if per > 1 else f"| `{s}` | {c:,} |" for s, c, p in rows[:8]]
         out.append("")
     return "\n".join(out)
 
@@ -559,6 +569,8 @@ SKELETON = """# Benchmarks
 `scripts/bench.sh` measures asyncfetch against wget2, `curl --parallel` and Python aiohttp on loopback,
 and writes the generated parts of this page. Its header lists the workloads and settings.
 
+## Results
+
 <!-- bench:results:begin -->
 <!-- bench:results:end -->
 
@@ -567,7 +579,7 @@ and writes the generated parts of this page. Its header lists the workloads and 
 <!-- bench:micro:begin -->
 <!-- bench:micro:end -->
 
-## Profile
+## Profile listings
 
 <!-- bench:profile:begin -->
 <!-- bench:profile:end -->
@@ -633,8 +645,6 @@ def main():
 
     chart = write_chart(all_stats, os.path.abspath(svg_path), results)
     body = [
-        "### Results",
-        "",
         "Generated by `scripts/bench.sh`; wall time of the whole process, each tool run once per round with the "
         "tools in a rotated order, after one warm-up round (none for `many`). \"time ÷ asyncfetch's\" is the "
         "median over rounds of each round's ratio (above 1: asyncfetch was faster). Peak RSS is the median "
