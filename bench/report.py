@@ -269,8 +269,8 @@ def write_chart(all_stats, svg_path, work_dir):
         "unset key",
         "set yrange [0:*]",
         "set offsets 0.3, 0.3, 0, 0",
-        f"set multiplot layout 2,3 title 'asyncfetch vs wget2, curl --parallel and aiohttp on loopback "
-        f"(median of paired runs; bars: min…max)' font ',14'",
+        "set multiplot layout 2,3 title 'asyncfetch vs wget2, curl --parallel and aiohttp on loopback "
+        "(median of paired runs; bars: min…max)' font ',14'",
     ]
     for w, title in panels:
         stats = all_stats[w]["tools"]

@@ -4,8 +4,8 @@
 # Prints one table and writes docs/benchmarks.md and docs/benchmarks.svg. A benchmark, not a test:
 # never run by ctest or CI.
 #
-#   scripts/bench.sh                 every workload (about 10 minutes on 2 cores)
-#   scripts/bench.sh 'small|big'     only the workloads whose name matches the extended regex
+#   scripts/bench.sh                    every workload (about 10 minutes on a quiet 2-core machine)
+#   scripts/bench.sh 'small-http$|big'  only the workloads whose name matches this (unanchored) regex
 #
 # Workloads: small-http small-https delay big many one version micro profile.
 # Results of earlier runs stay in $BENCH_RESULTS, so a filtered rerun updates its rows and keeps the rest.
@@ -431,13 +431,14 @@ fi
 
 # ---------------------------------------------------------------------------------------------------
 elapsed=$(($(date +%s) - bench_start))
+# shellcheck disable=SC1091
 cat >"$results/environment.txt" <<EOF
 machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")
 compiler: $(g++ --version | head -1)
 peers: $(wget2 --version | head -1 | sed 's/ - .*//'), $(curl --version | head -1 | cut -d' ' -f1-2), aiohttp $("$python" -c 'import aiohttp; print(aiohttp.__version__)') on Python $("$python" -c 'import platform; print(platform.python_version())'), nginx $(nginx -v 2>&1 | sed 's|.*/||'), hyperfine $(hyperfine --version | cut -d' ' -f2)
 jobs: $jobs
 EOF
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'): scripts/bench.sh ${1:-} on asyncfetch $describe: ${selected[*]} in ${elapsed} s" \
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'): scripts/bench.sh ${1:-(all workloads)} on asyncfetch $describe: ${selected[*]} in ${elapsed} s" \
     >>"$results/runs.log"
 log "report"
 "$python" bench/report.py "$results" docs/benchmarks.md docs/benchmarks.svg
