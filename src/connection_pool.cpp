@@ -74,13 +74,12 @@ connection_pool::~connection_pool() = default;
 net::awaitable<boost::system::error_code> connection_pool::acquire(
     const std::string& origin,
     std::chrono::steady_clock::time_point deadline,
-    bool fresh,
     pooled_connection& out)
 {
     for (;;)
     {
         auto& st = origins_[origin];
-        if (!fresh && !st.idle.empty())
+        if (!st.idle.empty())
         {
             auto conn = std::move(st.idle.back());
             st.idle.pop_back();
@@ -91,14 +90,6 @@ net::awaitable<boost::system::error_code> connection_pool::acquire(
         if (st.open < per_host_)
         {
             ++st.open;
-            out = pooled_connection(this, origin, nullptr);
-            co_return boost::system::error_code{};
-        }
-        if (fresh && !st.idle.empty())
-        {
-            // A retry needs a new connection: close the oldest idle one and take its slot.
-            st.idle.pop_front();
-            --idle_count_;
             out = pooled_connection(this, origin, nullptr);
             co_return boost::system::error_code{};
         }

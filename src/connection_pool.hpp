@@ -63,11 +63,10 @@ public:
     connection_pool& operator=(const connection_pool&) = delete;
 
     /// Waits for a slot for origin until deadline. The slot holds an idle connection when one is
-    /// there (most recently used first), unless fresh is set. Fails with operation_aborted when
+    /// there (most recently used first). Fails with operation_aborted when
     /// the coroutine is cancelled and errc::request_timeout at the deadline.
     boost::asio::awaitable<boost::system::error_code> acquire(const std::string& origin,
                                                               std::chrono::steady_clock::time_point deadline,
-                                                              bool fresh,
                                                               pooled_connection& out);
 
     /// Connections counted as opened (call when a new connection is established).

@@ -625,7 +625,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
         detail::pooled_connection pc;
         std::optional<response_parser> parser;
         outcome o;
-        if (auto ec = co_await pool.acquire(key, deadline, false, pc))
+        if (auto ec = co_await pool.acquire(key, deadline, pc))
             o = outcome{ec, phase::connect};
         r.dns_ms = r.connect_ms = r.tls_ms = 0;
         // A pooled connection the server closed while idle fails before any response byte: that
