@@ -117,16 +117,22 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
         }
     }
 
-    std::unique_ptr<net::ssl::context> tls;
-    try
+    // The TLS context is built when the first https connection needs it, except with --cacert:
+    // a CA file that cannot be loaded is a usage error before any request.
+    std::unique_ptr<net::ssl::context> cacert_tls;
+    if (!o.cacert.empty() && !o.insecure)
     {
-        tls = make_client_tls_context(!o.insecure, o.cacert);
+        try
+        {
+            cacert_tls = make_client_tls_context(true, o.cacert);
+        }
+        catch (const std::exception& e)
+        {
+            err << "asyncfetch: " << e.what() << "\n";
+            return exit_usage;
+        }
     }
-    catch (const std::exception& e)
-    {
-        err << "asyncfetch: " << e.what() << "\n";
-        return exit_usage;
-    }
+    tls_source tls = cacert_tls ? tls_source(*cacert_tls) : tls_source::deferred(!o.insecure, o.cacert);
 
     std::ifstream file;
     std::istream* input = nullptr;
@@ -192,7 +198,7 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
         // --warm: one client, so its pool (and DNS cache) carries over from pass to pass.
         std::optional<client> warm;
         if (o.warm)
-            warm.emplace(ioc.get_executor(), *tls, base.client);
+            warm.emplace(ioc.get_executor(), tls, base.client);
         compare.emplace();
         // Runs alternate sequential and concurrent passes, so a drift in the machine hits both.
         for (unsigned run = 1; run <= o.runs; ++run)
@@ -201,7 +207,7 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
             vector_source seq_src(urls);
             auto seq_cfg = config_for(1);
             auto sequential = warm ? run_pass(ioc, *warm, seq_cfg, seq_src, discard)
-                                   : run_pass(ioc, *tls, seq_cfg, seq_src, discard);
+                                   : run_pass(ioc, tls, seq_cfg, seq_src, discard);
             compare->sequential = sequential.summary;
             compare->sequential_runs_ms.push_back(sequential.summary.elapsed_ms);
             sequential_failed = sequential_failed || sequential.summary.failed > 0;
@@ -213,7 +219,7 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
             vector_source conc_src(urls);
             auto conc_cfg = config_for(o.concurrency);
             result = warm ? run_pass(ioc, *warm, conc_cfg, conc_src, last ? print : discard)
-                          : run_pass(ioc, *tls, conc_cfg, conc_src, last ? print : discard);
+                          : run_pass(ioc, tls, conc_cfg, conc_src, last ? print : discard);
             compare->concurrent = result.summary;
             compare->concurrent_runs_ms.push_back(result.summary.elapsed_ms);
             if (result.stopped || result.interrupted)
@@ -223,7 +229,7 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
     else
     {
         const std::size_t concurrency = o.mode == run_mode::sequential ? 1 : o.concurrency;
-        result = run_pass(ioc, *tls, config_for(concurrency), src, print);
+        result = run_pass(ioc, tls, config_for(concurrency), src, print);
     }
 
     // The reader closed stdout (e.g. `| head -1`): stop quietly, like grep and ripgrep.

@@ -45,6 +45,7 @@ public:
         case errc::proxy_refused: return "proxy refused the CONNECT request";
         case errc::invalid_proxy: return "invalid proxy URL";
         case errc::file_error: return "cannot write the output file";
+        case errc::too_many_header_fields: return "too many header fields in the response";
         }
         return "unknown asyncfetch error";
     }
@@ -106,7 +107,8 @@ error_kind classify(const boost::system::error_code& ec) noexcept
         case errc::redirect_invalid: return error_kind::redirect;
         case errc::size_limit: return error_kind::size_limit;
         case errc::bad_encoding:
-        case errc::unsupported_encoding: return error_kind::protocol;
+        case errc::unsupported_encoding:
+        case errc::too_many_header_fields: return error_kind::protocol;
         case errc::proxy_refused:
         case errc::invalid_proxy: return error_kind::proxy;
         }

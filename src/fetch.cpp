@@ -8,6 +8,7 @@
 #include "connection.hpp"
 #include "connection_pool.hpp"
 #include "dns_cache.hpp"
+#include "response.hpp"
 #include "tls_sessions.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -22,6 +23,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <fcntl.h>
 #include <openssl/ssl.h>
@@ -34,6 +36,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <random>
 #include <unordered_set>
@@ -52,109 +55,11 @@ namespace {
 
 constexpr auto token = net::as_tuple(net::use_awaitable);
 
-/// Response headers larger than this are a protocol error (curl allows 100 KB; Beast's default is 8 KB).
-constexpr std::uint32_t header_limit = 128 * 1024;
-
 /// A redirect's own body is read and dropped up to this size so its connection can be reused.
 constexpr std::uint64_t redirect_body_limit = 1024 * 1024;
 
-/// Where a response body goes: counted as received, decoded, limited and optionally saved.
-/// Nothing is kept in memory, so memory stays flat for any body size.
-class body_sink
-{
-public:
-    body_sink() : output_([this](const unsigned char* d, std::size_t n) { return take(d, n); }) {}
-    body_sink(const body_sink&) = delete;
-    body_sink& operator=(const body_sink&) = delete;
-    ~body_sink()
-    {
-        if (fd_ >= 0)
-            ::close(fd_);
-    }
-
-    void limit(std::optional<std::uint64_t> max) noexcept { limit_ = max; }
-    void decode_with(content_decoder d) { decoder_.emplace(std::move(d)); }
-    void save_to(int fd) noexcept { fd_ = fd; }
-
-    error_code put(const unsigned char* data, std::size_t n)
-    {
-        wire_ += n;
-        if (decoder_ && !decoder_->identity())
-            return decoder_->write(data, n, output_);
-        return take(data, n);
-    }
-
-    error_code finish() const { return decoder_ ? decoder_->finish() : error_code{}; }
-
-    std::uint64_t wire() const noexcept { return wire_; }
-    std::uint64_t decoded() const noexcept { return decoded_; }
-
-private:
-    error_code take(const unsigned char* data, std::size_t n)
-    {
-        decoded_ += n;
-        if (limit_ && decoded_ > *limit_)
-            return errc::size_limit;
-        while (fd_ >= 0 && n > 0)
-        {
-            const ssize_t w = ::write(fd_, data, n);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                return errc::file_error;
-            data += w;
-            n -= static_cast<std::size_t>(w);
-        }
-        return {};
-    }
-
-    std::uint64_t wire_ = 0;
-    std::uint64_t decoded_ = 0;
-    std::optional<std::uint64_t> limit_;
-    std::optional<content_decoder> decoder_;
-    int fd_ = -1;
-    decoded_output output_;
-};
-
-/// A Beast body that hands every received byte to a body_sink (or drops it when there is none).
-struct sink_body
-{
-    using value_type = body_sink*;
-
-    class reader
-    {
-    public:
-        template <bool isRequest, class Fields>
-        reader(http::header<isRequest, Fields>&, value_type& sink) : sink_(sink)
-        {
-        }
-
-        void init(const boost::optional<std::uint64_t>&, error_code& ec) noexcept { ec = {}; }
-
-        template <class ConstBufferSequence>
-        std::size_t put(const ConstBufferSequence& buffers, error_code& ec)
-        {
-            std::size_t used = 0;
-            for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it)
-            {
-                const net::const_buffer b = *it;
-                if (sink_)
-                    if ((ec = sink_->put(static_cast<const unsigned char*>(b.data()), b.size())))
-                        return used;
-                used += b.size();
-            }
-            ec = {};
-            return used;
-        }
-
-        void finish(error_code& ec) { ec = sink_ ? sink_->finish() : error_code{}; }
-
-    private:
-        value_type& sink_;
-    };
-};
-
-using response_parser = http::response_parser<sink_body>;
+using detail::body_sink;
+using detail::response_parser;
 
 double ms_between(clock_type::time_point from, clock_type::time_point to)
 {
@@ -243,33 +148,15 @@ net::awaitable<outcome> send_and_read_header(Stream& stream,
                                              clock_type::time_point deadline,
                                              std::optional<response_parser>& parser)
 {
-    auto& tcp = conn.tcp();
-    tcp.expires_at(deadline);
+    conn.tcp().expires_at(deadline);
     const std::array<net::const_buffer, 2> request{net::buffer(head),
                                                    body ? net::buffer(*body) : net::const_buffer()};
     auto [wec, written] = co_await net::async_write(stream, request, token);
     if (wec)
         co_return outcome{wec, phase::send};
-
-    // One parser per message: an interim response is a whole message of its own.
-    for (;;)
-    {
-        parser.emplace();
-        parser->get().body() = nullptr;
-        parser->header_limit(header_limit);
-        parser->body_limit(boost::none);
-        if (head_method)
-            parser->skip(true);
-        tcp.expires_at(deadline);
-        auto [ec, n] = co_await http::async_read_header(stream, conn.buffer(), *parser, token);
-        if (ec)
-            co_return outcome{ec, phase::receive, parser->got_some()};
-        const unsigned status = parser->get().result_int();
-        if (status >= 200 || status == 101)
-            co_return outcome{};
-        if (!parser->is_done())
-            co_return outcome{http::error::bad_status, phase::receive, true};
-    }
+    if (auto ec = co_await detail::read_final_header(stream, conn.buffer(), parser, head_method))
+        co_return outcome{ec, phase::receive, parser->got_some()};
+    co_return outcome{};
 }
 
 /// Reads the rest of the response into sink.
@@ -280,12 +167,10 @@ net::awaitable<outcome> read_body(Stream& stream,
                                   body_sink* sink,
                                   clock_type::time_point deadline)
 {
-    parser.get().body() = sink;
-    if (parser.is_done())
-        co_return outcome{};
     conn.tcp().expires_at(deadline);
-    auto [ec, n] = co_await http::async_read(stream, conn.buffer(), parser, token);
-    co_return outcome{ec, phase::receive, true};
+    if (auto ec = co_await detail::read_response_body(stream, conn.buffer(), parser, sink))
+        co_return outcome{ec, phase::receive, true};
+    co_return outcome{};
 }
 
 /// Asks an HTTP proxy for a tunnel to target (CONNECT host:port).
@@ -340,9 +225,9 @@ bool is_redirect_status(unsigned status) noexcept
 
 struct client::impl
 {
-    impl(net::any_io_executor ex, ssl::context& tls_ctx, client_config config)
+    impl(net::any_io_executor ex, tls_source tls_ctx, client_config config)
         : executor(ex),
-          tls(tls_ctx),
+          tls(std::move(tls_ctx)),
           cfg(std::move(config)),
           dns(ex, cfg.ip_family),
           pool(ex, cfg.per_host, std::max<std::size_t>(cfg.max_idle, 1)),
@@ -380,7 +265,7 @@ struct client::impl
                           clock_type::time_point deadline) const;
 
     net::any_io_executor executor;
-    ssl::context& tls;
+    tls_source tls;
     client_config cfg;
     detail::dns_cache dns;
     detail::session_cache sessions;  // before the pool: pooled connections point into it
@@ -431,8 +316,24 @@ net::awaitable<outcome> client::impl::open(const url& u,
     if (cancelled)
         co_return outcome{net::error::operation_aborted, phase::connect};
 
-    auto conn = u.tls() ? std::make_unique<detail::connection>(executor, tls)
-                        : std::make_unique<detail::connection>(executor);
+    std::unique_ptr<detail::connection> conn;
+    if (u.tls())
+    {
+        ssl::context* ctx = nullptr;
+        try
+        {
+            ctx = &tls.get();
+        }
+        catch (const boost::system::system_error& e)
+        {
+            co_return outcome{e.code(), phase::tls};
+        }
+        conn = std::make_unique<detail::connection>(executor, *ctx);
+    }
+    else
+    {
+        conn = std::make_unique<detail::connection>(executor);
+    }
     busy_guard guard(busy, conn.get());
     t = clock_type::now();
     conn->tcp().expires_at(connect_deadline);
@@ -453,7 +354,7 @@ net::awaitable<outcome> client::impl::open(const url& u,
     if (u.tls())
     {
         t = clock_type::now();
-        load_system_store_if_pending(tls);
+        load_system_store_if_pending(tls.get());
         SSL* handle = conn->secure().native_handle();
         // Offer the last session for this origin, so a reconnect resumes instead of a full handshake.
         conn->session_key = u.origin();
@@ -727,16 +628,10 @@ net::awaitable<void> client::impl::attempt(const url& original,
         body_sink sink;
         sink.limit(cfg.max_filesize);
         if (cfg.compressed)
-            if (auto it = msg.find(http::field::content_encoding); it != msg.end())
-            {
-                auto decoder = content_decoder::create(
-                    std::string_view(it->value().data(), it->value().size()));
-                if (!decoder)
-                    co_return set_error(r,
-                                        error_kind::protocol,
-                                        describe(decoder.error()) + ": " + std::string(it->value()));
-                sink.decode_with(std::move(*decoder));
-            }
+            if (auto ec = detail::decode_content(sink, *parser))
+                co_return set_error(r,
+                                    error_kind::protocol,
+                                    describe(ec) + ": " + std::string(msg.at(http::field::content_encoding)));
         if (cfg.max_filesize && !head_method && parser->content_length() &&
             *parser->content_length() > *cfg.max_filesize && !cfg.compressed)
             co_return set_error(r,
@@ -772,8 +667,8 @@ net::awaitable<void> client::impl::attempt(const url& original,
     }
 }
 
-client::client(net::any_io_executor ex, ssl::context& tls, client_config config)
-    : impl_(std::make_unique<impl>(std::move(ex), tls, std::move(config)))
+client::client(net::any_io_executor ex, tls_source tls, client_config config)
+    : impl_(std::make_unique<impl>(std::move(ex), std::move(tls), std::move(config)))
 {
 }
 

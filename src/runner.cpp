@@ -472,12 +472,12 @@ pass_outcome run_pass(net::io_context& ioc,
 }
 
 pass_outcome run_pass(net::io_context& ioc,
-                      net::ssl::context& tls,
+                      tls_source tls,
                       const run_config& config,
                       url_source& src,
                       const result_sink& sink)
 {
-    client fresh(ioc.get_executor(), tls, config.client);
+    client fresh(ioc.get_executor(), std::move(tls), config.client);
     return run_pass(ioc, fresh, config, src, sink);
 }
 

@@ -9,8 +9,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace asyncfetch {
 
@@ -129,5 +132,34 @@ std::unique_ptr<ssl::context> make_client_tls_context(bool verify, const std::st
     }
     return ctx;
 }
+
+struct tls_source::deferred_context
+{
+    bool verify = true;
+    std::string cacert_file;
+    std::unique_ptr<ssl::context> ctx;
+};
+
+tls_source::tls_source(ssl::context& ctx) noexcept : ctx_(&ctx) {}
+
+tls_source tls_source::deferred(bool verify, std::string cacert_file)
+{
+    tls_source s;
+    s.deferred_ = std::make_shared<deferred_context>();
+    s.deferred_->verify = verify;
+    s.deferred_->cacert_file = std::move(cacert_file);
+    return s;
+}
+
+ssl::context& tls_source::get()
+{
+    if (ctx_)
+        return *ctx_;
+    if (!deferred_->ctx)
+        deferred_->ctx = make_client_tls_context(deferred_->verify, deferred_->cacert_file);
+    return *deferred_->ctx;
+}
+
+bool tls_source::ready() const noexcept { return ctx_ || deferred_->ctx; }
 
 }  // namespace asyncfetch

@@ -55,13 +55,41 @@ struct client_counters
     std::size_t tls_resumed = 0;         ///< TLS handshakes that resumed an earlier session
 };
 
+/// Where a client gets its TLS context: an existing one, or one built by make_client_tls_context()
+/// the first time a TLS connection needs it. Creating an OpenSSL context initialises most of
+/// libssl and libcrypto (about 2.5 MB of memory touched), which a run of http URLs never needs.
+/// Copies share the context. Not thread-safe, like the client.
+class tls_source
+{
+public:
+    /// An existing context, which must outlive every client using it.
+    tls_source(boost::asio::ssl::context& ctx) noexcept;  // NOLINT(google-explicit-constructor)
+
+    /// A context made by make_client_tls_context(verify, cacert_file) at the first get().
+    static tls_source deferred(bool verify, std::string cacert_file);
+
+    /// The context; builds it on the first call of a deferred source. Throws what
+    /// make_client_tls_context() throws.
+    boost::asio::ssl::context& get();
+
+    /// The context has been built (always true for an existing one).
+    bool ready() const noexcept;
+
+private:
+    struct deferred_context;
+    tls_source() = default;
+
+    boost::asio::ssl::context* ctx_ = nullptr;
+    std::shared_ptr<deferred_context> deferred_;
+};
+
 /// The shared connection context: one DNS cache and one keep-alive pool over one executor and
 /// one TLS context. Not thread-safe: all fetches run on the same single-threaded io_context.
 class client
 {
 public:
-    /// tls must outlive the client; it is configured by make_client_tls_context().
-    client(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, client_config config);
+    /// tls's context must outlive the client; it is configured by make_client_tls_context().
+    client(boost::asio::any_io_executor ex, tls_source tls, client_config config);
     ~client();
     client(const client&) = delete;
     client& operator=(const client&) = delete;

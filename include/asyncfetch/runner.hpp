@@ -141,7 +141,7 @@ struct pass_outcome
 /// running. Every URL gets exactly one result, delivered to sink, unless the pass is stopped (the
 /// sink returned false, SIGINT, or max_failures).
 pass_outcome run_pass(boost::asio::io_context& ioc,
-                      boost::asio::ssl::context& tls,
+                      tls_source tls,
                       const run_config& config,
                       url_source& src,
                       const result_sink& sink);

@@ -297,6 +297,37 @@ TEST_P(fault, ten_thousand_headers_are_protocol)
     expect_kind(header_lines(lines + "Content-Length: 2\r\n"), error_kind::protocol);
 }
 
+/// count header fields of 6 bytes each ("X: 1\r\n" and so on): far under the 128 KiB size limit.
+std::string short_fields(int count)
+{
+    std::string lines;
+    for (int i = 0; i < count; ++i)
+        lines += "X" + std::to_string(i % 10) + ": 1\r\n";
+    return lines;
+}
+
+TEST_P(fault, more_header_fields_than_the_limit_is_protocol_even_when_small)
+{
+    // 1,500 fields in 10 KB: only the count bound (1,000 fields) refuses it.
+    for (const auto& r :
+         expect_kind(header_lines(short_fields(1499) + "Content-Length: 2\r\n"), error_kind::protocol))
+        EXPECT_NE(r.error.find("too many header fields"), std::string::npos) << r.error;
+}
+
+TEST_P(fault, header_fields_up_to_the_limit_are_accepted)
+{
+    // 999 + Content-Length = exactly the 1,000 fields allowed.
+    fault_server server(
+        {{send_bytes("HTTP/1.1 200 OK\r\n" + short_fields(999) + "Content-Length: 2\r\n\r\nok"),
+          close_connection()}});
+    for (const auto& r : run({server.url("/0"), server.url("/1")}, config()).results)
+    {
+        EXPECT_EQ(r.kind, error_kind::none) << r.url << ": " << r.error;
+        EXPECT_EQ(r.status, 200u);
+        EXPECT_EQ(r.bytes, 2u);
+    }
+}
+
 TEST_P(fault, nul_in_a_header_is_protocol)
 {
     expect_kind(header_lines(std::string("X-Bad: a") + '\0' + "b\r\nContent-Length: 2\r\n"),

@@ -193,5 +193,35 @@ TEST_F(fetch, pooled_connection_closed_by_server_is_retried_on_a_new_one)
     EXPECT_EQ(server_.counters().connections_accepted, 2u);
 }
 
+/// A run of http URLs never builds the TLS context; the first https URL does, and later ones share it.
+TEST_F(fetch, deferred_tls_context_is_built_by_the_first_https_url_only)
+{
+    testbed_config tls_cfg;
+    tls_cfg.tls = true;
+    testbed secure(tls_cfg);
+    net::io_context ioc(1);
+    auto tls = tls_source::deferred(false, {});
+    client_config cfg;
+    cfg.verify = false;
+    client c(ioc.get_executor(), tls, cfg);
+    std::vector<fetch_result> results;
+    bool ready_after_http = true;
+    auto scenario = [&]() -> net::awaitable<void> {
+        results.push_back(co_await c.fetch(0, server_.base_url() + "/bytes/3"));
+        results.push_back(co_await c.fetch(1, server_.base_url() + "/bytes/4"));
+        ready_after_http = tls.ready();
+        results.push_back(co_await c.fetch(2, secure.base_url() + "/close/5"));
+        results.push_back(co_await c.fetch(3, secure.base_url() + "/bytes/6"));
+    };
+    net::co_spawn(ioc, scenario, net::detached);
+    ioc.run_for(std::chrono::seconds(10));
+    ASSERT_EQ(results.size(), 4u);
+    for (const auto& r : results)
+        EXPECT_TRUE(r.ok()) << r.url << ": " << r.error;
+    EXPECT_FALSE(ready_after_http);
+    EXPECT_TRUE(tls.ready());
+    EXPECT_EQ(c.counters().tls_handshakes, 2u);
+}
+
 }  // namespace
 }  // namespace asyncfetch

@@ -1,0 +1,125 @@
+// libFuzzer target: the response path. Bytes from a fake server go through the client's own read
+// loop (src/response.hpp: parser limits, 1xx handling, header field bound, body sink, decoders),
+// up to three responses on one kept-alive connection, as a pooled connection reads them.
+// Input: one byte of settings, then the server's bytes.
+//   bit 0     HEAD request (no body expected)
+//   bit 1     --compressed: decode the Content-Encoding
+//   bit 2     --max-filesize 1000
+//   bits 3-5  bytes per read: 1, 2, 7, 64, 512, 4096, 65536 or unlimited
+#include "asyncfetch/error.hpp"
+#include "response.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/_experimental/test/stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <string_view>
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asyncfetch::detail::body_sink;
+using asyncfetch::detail::response_parser;
+using boost::system::error_code;
+
+[[noreturn]] void fail(const char* what)
+{
+    std::fprintf(stderr, "fuzz_response: %s\n", what);
+    std::abort();
+}
+
+struct settings
+{
+    bool head = false;
+    bool compressed = false;
+    std::optional<std::uint64_t> limit;
+};
+
+net::awaitable<void> read_responses(beast::test::stream& stream, settings s, std::size_t input_size)
+{
+    beast::flat_buffer buffer;
+    std::uint64_t total_wire = 0;
+    for (int n = 0; n < 3; ++n)
+    {
+        std::optional<response_parser> parser;
+        if (co_await asyncfetch::detail::read_final_header(stream, buffer, parser, s.head))
+            co_return;
+        const auto& msg = parser->get();
+        if (msg.result_int() < 100 || msg.result_int() > 999)
+            fail("status outside 100-999 accepted");
+        if (!asyncfetch::detail::is_final_status(msg.result_int()))
+            fail("interim status returned as final");
+        if (static_cast<std::size_t>(std::distance(msg.begin(), msg.end())) >
+            asyncfetch::detail::response_field_limit)
+            fail("more header fields than the limit accepted");
+
+        body_sink sink;
+        sink.limit(s.limit);
+        if (s.compressed && asyncfetch::detail::decode_content(sink, *parser))
+            co_return;
+        const auto length = parser->content_length();
+        const auto ec = co_await asyncfetch::detail::read_response_body(stream, buffer, *parser, &sink);
+        total_wire += sink.wire();
+        if (total_wire > input_size)
+            fail("more body bytes than the server sent");
+        if (s.limit && sink.decoded() > *s.limit && !ec)
+            fail("body past the size limit accepted");
+        if (ec)
+            co_return;
+        if (!parser->is_done())
+            fail("read ended without error before the message did");
+        if (length && sink.wire() != *length)
+            fail("body length differs from Content-Length");
+        if (!s.compressed && sink.decoded() != sink.wire())
+            fail("identity body decoded to a different size");
+        if (!parser->keep_alive())
+            co_return;
+    }
+}
+
+net::awaitable<void> run(beast::test::stream& stream, settings s, std::size_t input_size, bool& finished)
+{
+    co_await read_responses(stream, s, input_size);
+    finished = true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    if (size == 0)
+        return 0;
+    static constexpr std::array<std::size_t, 8> read_sizes{1, 2, 7, 64, 512, 4096, 65536, 1 << 30};
+    settings s;
+    s.head = data[0] & 1;
+    s.compressed = data[0] & 2;
+    if (data[0] & 4)
+        s.limit = 1000;
+    const std::string_view wire(reinterpret_cast<const char*>(data + 1), size - 1);
+
+    net::io_context ioc;
+    beast::test::stream stream(ioc);
+    stream.read_size(read_sizes[(data[0] >> 3) & 7]);
+    stream.append(wire);
+    stream.close_remote();
+    bool finished = false;
+    net::co_spawn(ioc, run(stream, s, wire.size(), finished), [](std::exception_ptr e) {
+        if (e)
+            std::rethrow_exception(e);
+    });
+    ioc.run();
+    // Every read either completes or fails once the input is used up: nothing waits forever.
+    if (!finished)
+        fail("the read loop did not finish after the input ended");
+    return 0;
+}

@@ -1,0 +1,225 @@
+// Reading one HTTP/1.1 response: the parser limits, the read loop and the body sink that counts,
+// decodes and saves a body without keeping it. The same code runs on sockets (fetch.cpp) and on
+// bytes from memory (fuzz/fuzz_response.cpp).
+#pragma once
+
+#include "asyncfetch/decode.hpp"
+#include "asyncfetch/error.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+namespace asyncfetch::detail {
+
+/// Response headers larger than this are a protocol error (curl allows 100 KB; Beast's default is 8 KB).
+inline constexpr std::uint32_t response_header_limit = 128 * 1024;
+
+/// More header fields than this in one response are a protocol error. Real servers send a few
+/// dozen; the size limit alone would allow about 30,000 one-letter fields.
+inline constexpr std::size_t response_field_limit = 1000;
+
+/// The most one read asks the stream for (Beast's own read loop uses the same).
+inline constexpr std::size_t response_read_size = 64 * 1024;
+
+/// Where a response body goes: counted as received, decoded, limited and optionally saved.
+/// Nothing is kept in memory, so memory stays flat for any body size.
+class body_sink
+{
+public:
+    body_sink() : output_([this](const unsigned char* d, std::size_t n) { return take(d, n); }) {}
+    body_sink(const body_sink&) = delete;
+    body_sink& operator=(const body_sink&) = delete;
+    ~body_sink()
+    {
+        if (fd_ >= 0)
+            ::close(fd_);
+    }
+
+    void limit(std::optional<std::uint64_t> max) noexcept { limit_ = max; }
+    void decode_with(content_decoder d) { decoder_.emplace(std::move(d)); }
+    void save_to(int fd) noexcept { fd_ = fd; }
+
+    boost::system::error_code put(const unsigned char* data, std::size_t n)
+    {
+        wire_ += n;
+        if (decoder_ && !decoder_->identity())
+            return decoder_->write(data, n, output_);
+        return take(data, n);
+    }
+
+    boost::system::error_code finish() const
+    {
+        return decoder_ ? decoder_->finish() : boost::system::error_code{};
+    }
+
+    std::uint64_t wire() const noexcept { return wire_; }
+    std::uint64_t decoded() const noexcept { return decoded_; }
+
+private:
+    boost::system::error_code take(const unsigned char* data, std::size_t n)
+    {
+        decoded_ += n;
+        if (limit_ && decoded_ > *limit_)
+            return errc::size_limit;
+        while (fd_ >= 0 && n > 0)
+        {
+            const ssize_t w = ::write(fd_, data, n);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                return errc::file_error;
+            data += w;
+            n -= static_cast<std::size_t>(w);
+        }
+        return {};
+    }
+
+    std::uint64_t wire_ = 0;
+    std::uint64_t decoded_ = 0;
+    std::optional<std::uint64_t> limit_;
+    std::optional<content_decoder> decoder_;
+    int fd_ = -1;
+    decoded_output output_;
+};
+
+/// A Beast body that hands every received byte to a body_sink (or drops it when there is none).
+struct sink_body
+{
+    using value_type = body_sink*;
+
+    class reader
+    {
+    public:
+        template <bool isRequest, class Fields>
+        reader(boost::beast::http::header<isRequest, Fields>&, value_type& sink) : sink_(sink)
+        {
+        }
+
+        void init(const boost::optional<std::uint64_t>&, boost::system::error_code& ec) noexcept { ec = {}; }
+
+        template <class ConstBufferSequence>
+        std::size_t put(const ConstBufferSequence& buffers, boost::system::error_code& ec)
+        {
+            std::size_t used = 0;
+            for (auto it = boost::asio::buffer_sequence_begin(buffers);
+                 it != boost::asio::buffer_sequence_end(buffers);
+                 ++it)
+            {
+                const boost::asio::const_buffer b = *it;
+                if (sink_)
+                    if ((ec = sink_->put(static_cast<const unsigned char*>(b.data()), b.size())))
+                        return used;
+                used += b.size();
+            }
+            ec = {};
+            return used;
+        }
+
+        void finish(boost::system::error_code& ec)
+        {
+            ec = sink_ ? sink_->finish() : boost::system::error_code{};
+        }
+
+    private:
+        value_type& sink_;
+    };
+};
+
+using response_parser = boost::beast::http::response_parser<sink_body>;
+
+/// Starts a new message in p with the client's limits: one parser per message, so an interim
+/// (1xx) response is a whole message of its own. A HEAD response has no body.
+void start_response(std::optional<response_parser>& p, bool head_method);
+
+/// Parses the bytes b holds into p, consuming them, until the header (header_only) or the whole
+/// message is complete: then returns success. Returns http::error::need_more when more input is
+/// needed; any other error ends the response.
+boost::system::error_code parse_buffered(response_parser& p, boost::beast::flat_buffer& b, bool header_only);
+
+/// The input ended. Success only when that completes the message (a body that runs until close).
+boost::system::error_code parse_eof(response_parser& p);
+
+/// Makes sink decode the body as p's Content-Encoding says; unsupported_encoding (or bad_encoding
+/// for more codings than the decoder stacks) otherwise, with nothing changed.
+boost::system::error_code decode_content(body_sink& sink, const response_parser& p);
+
+/// Whether a final response has arrived: 1xx responses other than 101 are interim.
+inline bool is_final_status(unsigned status) noexcept { return status >= 200 || status == 101; }
+
+/// Reads from stream into b and p until the header (header_only) or the whole message is done.
+/// Deadlines are the stream's business (beast::tcp_stream expiry).
+template <class Stream>
+boost::asio::awaitable<boost::system::error_code> read_response_part(Stream& stream,
+                                                                     boost::beast::flat_buffer& b,
+                                                                     response_parser& p,
+                                                                     bool header_only)
+{
+    for (;;)
+    {
+        auto ec = parse_buffered(p, b, header_only);
+        if (ec != boost::beast::http::error::need_more)
+            co_return ec;
+        auto [rec, n] = co_await stream.async_read_some(
+            b.prepare(boost::beast::read_size(b, response_read_size)),
+            boost::asio::as_tuple(boost::asio::use_awaitable));
+        b.commit(n);
+        if (rec == boost::asio::error::eof)
+        {
+            if (n > 0)
+                if (ec = parse_buffered(p, b, header_only); ec != boost::beast::http::error::need_more)
+                    co_return ec;
+            co_return parse_eof(p);
+        }
+        if (rec)
+            co_return rec;
+    }
+}
+
+/// Reads the final response's header, skipping interim 1xx responses; p holds it afterwards.
+template <class Stream>
+boost::asio::awaitable<boost::system::error_code> read_final_header(Stream& stream,
+                                                                    boost::beast::flat_buffer& b,
+                                                                    std::optional<response_parser>& p,
+                                                                    bool head_method)
+{
+    for (;;)
+    {
+        start_response(p, head_method);
+        if (auto ec = co_await read_response_part(stream, b, *p, true))
+            co_return ec;
+        if (is_final_status(p->get().result_int()))
+            co_return boost::system::error_code{};
+        if (!p->is_done())
+            co_return boost::beast::http::error::bad_status;
+    }
+}
+
+/// Reads the rest of the message whose header p holds, giving its body to sink.
+template <class Stream>
+boost::asio::awaitable<boost::system::error_code> read_response_body(Stream& stream,
+                                                                     boost::beast::flat_buffer& b,
+                                                                     response_parser& p,
+                                                                     body_sink* sink)
+{
+    p.get().body() = sink;
+    if (p.is_done())
+        co_return boost::system::error_code{};
+    co_return co_await read_response_part(stream, b, p, false);
+}
+
+}  // namespace asyncfetch::detail
