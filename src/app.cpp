@@ -21,10 +21,10 @@ namespace net = boost::asio;
 
 namespace {
 
-run_config make_run_config(const options& o, std::size_t concurrency)
+/// The settings every pass shares; each pass sets its own concurrency.
+run_config make_run_config(const options& o)
 {
     run_config cfg;
-    cfg.concurrency = concurrency;
     cfg.keep_order = o.keep_order;
     cfg.client.connect_timeout = o.connect_timeout;
     cfg.client.timeout = o.timeout;
@@ -165,7 +165,7 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
     record_printer printer(out, o.format, !o.stdout_is_terminal);
     const result_sink print = std::ref(printer);
 
-    run_config base = make_run_config(o, o.concurrency);
+    run_config base = make_run_config(o);
     base.max_failures = o.max_failures;
     base.rate = o.rate;
     base.rate_per_host = o.rate_per_host;

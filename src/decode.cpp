@@ -2,6 +2,7 @@
 #include "asyncfetch/decode.hpp"
 
 #include "asyncfetch/error.hpp"
+#include "text.hpp"
 
 #include <brotli/decode.h>
 #include <zlib.h>
@@ -169,17 +170,6 @@ private:
     bool done_ = false;
 };
 
-std::string lower_trimmed(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
 }  // namespace
 
 content_decoder::content_decoder(content_decoder&&) noexcept = default;
@@ -195,7 +185,7 @@ boost::system::result<content_decoder> content_decoder::create(std::string_view 
         auto comma = content_encoding.find(',', pos);
         if (comma == std::string_view::npos)
             comma = content_encoding.size();
-        auto coding = lower_trimmed(content_encoding.substr(pos, comma - pos));
+        auto coding = detail::ascii_lower(detail::trim_ows(content_encoding.substr(pos, comma - pos)));
         if (!coding.empty() && coding != "identity")
             codings.push_back(std::move(coding));
         pos = comma + 1;

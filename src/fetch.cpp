@@ -9,6 +9,7 @@
 #include "connection_pool.hpp"
 #include "dns_cache.hpp"
 #include "response.hpp"
+#include "text.hpp"
 #include "tls_sessions.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -78,14 +79,6 @@ std::string seconds_text(std::chrono::milliseconds d)
         out += "." + frac;
     }
     return out + " s";
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
 }
 
 /// Where a request failed; decides the error kind of errors that could come from several phases.
@@ -406,12 +399,12 @@ std::string client::impl::request_head(const std::string& method,
     const bool same = same_origin(cur, original);
     auto user_has = [&](std::string_view name) {
         return std::any_of(req.headers.begin(), req.headers.end(), [&](const auto& h) {
-            return iequals(h.name, name);
+            return detail::iequals(h.name, name);
         });
     };
     // Credentials never cross origins (curl CVE-2018-1000007, CVE-2022-27776).
     auto is_credential = [](std::string_view name) {
-        return iequals(name, "authorization") || iequals(name, "cookie");
+        return detail::iequals(name, "authorization") || detail::iequals(name, "cookie");
     };
 
     const bool absolute_form = proxy && !cur.tls();

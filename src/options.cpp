@@ -1,6 +1,8 @@
 // Command-line parsing with CLI11: curl's flag names where curl has the flag, usage errors as exit 2.
 #include "asyncfetch/options.hpp"
 
+#include "text.hpp"
+
 #include <boost/asio/ip/address.hpp>
 
 #include <CLI/CLI.hpp>
@@ -78,10 +80,7 @@ std::optional<resolve_entry> parse_resolve(std::string_view text)
     if (second == std::string_view::npos)
         return std::nullopt;
     resolve_entry e;
-    e.host = std::string(text.substr(0, first));
-    std::transform(e.host.begin(), e.host.end(), e.host.begin(), [](unsigned char c) {
-        return std::tolower(c);
-    });
+    e.host = detail::ascii_lower(text.substr(0, first));
     const auto port_text = text.substr(first + 1, second - first - 1);
     unsigned long port = 0;
     if (port_text.empty() || port_text.size() > 5 ||

@@ -3,6 +3,7 @@
 #include "asyncfetch/proxy.hpp"
 
 #include "asyncfetch/error.hpp"
+#include "text.hpp"
 
 #include <boost/asio/ip/address.hpp>
 
@@ -23,22 +24,6 @@ std::string env(const char* lower, const char* upper)
     return {};
 }
 
-std::string lower(std::string_view s)
-{
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
 }  // namespace
 
 proxy_settings proxy_settings::from_environment()
@@ -52,7 +37,7 @@ proxy_settings proxy_settings::from_environment()
 
 boost::system::result<url> parse_proxy_url(std::string_view text)
 {
-    std::string full(trim(text));
+    std::string full(detail::trim_ows(text));
     if (full.find("://") == std::string::npos)
         full = "http://" + full;
     auto u = parse_url(full);
@@ -75,7 +60,7 @@ boost::system::result<url> parse_proxy_url(std::string_view text)
 
 bool no_proxy_matches(std::string_view list, std::string_view host)
 {
-    const std::string h = lower(host);
+    const std::string h = detail::ascii_lower(host);
     boost::system::error_code not_ip;
     boost::asio::ip::make_address(h, not_ip);
     const bool ip_literal = !not_ip;  // addresses match exactly, never by suffix
@@ -85,7 +70,7 @@ bool no_proxy_matches(std::string_view list, std::string_view host)
         auto comma = list.find(',', pos);
         if (comma == std::string_view::npos)
             comma = list.size();
-        std::string entry = lower(trim(list.substr(pos, comma - pos)));
+        std::string entry = detail::ascii_lower(detail::trim_ows(list.substr(pos, comma - pos)));
         pos = comma + 1;
         if (entry.empty())
             continue;

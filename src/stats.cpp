@@ -2,6 +2,7 @@
 #include "asyncfetch/stats.hpp"
 
 #include "asyncfetch/error.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -45,8 +46,6 @@ double mean_of(const std::vector<double>& samples) noexcept
     }
     return n == 0 ? 0 : sum / static_cast<double>(n);
 }
-
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
 bool is_scheme(std::string_view s) noexcept
@@ -129,10 +128,10 @@ std::string origin_of(std::string_view url_text)
     std::string origin;
     origin.reserve(separator + 3 + authority.size());
     for (char c : url_text.substr(0, separator))
-        origin += lower(c);
+        origin += detail::ascii_lower(c);
     origin += "://";
     for (char c : authority)
-        origin += lower(c);
+        origin += detail::ascii_lower(c);
     return origin;
 }
 

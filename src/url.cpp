@@ -2,6 +2,7 @@
 #include "asyncfetch/url.hpp"
 
 #include "asyncfetch/error.hpp"
+#include "text.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
@@ -22,15 +23,6 @@ bool is_blank(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c 
 bool is_host_char(char c) noexcept
 {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
-}
-
-std::string to_lower(std::string_view s)
-{
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    });
-    return out;
 }
 
 }  // namespace
@@ -155,7 +147,7 @@ boost::system::result<url> parse_url(std::string_view text)
     const urls::url_view& u = *parsed;
 
     url out;
-    out.scheme = to_lower(std::string_view(u.scheme().data(), u.scheme().size()));
+    out.scheme = detail::ascii_lower(std::string_view(u.scheme().data(), u.scheme().size()));
     if (out.scheme != "http" && out.scheme != "https")
         return errc::unsupported_scheme;
     if (!u.has_authority())
@@ -178,7 +170,7 @@ boost::system::result<url> parse_url(std::string_view text)
     case urls::host_type::name:
     {
         auto name = u.host_name();
-        out.host = to_lower(std::string_view(name.data(), name.size()));
+        out.host = detail::ascii_lower(std::string_view(name.data(), name.size()));
         if (out.host.empty())
             return errc::missing_host;
         if (!std::all_of(out.host.begin(), out.host.end(), is_host_char))
