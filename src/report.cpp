@@ -439,17 +439,13 @@ std::string bar(std::size_t eighths)
 
 // The latency histogram's lines: up to 10 equal-width buckets between the fastest and slowest
 // request, fewer when there are fewer samples or when adjacent bucket edges would print the same.
-std::string histogram(const std::vector<double>& all_samples, std::size_t width)
+std::string histogram(const latency_samples& latencies, std::size_t width)
 {
-    std::vector<double> samples;
-    for (double v : all_samples)
-        if (std::isfinite(v))
-            samples.push_back(v);
-    if (samples.empty())
+    if (latencies.empty())
         return {};
-    const auto [min_it, max_it] = std::minmax_element(samples.begin(), samples.end());
-    const double min = *min_it;
-    const double max = *max_it;
+    const latency_stats l = latencies.stats();
+    const double min = l.min;
+    const double max = l.max;
     const double range = max - min;
 
     const auto edge = [&](std::size_t i, std::size_t buckets) {
@@ -461,19 +457,18 @@ std::string histogram(const std::vector<double>& all_samples, std::size_t width)
                 return false;
         return true;
     };
-    std::size_t buckets = range > 0 ? std::min<std::size_t>(10, samples.size()) : 1;
+    std::size_t buckets = range > 0 ? std::min<std::size_t>(10, latencies.size()) : 1;
     while (buckets > 1 && !edges_distinct(buckets))
         --buckets;
 
     std::vector<std::size_t> counts(buckets, 0);
-    for (double v : samples)
-    {
+    latencies.for_each([&](double v, std::size_t n) {
         std::size_t i = 0;
         if (buckets > 1)
             i = std::min(buckets - 1,
                          static_cast<std::size_t>((v - min) / range * static_cast<double>(buckets)));
-        ++counts[i];
-    }
+        counts[i] += n;
+    });
 
     std::vector<std::string> lows;
     std::vector<std::string> highs;
@@ -793,7 +788,7 @@ std::string format_stats_text(const run_summary& s, std::size_t width)
         {"HOST", "REQUESTS", "OK", "FAILED", "BYTES", "P50", "P99"}};
     for (const host_row& h : hosts)
     {
-        const latency_stats l = summarize_latencies(h.figures->latencies_ms);
+        const latency_stats l = h.figures->latencies_ms.stats();
         rows.push_back({h.name,
                         std::to_string(h.figures->count),
                         std::to_string(h.figures->ok),

@@ -93,6 +93,126 @@ latency_stats summarize_latencies(std::vector<double> samples)
     return s;
 }
 
+namespace {
+
+constexpr int sub_bucket_bits = 8;
+constexpr std::size_t sub_buckets = std::size_t{1} << sub_bucket_bits;
+// Bucket 0 holds everything below 1 µs; then 256 buckets per power of two of microseconds up to
+// 2^43 µs (about 100 days), where the last bucket also holds anything longer.
+constexpr int max_exponent = 43;
+constexpr std::size_t bucket_count = 1 + max_exponent * sub_buckets;
+
+std::size_t bucket_of(double ms) noexcept
+{
+    const double us = ms * 1000.0;
+    if (!(us >= 1.0))
+        return 0;
+    int e = 0;
+    const double m = std::frexp(us, &e);  // us = m * 2^e, m in [0.5, 1), e >= 1
+    if (e > max_exponent)
+        return bucket_count - 1;
+    const auto sub = static_cast<std::size_t>((m * 2.0 - 1.0) * static_cast<double>(sub_buckets));
+    return 1 + static_cast<std::size_t>(e - 1) * sub_buckets + std::min(sub, sub_buckets - 1);
+}
+
+double bucket_midpoint_ms(std::size_t bucket) noexcept
+{
+    if (bucket == 0)
+        return 0.0005;
+    const std::size_t e = (bucket - 1) / sub_buckets;
+    const std::size_t sub = (bucket - 1) % sub_buckets;
+    const double scale = std::ldexp(1.0, static_cast<int>(e)) / 1000.0;
+    return scale * (1.0 + (static_cast<double>(sub) + 0.5) / static_cast<double>(sub_buckets));
+}
+
+}  // namespace
+
+latency_samples::latency_samples(std::initializer_list<double> samples)
+{
+    for (double v : samples)
+        add(v);
+}
+
+void latency_samples::add(double ms)
+{
+    if (!std::isfinite(ms))
+        return;
+    min_ = count_ == 0 ? ms : std::min(min_, ms);
+    max_ = count_ == 0 ? ms : std::max(max_, ms);
+    sum_ += ms;
+    ++count_;
+    if (buckets_.empty() && exact_.size() < exact_limit)
+    {
+        exact_.push_back(ms);
+        return;
+    }
+    if (buckets_.empty())
+    {
+        buckets_.assign(bucket_count, 0);
+        for (double v : exact_)
+            add_to_histogram(v, 1);
+        std::vector<double>().swap(exact_);
+    }
+    add_to_histogram(ms, 1);
+}
+
+void latency_samples::add_to_histogram(double ms, std::uint64_t n) { buckets_[bucket_of(ms)] += n; }
+
+double latency_samples::value_at_rank(std::size_t rank) const
+{
+    std::uint64_t seen = 0;
+    for (std::size_t b = 0; b < buckets_.size(); ++b)
+    {
+        seen += buckets_[b];
+        if (seen > rank)
+            return std::clamp(bucket_midpoint_ms(b), min_, max_);
+    }
+    return max_;
+}
+
+latency_stats latency_samples::stats() const
+{
+    if (exact())
+        return summarize_latencies(exact_);
+    latency_stats s;
+    s.count = count_;
+    s.min = min_;
+    s.max = max_;
+    s.mean = sum_ / static_cast<double>(count_);
+    // The same ranks and interpolation as percentile(), over bucket midpoints.
+    const auto at = [&](double p) {
+        const double rank = p / 100.0 * static_cast<double>(count_ - 1);
+        const auto below = static_cast<std::size_t>(std::floor(rank));
+        const std::size_t above = std::min(below + 1, count_ - 1);
+        return std::lerp(value_at_rank(below), value_at_rank(above), rank - static_cast<double>(below));
+    };
+    s.p50 = at(50);
+    s.p90 = at(90);
+    s.p99 = at(99);
+    return s;
+}
+
+void latency_samples::for_each(const std::function<void(double value, std::size_t n)>& f) const
+{
+    if (exact())
+    {
+        std::vector<double> sorted = exact_;
+        std::sort(sorted.begin(), sorted.end());
+        for (std::size_t i = 0; i < sorted.size();)
+        {
+            std::size_t j = i;
+            while (j < sorted.size() && sorted[j] == sorted[i])
+                ++j;
+            f(sorted[i], j - i);
+            i = j;
+        }
+        return;
+    }
+    for (std::size_t b = 0; b < buckets_.size(); ++b)
+        if (buckets_[b] != 0)
+            f(std::clamp(bucket_midpoint_ms(b), min_, max_), static_cast<std::size_t>(buckets_[b]));
+}
+
 timing_stats summarize_runs(const std::vector<double>& samples)
 {
     const std::vector<double> finite = finite_only(samples);
@@ -145,7 +265,7 @@ void run_summary::add(const fetch_result& r)
     bytes += r.bytes;
     if (std::isfinite(r.time_ms))
         total_request_ms += r.time_ms;
-    latencies_ms.push_back(r.time_ms);
+    latencies_ms.add(r.time_ms);
     if (r.status != 0)
         ++status_counts[r.status];
     if (!r.ok())
@@ -158,7 +278,7 @@ void run_summary::add(const fetch_result& r)
     else
         ++host.failed;
     host.bytes += r.bytes;
-    host.latencies_ms.push_back(r.time_ms);
+    host.latencies_ms.add(r.time_ms);
 }
 
 double run_summary::requests_per_second() const noexcept
@@ -173,7 +293,7 @@ double run_summary::bytes_per_second() const noexcept
 
 double run_summary::effective_parallelism() const noexcept { return ratio(total_request_ms, elapsed_ms); }
 
-latency_stats run_summary::latency() const { return summarize_latencies(latencies_ms); }
+latency_stats run_summary::latency() const { return latencies_ms.stats(); }
 
 double compare_summary::speedup() const noexcept
 {

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -31,6 +33,49 @@ double percentile(const std::vector<double>& sorted, double p) noexcept;
 /// min, p50, p90, p99, max and mean of unsorted samples.
 latency_stats summarize_latencies(std::vector<double> samples);
 
+/// A run's latencies (milliseconds) in bounded memory: every sample while there are at most
+/// exact_limit, then a log-linear histogram of 256 buckets per power of two (a value is known within
+/// 0.2%), however many URLs run. min, max and mean stay exact. Non-finite samples are left out.
+class latency_samples
+{
+public:
+    /// Samples kept as they are; beyond this the histogram takes over (88 KB, allocated once).
+    static constexpr std::size_t exact_limit = 10'000;
+
+    latency_samples() = default;
+    latency_samples(std::initializer_list<double> samples);
+
+    void add(double ms);
+
+    /// Finite samples added.
+    std::size_t size() const noexcept { return count_; }
+    bool empty() const noexcept { return count_ == 0; }
+
+    /// Every sample is still kept: stats() is exact.
+    bool exact() const noexcept { return buckets_.empty(); }
+
+    /// The samples in the order added, while exact(); empty afterwards.
+    const std::vector<double>& samples() const noexcept { return exact_; }
+
+    /// min, p50, p90, p99, max and mean; percentiles as summarize_latencies() computes them while
+    /// exact(), from the histogram's bucket midpoints (clamped to min and max) afterwards.
+    latency_stats stats() const;
+
+    /// Calls f(value, n) for every distinct sample, or every non-empty bucket's midpoint, ascending.
+    void for_each(const std::function<void(double value, std::size_t n)>& f) const;
+
+private:
+    void add_to_histogram(double ms, std::uint64_t n);
+    double value_at_rank(std::size_t rank) const;
+
+    std::vector<double> exact_;
+    std::vector<std::uint64_t> buckets_;
+    std::size_t count_ = 0;
+    double min_ = 0;
+    double max_ = 0;
+    double sum_ = 0;
+};
+
 /// Mean, standard deviation (sample, n-1), min and max of repeated measurements, as hyperfine shows.
 struct timing_stats
 {
@@ -54,7 +99,7 @@ struct host_summary
     std::size_t ok = 0;
     std::size_t failed = 0;
     std::uint64_t bytes = 0;
-    std::vector<double> latencies_ms;
+    latency_samples latencies_ms;
 };
 
 /// Totals of one pass over the URLs.
@@ -69,7 +114,7 @@ struct run_summary
     std::size_t connections_reused = 0;               ///< requests that went over a pooled connection
     std::size_t tls_handshakes = 0;                   ///< TLS handshakes the pass made
     double total_request_ms = 0;                      ///< sum of every result's time_ms
-    std::vector<double> latencies_ms;                 ///< time_ms of every result, in completion order
+    latency_samples latencies_ms;                     ///< time_ms of every result
     std::map<unsigned, std::size_t> status_counts;    ///< final HTTP status -> results (no 0 entry)
     std::map<std::string, std::size_t> error_counts;  ///< error_kind token -> failed results
     std::map<std::string, host_summary> hosts;        ///< origin_of(url) -> figures

@@ -575,7 +575,7 @@ TEST(format_summary_text, non_finite_latencies_are_left_out)
     run_summary s;
     s.latencies_ms = {std::numeric_limits<double>::quiet_NaN()};
     EXPECT_EQ(line_starting(format_summary_text(s), "latency"), "");
-    s.latencies_ms.push_back(3);
+    s.latencies_ms.add(3);
     EXPECT_EQ(line_starting(format_summary_text(s), "latency"),
               "latency: min 3.0 ms, p50 3.0 ms, p90 3.0 ms, p99 3.0 ms, max 3.0 ms\n");
 }

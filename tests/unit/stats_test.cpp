@@ -405,7 +405,7 @@ TEST(run_summary, add_keeps_latencies_in_completion_order_and_sums_them)
 {
     const run_summary s = mixed_run();
     const std::vector<double> expected = {10, 30, 5000, 20, 0.5, 4000};
-    EXPECT_EQ(s.latencies_ms, expected);
+    EXPECT_EQ(s.latencies_ms.samples(), expected);
     EXPECT_DOUBLE_EQ(s.total_request_ms, 9060.5);
     EXPECT_EQ(s.count, 6u);
     EXPECT_EQ(s.ok, 2u);
@@ -426,19 +426,19 @@ TEST(run_summary, add_groups_hosts_by_origin)
     EXPECT_EQ(a.ok, 2u);
     EXPECT_EQ(a.failed, 1u);
     EXPECT_EQ(a.bytes, 127u);
-    EXPECT_EQ(a.latencies_ms, (std::vector<double>{10, 30, 20}));
+    EXPECT_EQ(a.latencies_ms.samples(), (std::vector<double>{10, 30, 20}));
 
     const host_summary& b = s.hosts.at("https://b");
     EXPECT_EQ(b.count, 2u);
     EXPECT_EQ(b.ok, 0u);
     EXPECT_EQ(b.failed, 2u);
     EXPECT_EQ(b.bytes, 0u);
-    EXPECT_EQ(b.latencies_ms, (std::vector<double>{5000, 4000}));
+    EXPECT_EQ(b.latencies_ms.samples(), (std::vector<double>{5000, 4000}));
 
     const host_summary& invalid = s.hosts.at("");
     EXPECT_EQ(invalid.count, 1u);
     EXPECT_EQ(invalid.failed, 1u);
-    EXPECT_EQ(invalid.latencies_ms, (std::vector<double>{0.5}));
+    EXPECT_EQ(invalid.latencies_ms.samples(), (std::vector<double>{0.5}));
 }
 
 TEST(run_summary, add_leaves_tls_handshakes_alone)
@@ -457,7 +457,7 @@ TEST(run_summary, non_finite_time_does_not_spoil_the_total)
     s.add(at("http://a/", 200, 0, 10, error_kind::none));
     s.add(at("http://a/", 200, 0, nan, error_kind::none));
     EXPECT_DOUBLE_EQ(s.total_request_ms, 10);
-    EXPECT_EQ(s.latencies_ms.size(), 2u);
+    EXPECT_EQ(s.latencies_ms.size(), 1u) << "a non-finite time is not a latency sample";
     EXPECT_EQ(s.latency().count, 1u);
 }
 
@@ -562,4 +562,83 @@ TEST(compare_summary, speedup_leaves_out_non_finite_runs_like_summarize_runs)
 }
 
 }  // namespace
+// ---- latency_samples
+
+TEST(latency_samples, exact_up_to_the_limit)
+{
+    latency_samples l;
+    std::vector<double> all;
+    for (std::size_t i = 0; i < latency_samples::exact_limit; ++i)
+    {
+        const double v = static_cast<double>((i * 7919) % 1000) / 10.0;
+        l.add(v);
+        all.push_back(v);
+    }
+    EXPECT_TRUE(l.exact());
+    EXPECT_EQ(l.samples(), all);
+    const latency_stats got = l.stats();
+    const latency_stats want = summarize_latencies(all);
+    EXPECT_EQ(got.count, want.count);
+    EXPECT_DOUBLE_EQ(got.p50, want.p50);
+    EXPECT_DOUBLE_EQ(got.p90, want.p90);
+    EXPECT_DOUBLE_EQ(got.p99, want.p99);
+}
+
+TEST(latency_samples, past_the_limit_memory_stops_growing_and_percentiles_stay_within_half_a_percent)
+{
+    // 200,000 samples from 0.05 ms to about 10 s, spread over six decades.
+    latency_samples l;
+    std::vector<double> all;
+    for (std::size_t i = 0; i < 200'000; ++i)
+    {
+        const double v = 0.05 *
+                         std::pow(10.0, 5.3 * static_cast<double>((i * 104'729) % 200'000) / 200'000.0);
+        l.add(v);
+        all.push_back(v);
+    }
+    EXPECT_FALSE(l.exact());
+    EXPECT_TRUE(l.samples().empty()) << "samples are not kept past the limit";
+    EXPECT_EQ(l.size(), 200'000u);
+    const latency_stats got = l.stats();
+    const latency_stats want = summarize_latencies(all);
+    EXPECT_EQ(got.count, want.count);
+    EXPECT_DOUBLE_EQ(got.min, want.min);
+    EXPECT_DOUBLE_EQ(got.max, want.max);
+    EXPECT_NEAR(got.mean, want.mean, want.mean * 1e-9);
+    EXPECT_NEAR(got.p50, want.p50, want.p50 * 0.005);
+    EXPECT_NEAR(got.p90, want.p90, want.p90 * 0.005);
+    EXPECT_NEAR(got.p99, want.p99, want.p99 * 0.005);
+
+    std::size_t counted = 0;
+    double previous = -1;
+    l.for_each([&](double v, std::size_t n) {
+        EXPECT_GT(v, previous);
+        previous = v;
+        counted += n;
+    });
+    EXPECT_EQ(counted, 200'000u);
+}
+
+TEST(latency_samples, histogram_keeps_extremes_and_sub_microsecond_values)
+{
+    latency_samples l;
+    for (std::size_t i = 0; i <= latency_samples::exact_limit; ++i)
+        l.add(i % 2 == 0 ? 0.0 : 1e8);  // 0 ms and about 28 hours
+    ASSERT_FALSE(l.exact());
+    const latency_stats s = l.stats();
+    EXPECT_EQ(s.min, 0.0);
+    EXPECT_EQ(s.max, 1e8);
+    EXPECT_EQ(s.p50, 0.0005) << "below 1 µs: bucket 0's midpoint";
+    EXPECT_NEAR(s.p99, 1e8, 1e8 * 0.005);
+    EXPECT_LE(s.p99, 1e8) << "bucket midpoints are clamped to the maximum";
+}
+
+TEST(latency_samples, non_finite_values_are_not_samples)
+{
+    latency_samples l{std::numeric_limits<double>::quiet_NaN(), 2, std::numeric_limits<double>::infinity()};
+    EXPECT_EQ(l.size(), 1u);
+    EXPECT_EQ(l.samples(), std::vector<double>{2});
+    EXPECT_EQ(l.stats().p50, 2);
+}
+
 }  // namespace asyncfetch
