@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The slower checks CI runs after scripts/test.sh: every test under ASan and UBSan, clang-format,
-# clang-tidy, and a short run of each libFuzzer target. Installs what is missing first.
+# The slower checks CI runs after scripts/test.sh: every test under ASan and UBSan, every test under
+# ThreadSanitizer, clang-format, clang-tidy, and a short run of each libFuzzer target. Installs what is
+# missing first.
 #
 #   scripts/check.sh                     everything
-#   scripts/check.sh tidy fuzz           only some parts: asan, format, tidy, fuzz
+#   scripts/check.sh tidy fuzz           only some parts: asan, tsan, format, tidy, fuzz
 #   FUZZ_SECONDS=300 scripts/check.sh fuzz   longer fuzzing runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ root=$(pwd)
 jobs=$(nproc)
 fuzz_seconds=${FUZZ_SECONDS:-30}
 parts=("$@")
-((${#parts[@]})) || parts=(asan format tidy fuzz)
+((${#parts[@]})) || parts=(asan tsan format tidy fuzz)
 wanted() {
     local p
     for p in "${parts[@]}"; do
@@ -65,7 +66,42 @@ if wanted asan; then
     ctest --preset asan -j "$jobs"
 fi
 
-# --- 2. clang-format -------------------------------------------------------------------------------------
+# --- 2. Every test under ThreadSanitizer (g++ 12; its runtime, libtsan2, comes with gcc-12) -------------
+# Threads in the tests: the testbed, proxy and fault servers the integration tests start, and the thread
+# that reads stdin (threaded_line_source) in the asyncfetch processes the CLI tests run.
+if wanted tsan; then
+    stage "tsan: build"
+    cmake --preset tsan >/dev/null
+    # g++ 12's TSan runtime expects the program's memory at fixed addresses and aborts at start
+    # ("FATAL: ThreadSanitizer: unexpected memory mapping") when the kernel randomizes mmap with more
+    # bits than the default 28 (vm.mmap_rnd_bits = 32 on some newer distributions). Then the build (test
+    # discovery runs the test programs) and ctest run with ASLR off, which their children inherit.
+    tsan_run=()
+    tsan_probe=build-tsan/tsan-probe
+    tsan_cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' build-tsan/CMakeCache.txt)
+    echo 'int main() { return 0; }' | "$tsan_cxx" -x c++ -fsanitize=thread -o "$tsan_probe" -
+    rnd_bits=$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 0)
+    if ((rnd_bits > 28)) || ! "$tsan_probe" >/dev/null 2>&1; then
+        if setarch "$(uname -m)" -R "$tsan_probe" >/dev/null 2>&1; then
+            echo "check: vm.mmap_rnd_bits is $rnd_bits: running the TSan build and tests under setarch -R" >&2
+            tsan_run=(setarch "$(uname -m)" -R)
+        elif "$tsan_probe"; then
+            echo "check: vm.mmap_rnd_bits is $rnd_bits and setarch -R is not allowed here:" \
+                "TSan programs may fail to start (sudo sysctl vm.mmap_rnd_bits=28)" >&2
+        else
+            echo "check: TSan programs do not start here (vm.mmap_rnd_bits is $rnd_bits), not even with" \
+                "ASLR off (setarch -R); try: sudo sysctl vm.mmap_rnd_bits=28" >&2
+            exit 1
+        fi
+    fi
+    "${tsan_run[@]}" cmake --build --preset tsan -j "$jobs"
+
+    stage "tsan: ctest"
+    export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+    "${tsan_run[@]}" ctest --preset tsan -j "$jobs"
+fi
+
+# --- 3. clang-format -------------------------------------------------------------------------------------
 if wanted format; then
     # Files listed in scripts/format-pending.txt (one path a line, when the file exists) are reported but
     # do not fail the check: a way to land a large file before formatting it.
@@ -99,7 +135,7 @@ if wanted format; then
     fi
 fi
 
-# --- 3. clang-tidy (.clang-tidy), on the asan build's compile_commands.json -----------------------------
+# --- 4. clang-tidy (.clang-tidy), on the asan build's compile_commands.json -----------------------------
 if wanted tidy; then
     stage "clang-tidy"
     # The compilation database is written when the asan build is configured.
@@ -116,13 +152,13 @@ if wanted tidy; then
     fi
 fi
 
-# --- 4. libFuzzer: each target for a fixed time, from the committed seed corpus ----------------------
+# --- 5. libFuzzer: each target for a fixed time, from the committed seed corpus ----------------------
 if wanted fuzz; then
     stage "fuzz: build"
     cmake --preset fuzz >/dev/null
-    cmake --build --preset fuzz -j "$jobs" --target fuzz_url fuzz_lines fuzz_location
+    cmake --build --preset fuzz -j "$jobs" --target fuzz_url fuzz_lines fuzz_location fuzz_response
 
-    for target in fuzz_url fuzz_lines fuzz_location; do
+    for target in fuzz_url fuzz_lines fuzz_location fuzz_response; do
         stage "fuzz: $target ${fuzz_seconds} s"
         # New inputs go to a scratch directory so the committed corpus stays the seed set.
         work=build-fuzz/corpus-work/$target

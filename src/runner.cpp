@@ -92,6 +92,10 @@ threaded_line_source::threaded_line_source(std::istream& in, net::any_io_executo
       arrived_(std::make_shared<net::steady_timer>(ex, net::steady_timer::time_point::max()))
 {
     shared_->arrived = arrived_;
+    // Every read on a tied stream flushes its tie() first (std::cin's is std::cout), a stream the
+    // event loop writes results to: untie it before the reading thread starts, so that only the
+    // event loop touches the output. Results are flushed by the runner every 20 ms anyway.
+    in.tie(nullptr);
     // Detached: a read blocked on an endless stdin cannot be interrupted; the thread owns its state.
     std::thread([s = shared_] {
         line_source lines(s->in);

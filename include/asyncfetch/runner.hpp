@@ -63,7 +63,8 @@ private:
 
 /// URLs from a stream read on a thread of its own, one a line (as line_source), so a slow or
 /// endless producer (`tail -f log | asyncfetch`) never stalls requests in flight. At most 4096
-/// lines wait in memory: a fast producer is held back while the fetches catch up.
+/// lines wait in memory: a fast producer is held back while the fetches catch up. Unties in
+/// (in.tie(nullptr)): a tied stream's reads would flush the output from the reading thread.
 class threaded_line_source final : public url_source
 {
 public:

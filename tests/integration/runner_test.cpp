@@ -25,6 +25,21 @@ double wall_ms(std::chrono::steady_clock::time_point since)
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
 }
 
+/// The reading thread must never flush std::cout (std::cin is tied to it) while the event loop
+/// writes results: the buffer is not thread-safe, and ThreadSanitizer cannot see inside libstdc++.
+TEST(runner, threaded_line_source_unties_its_stream_from_the_output)
+{
+    std::ostringstream out;
+    std::istringstream in("http://127.0.0.1:1/\n");
+    in.tie(&out);
+    boost::asio::io_context ioc(1);
+    threaded_line_source src(in, ioc.get_executor());
+    EXPECT_EQ(in.tie(), nullptr);
+    // Drained, so the reading thread is done with `in` before it goes out of scope.
+    EXPECT_EQ(src.next(), std::optional<std::string>("http://127.0.0.1:1/"));
+    EXPECT_EQ(src.next(), std::nullopt);
+}
+
 TEST(runner, three_slow_urls_overlap_concurrently)
 {
     testbed server;
