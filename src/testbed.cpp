@@ -647,7 +647,9 @@ struct testbed::impl
 
         impl& owner_;
         tcp::socket& socket_;
-        net::steady_timer timer_;  ///< for /delay, /drop and the TLS shutdown bound
+        net::steady_timer timer_;                 ///< for /delay, /drop and the TLS shutdown bound
+        bool tls_ = false;                        ///< the TLS handshake completed
+        std::optional<std::string> server_name_;  ///< the SNI the client sent, if any
     };
 
     /// Counts one request as in flight for its lifetime.
@@ -717,8 +719,8 @@ struct testbed::impl
     /// Lets the other connections run between two pieces of a long computation.
     net::awaitable<void> yield();
 
-    /// Adds a request to the log, dropping the oldest beyond the caps.
-    void record(const http::request<http::string_body>& request);
+    /// Adds a request read on conn to the log, dropping the oldest beyond the caps.
+    void record(const http::request<http::string_body>& request, const live_connection& conn);
 
     testbed_config config_;
     std::string cert_pem_;
@@ -882,8 +884,13 @@ net::awaitable<void> testbed::impl::handle_connection(tcp::socket socket)
             ssl::stream<tcp::socket> stream(std::move(socket), *ssl_ctx_);
             live_connection conn(*this, stream.next_layer());
             auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
-            if (!ec)
-                co_await serve(stream, conn);
+            if (ec)
+                co_return;
+            conn.tls_ = true;
+            // Null when the ClientHello had no server_name extension, as RFC 6066 asks for IP literals.
+            if (const char* name = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name))
+                conn.server_name_ = name;
+            co_await serve(stream, conn);
         }
         else
         {
@@ -959,7 +966,7 @@ net::awaitable<void> testbed::impl::serve(Stream& stream, live_connection& conn)
                 // A Content-Length over the limit fails while reading the header, so count it here.
                 if (!parser.is_header_done())
                     ++requests_;
-                record(parser.get());
+                record(parser.get(), conn);
                 co_await write_fixed(stream, closing_error(413, "request body over 16 MiB\n"), 0);
                 co_await finish(stream, conn, after_response::close_lingering);
             }
@@ -975,7 +982,7 @@ net::awaitable<void> testbed::impl::serve(Stream& stream, live_connection& conn)
             }
             co_return;
         }
-        record(parser.get());
+        record(parser.get(), conn);
 
         after_response how = after_response::close_graceful;
         {
@@ -1404,7 +1411,7 @@ net::awaitable<after_response> testbed::impl::respond(Stream& stream,
     co_return keep_alive ? after_response::drop_when_idle : after_response::close_graceful;
 }
 
-void testbed::impl::record(const http::request<http::string_body>& request)
+void testbed::impl::record(const http::request<http::string_body>& request, const live_connection& conn)
 {
     if (!config_.record_requests)
         return;
@@ -1414,6 +1421,8 @@ void testbed::impl::record(const http::request<http::string_body>& request)
     for (const auto& field : request)
         entry.headers.emplace_back(field.name_string(), field.value());
     entry.body = request.body();
+    entry.tls = conn.tls_;
+    entry.server_name = conn.server_name_;
 
     std::lock_guard lock(log_mutex_);
     log_body_bytes_ += entry.body.size();

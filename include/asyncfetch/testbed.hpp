@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,6 +43,10 @@ struct recorded_request
     std::string target;  ///< as sent on the wire: origin-form, absolute-form or authority-form
     std::vector<std::pair<std::string, std::string>> headers;  ///< in wire order, names as sent
     std::string body;                                          ///< de-chunked when sent chunked
+    bool tls = false;                                          ///< read over TLS
+    /// The server name the client sent in the TLS handshake (SNI) of the request's connection;
+    /// nullopt when it sent none, and always without TLS.
+    std::optional<std::string> server_name;
 
     /// The value of the first header named `name` (case-insensitive), "" if there is none.
     std::string header(std::string_view name) const;

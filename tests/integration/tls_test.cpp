@@ -1,5 +1,6 @@
-// HTTPS against the in-process testbed: verification on by default, host names checked, -k, truncation.
+// HTTPS against the in-process testbed: verification on by default, host names checked, -k, truncation, SNI.
 #include "asyncfetch/testbed.hpp"
+#include "asyncfetch/url.hpp"
 #include "test_support.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -12,6 +13,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace asyncfetch {
 namespace {
@@ -197,6 +201,119 @@ TEST(tls, reconnects_resume_the_session)
     EXPECT_EQ(c.counters().tls_handshakes, 3u);
     EXPECT_EQ(c.counters().tls_resumed, 2u);
     EXPECT_EQ(server.counters().connections_accepted, 3u);
+}
+
+}  // namespace
+}  // namespace asyncfetch
+
+namespace asyncfetch {
+namespace {
+
+/// What the testbed saw of one https fetch: the result and the request log's entries.
+struct sni_probe
+{
+    fetch_result result;
+    std::vector<recorded_request> requests;
+};
+
+/// Fetches url from server, trusting its certificate (verify) or skipping verification (-k).
+sni_probe fetch_and_log(testbed& server, const std::string& url, bool verify)
+{
+    server.clear_requests();
+    sni_probe out;
+    out.result = test::run_urls({url}, test::config_with(1), verify ? server.cert_pem() : "", verify)
+                     .results.at(0);
+    out.requests = server.requests();
+    return out;
+}
+
+/// Checks that url reached server over TLS exactly once and returns the SNI of that request.
+std::optional<std::string> sni_of(testbed& server, const std::string& url, bool verify)
+{
+    const auto probe = fetch_and_log(server, url, verify);
+    EXPECT_TRUE(probe.result.ok()) << url << ": " << probe.result.error;
+    EXPECT_EQ(probe.result.bytes, 3u) << url;
+    EXPECT_EQ(probe.requests.size(), 1u) << url;
+    if (probe.requests.empty())
+        return "<no request reached the server>";
+    EXPECT_TRUE(probe.requests.front().tls) << url;
+    EXPECT_EQ(probe.requests.front().target, "/bytes/3") << url;
+    return probe.requests.front().server_name;
+}
+
+/// RFC 6066, section 3: "Literal IPv4 and IPv6 addresses are not permitted in HostName".
+TEST(tls_sni, ipv4_literal_sends_no_server_name)
+{
+    testbed server(tls_config());
+    const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/bytes/3";
+    for (bool verify : {true, false})
+        EXPECT_EQ(sni_of(server, url, verify), std::nullopt) << url << (verify ? "" : " with -k");
+}
+
+/// Skipped where ::1 cannot be bound (IPv6 disabled).
+TEST(tls_sni, ipv6_literal_sends_no_server_name)
+{
+    auto cfg = tls_config({"localhost", "::1"});
+    cfg.address = "::1";
+    std::optional<testbed> server;
+    try
+    {
+        server.emplace(cfg);
+    }
+    catch (const std::exception& e)
+    {
+        GTEST_SKIP() << "no IPv6 loopback: " << e.what();
+    }
+    const std::string url = "https://[::1]:" + std::to_string(server->port()) + "/bytes/3";
+    ASSERT_EQ(server->base_url(), "https://[::1]:" + std::to_string(server->port()));
+    for (bool verify : {true, false})
+        EXPECT_EQ(sni_of(*server, url, verify), std::nullopt) << url << (verify ? "" : " with -k");
+}
+
+/// Boost.URL takes "%31%32%37.0.0.1" for a registered name; it decodes to an address, so no SNI either.
+TEST(tls_sni, percent_encoded_ipv4_literal_sends_no_server_name)
+{
+    testbed server(tls_config());
+    const std::string url = "https://%31%32%37.0.0.1:" + std::to_string(server.port()) + "/bytes/3";
+    if (!parse_url(url))
+        GTEST_SKIP() << url << " is refused by the URL parser: no connection, so no SNI";
+    for (bool verify : {true, false})
+        EXPECT_EQ(sni_of(server, url, verify), std::nullopt) << url << (verify ? "" : " with -k");
+}
+
+/// The positive control: a host name is sent, so the three tests above would see an address if one were.
+TEST(tls_sni, host_name_is_sent_as_server_name)
+{
+    testbed server(tls_config());
+    const std::string url = localhost_url(server, "/bytes/3");
+    for (bool verify : {true, false})
+        EXPECT_EQ(sni_of(server, url, verify), std::optional<std::string>("localhost"))
+            << url << (verify ? "" : " with -k");
+}
+
+/// Every request on a kept-alive connection carries its handshake's SNI; plain http has none.
+TEST(tls_sni, log_entries_carry_the_connection_server_name)
+{
+    testbed server(tls_config());
+    std::vector<std::string> urls(3, localhost_url(server, "/bytes/1"));
+    auto out = test::run_urls(urls, test::config_with(1), server.cert_pem());
+    EXPECT_EQ(out.summary.ok, 3u);
+    EXPECT_EQ(server.counters().connections_accepted, 1u);
+    const auto log = server.requests();
+    ASSERT_EQ(log.size(), 3u);
+    for (const auto& r : log)
+    {
+        EXPECT_TRUE(r.tls);
+        EXPECT_EQ(r.server_name, std::optional<std::string>("localhost"));
+    }
+
+    testbed plain;
+    auto r = test::run_urls({"http://localhost:" + std::to_string(plain.port()) + "/bytes/1"}).results.at(0);
+    EXPECT_TRUE(r.ok()) << r.error;
+    const auto plain_log = plain.requests();
+    ASSERT_EQ(plain_log.size(), 1u);
+    EXPECT_FALSE(plain_log.front().tls);
+    EXPECT_EQ(plain_log.front().server_name, std::nullopt);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -72,10 +73,30 @@ struct process_result
     int exit_code = -1;  ///< exit status, or 128+signal
     std::string out;
     std::string err;
+    /// The child's peak resident set in KiB (VmHWM), as last read while it ran; 0 if never read.
+    long peak_rss_kb = 0;
 };
+
+/// VmHWM of a live process in KiB; 0 once it has exited (a zombie has no memory) or on error.
+///
+/// Not wait4()'s ru_maxrss: posix_spawn shares the parent's memory until exec (CLONE_VM), and Linux
+/// folds the old memory's high-water mark into the child's ru_maxrss at exec, so that figure is never
+/// below the test process's own peak.
+inline long peak_rss_kb_of(pid_t pid)
+{
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+    {
+        if (line.rfind("VmHWM:", 0) == 0)
+            return std::strtol(line.c_str() + 6, nullptr, 10);
+    }
+    return 0;
+}
 
 /// Runs argv[0] with argv, feeding stdin_text on its stdin, and collects stdout and stderr
 /// (through temporary files, so no pipe can fill up). Kills the child after timeout_s seconds.
+/// Polls every 10 ms, reading the child's peak RSS each time.
 inline process_result run_process(const std::vector<std::string>& args,
                                   const std::string& stdin_text = {},
                                   int timeout_s = 60)
@@ -109,10 +130,13 @@ inline process_result run_process(const std::vector<std::string>& args,
         throw std::runtime_error("posix_spawn failed for " + args[0]);
 
     int status = 0;
+    long peak_rss_kb = 0;
     for (int waited_ms = 0;; waited_ms += 10)
     {
         if (waitpid(pid, &status, WNOHANG) == pid)
             break;
+        // The high-water mark only grows: the last reading before exit is the peak, give or take 10 ms.
+        peak_rss_kb = std::max(peak_rss_kb, peak_rss_kb_of(pid));
         if (waited_ms > timeout_s * 1000)
         {
             kill(pid, SIGKILL);
@@ -130,6 +154,7 @@ inline process_result run_process(const std::vector<std::string>& args,
     out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     out.out = slurp(out_path);
     out.err = slurp(err_path);
+    out.peak_rss_kb = peak_rss_kb;
     for (int fd : {in_fd, out_fd, err_fd})
         close(fd);
     for (const char* p : {in_path, out_path, err_path})
