@@ -175,11 +175,19 @@ boost::system::result<url> parse_url(std::string_view text)
             return errc::missing_host;
         if (!std::all_of(out.host.begin(), out.host.end(), is_host_char))
             return errc::invalid_url;
-        // A percent-encoded address ("%31%32%37.0.0.1") decodes to an IP literal: no SNI for it,
-        // and the certificate is checked for the address, not a name.
+        // The other ways to write an IPv4 address are addresses too, as the resolver, curl and the
+        // WHATWG URL standard read them: percent-encoded ("%31%32%37.0.0.1"), fewer parts ("127.1"),
+        // one number ("2130706433"), hex or octal parts ("0x7f.0.0.1"). They become the dotted quad:
+        // no SNI for them, and the certificate is checked for the address, not a name.
         in_addr v4{};
-        if (inet_pton(AF_INET, out.host.c_str(), &v4) == 1)
+        if (inet_aton(out.host.c_str(), &v4) != 0)
+        {
+            char text[INET_ADDRSTRLEN];
+            if (inet_ntop(AF_INET, &v4, text, sizeof text) == nullptr)
+                return errc::invalid_url;
+            out.host = text;
             out.ip_literal = true;
+        }
         break;
     }
     default: return errc::invalid_url;

@@ -281,6 +281,20 @@ TEST(tls_sni, percent_encoded_ipv4_literal_sends_no_server_name)
         EXPECT_EQ(sni_of(server, url, verify), std::nullopt) << url << (verify ? "" : " with -k");
 }
 
+/// Other IPv4 forms ("127.1", one number, hex) are the same address: no SNI, and the certificate's
+/// 127.0.0.1 matches them with verification on.
+TEST(tls_sni, other_ipv4_forms_send_no_server_name_and_match_the_address)
+{
+    testbed server(tls_config());
+    const std::string port = std::to_string(server.port());
+    for (const std::string host : {"127.1", "2130706433", "0x7f.0.0.1"})
+        for (bool verify : {true, false})
+        {
+            const std::string url = "https://" + host + ":" + port + "/bytes/3";
+            EXPECT_EQ(sni_of(server, url, verify), std::nullopt) << url << (verify ? "" : " with -k");
+        }
+}
+
 /// The positive control: a host name is sent, so the three tests above would see an address if one were.
 TEST(tls_sni, host_name_is_sent_as_server_name)
 {

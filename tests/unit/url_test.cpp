@@ -65,6 +65,31 @@ TEST(url, ip_literals)
     EXPECT_EQ(v6->origin(), "http://[::1]:8080");
 }
 
+TEST(url, other_ipv4_forms_become_the_dotted_quad)
+{
+    for (const char* text : {"http://127.1/",
+                             "http://2130706433/",
+                             "http://0x7f.0.0.1/",
+                             "http://0177.0.0.1/",
+                             "http://0x7F000001/",
+                             "http://127.0.1/",
+                             "http://%31%32%37.0.0.1/"})
+    {
+        auto u = parse_url(text);
+        ASSERT_TRUE(u) << text;
+        EXPECT_TRUE(u->ip_literal) << text;
+        EXPECT_EQ(u->host, "127.0.0.1") << text;
+        EXPECT_EQ(u->host_header(), "127.0.0.1") << text;
+    }
+    // Not addresses: names, whatever the resolver then makes of them.
+    for (const char* text : {"http://1.2.3.256/", "http://0x7g.0.0.1/", "http://1e3/"})
+    {
+        auto u = parse_url(text);
+        ASSERT_TRUE(u) << text;
+        EXPECT_FALSE(u->ip_literal) << text;
+    }
+}
+
 TEST(url, surrounding_blanks_are_trimmed)
 {
     auto u = parse_url("  http://example.com/a \r\n");
