@@ -1,22 +1,9 @@
 // Output file naming: nothing from a URL can name a path outside the directory or reuse a name.
 #include "asyncfetch/output_dir.hpp"
 
+#include "text.hpp"
+
 namespace asyncfetch {
-
-namespace {
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-}  // namespace
 
 std::string safe_file_name(std::string_view target)
 {
@@ -26,15 +13,8 @@ std::string safe_file_name(std::string_view target)
         target.remove_prefix(slash + 1);
 
     std::string name;
-    for (std::size_t i = 0; i < target.size(); ++i)
+    for (char c : detail::percent_decode(target))
     {
-        char c = target[i];
-        if (c == '%' && i + 2 < target.size() && hex_value(target[i + 1]) >= 0 &&
-            hex_value(target[i + 2]) >= 0)
-        {
-            c = static_cast<char>(hex_value(target[i + 1]) * 16 + hex_value(target[i + 2]));
-            i += 2;
-        }
         const auto u = static_cast<unsigned char>(c);
         if (c == '/' || c == '\\' || u < 0x20 || u == 0x7f)
             c = '_';

@@ -1,6 +1,8 @@
 // asyncfetch-testbed: a small HTTP/1.1 server with well-behaved and deliberately faulty endpoints.
 #include "asyncfetch/testbed.hpp"
 
+#include "text.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -279,39 +281,7 @@ constexpr bool is_tls_stream<ssl::stream<Next>> = true;
 // ---------------------------------------------------------------------------------------------------------
 // Queries
 
-int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/// Decodes %XX escapes; anything else, a malformed escape included, stays as it is ('+' is not a space).
-std::string percent_decode(std::string_view text)
-{
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i)
-    {
-        if (text[i] == '%' && i + 2 < text.size())
-        {
-            int high = hex_value(text[i + 1]);
-            int low = hex_value(text[i + 2]);
-            if (high >= 0 && low >= 0)
-            {
-                out += static_cast<char>(high * 16 + low);
-                i += 2;
-                continue;
-            }
-        }
-        out += text[i];
-    }
-    return out;
-}
+using detail::percent_decode;
 
 /// The percent-decoded value of the first `name=` parameter in the target's query; nullopt if absent.
 std::optional<std::string> query_param(std::string_view target, std::string_view name)
