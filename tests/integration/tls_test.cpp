@@ -122,6 +122,39 @@ TEST(tls, https_to_a_plain_port_fails_with_tls_error)
     EXPECT_EQ(r.kind, error_kind::tls) << r.error;
 }
 
+/// The pool is keyed by scheme as well as host and port: a kept-alive plain connection must never
+/// carry an https request to the same host and port (it would go out unencrypted and unverified),
+/// nor a TLS connection an http one.
+TEST(tls, pooled_connections_are_never_shared_between_http_and_https)
+{
+    {
+        testbed plain;
+        const std::string port = std::to_string(plain.port());
+        auto out = run_urls(
+            {"http://127.0.0.1:" + port + "/bytes/3", "https://127.0.0.1:" + port + "/bytes/3"},
+            config_with(1));
+        ASSERT_EQ(out.results.size(), 2u);
+        EXPECT_TRUE(out.results[0].ok()) << out.results[0].error;
+        EXPECT_EQ(out.results[1].kind, error_kind::tls)
+            << "reused the plain connection: " << out.results[1].error;
+        EXPECT_FALSE(out.results[1].reused);
+        EXPECT_EQ(plain.counters().connections_accepted, 2u);
+    }
+    {
+        testbed secure(tls_config());
+        const std::string port = std::to_string(secure.port());
+        auto out = run_urls(
+            {"https://127.0.0.1:" + port + "/bytes/3", "http://127.0.0.1:" + port + "/bytes/3"},
+            config_with(1),
+            secure.cert_pem());
+        ASSERT_EQ(out.results.size(), 2u);
+        EXPECT_TRUE(out.results[0].ok()) << out.results[0].error;
+        EXPECT_FALSE(out.results[1].ok()) << "plain http answered over the TLS connection";
+        EXPECT_FALSE(out.results[1].reused);
+        EXPECT_EQ(secure.counters().connections_accepted, 2u);
+    }
+}
+
 }  // namespace
 }  // namespace asyncfetch
 
