@@ -182,13 +182,10 @@ protected:
         const std::string out_log = d + "/stdout.log";
         posix_spawn_file_actions_addopen(&actions, 1, out_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         posix_spawn_file_actions_adddup2(&actions, 1, 2);
-        std::vector<std::string> args =
-            {nginx_path, "-p", d + "/", "-c", d + "/nginx.conf", "-e", d + "/error.log"};
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        const int rc = posix_spawn(&pid_, nginx_path, &actions, nullptr, argv.data(), environ);
+        const int rc = test::spawn(
+            {nginx_path, "-p", d + "/", "-c", d + "/nginx.conf", "-e", d + "/error.log"},
+            actions,
+            pid_);
         posix_spawn_file_actions_destroy(&actions);
         if (rc != 0)
         {

@@ -282,12 +282,7 @@ std::string run_on_terminal(const std::vector<std::string>& args,
                             const std::string& stdin_text,
                             int timeout_s)
 {
-    char in_path[] = "/tmp/asyncfetch-scale-in-XXXXXX";
-    const int in_fd = mkstemp(in_path);
-    if (in_fd < 0 ||
-        write(in_fd, stdin_text.data(), stdin_text.size()) != static_cast<ssize_t>(stdin_text.size()))
-        throw std::runtime_error("cannot write the input file");
-    lseek(in_fd, 0, SEEK_SET);
+    const int in_fd = test::input_file(stdin_text);
     int master = -1;
     int slave = -1;
     if (openpty(&master, &slave, nullptr, nullptr, nullptr) != 0)
@@ -297,17 +292,12 @@ std::string run_on_terminal(const std::vector<std::string>& args,
     posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
     posix_spawn_file_actions_adddup2(&actions, slave, 1);
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    std::vector<char*> argv;
-    for (const auto& a : args)
-        argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    const int rc = test::spawn(args, actions, pid);
     posix_spawn_file_actions_destroy(&actions);
     // Only the child holds the terminal now: once it exits, reading the master ends with EIO.
     close(slave);
     close(in_fd);
-    unlink(in_path);
     std::string shown;
     if (rc == 0)
     {

@@ -94,6 +94,34 @@ inline long peak_rss_kb_of(pid_t pid)
     return 0;
 }
 
+/// Starts args[0] with args as its argument vector, the file actions given and this process's
+/// environment; returns posix_spawn's result (0 when the child started).
+inline int spawn(const std::vector<std::string>& args, const posix_spawn_file_actions_t& actions, pid_t& pid)
+{
+    std::vector<char*> argv;
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    return posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+}
+
+/// An unlinked temporary file holding text, positioned at its start: a child's stdin.
+inline int input_file(const std::string& text)
+{
+    char path[] = "/tmp/asyncfetch-test-in-XXXXXX";
+    const int fd = mkstemp(path);
+    if (fd < 0)
+        throw std::runtime_error("mkstemp failed");
+    unlink(path);
+    if (!text.empty() && write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    {
+        close(fd);
+        throw std::runtime_error("cannot write the input file");
+    }
+    lseek(fd, 0, SEEK_SET);
+    return fd;
+}
+
 /// Runs argv[0] with argv, feeding stdin_text on its stdin, and collects stdout and stderr
 /// (through temporary files, so no pipe can fill up). Kills the child after timeout_s seconds.
 /// Polls every 10 ms, reading the child's peak RSS each time.
@@ -101,30 +129,21 @@ inline process_result run_process(const std::vector<std::string>& args,
                                   const std::string& stdin_text = {},
                                   int timeout_s = 60)
 {
-    char in_path[] = "/tmp/asyncfetch-test-in-XXXXXX";
     char out_path[] = "/tmp/asyncfetch-test-out-XXXXXX";
     char err_path[] = "/tmp/asyncfetch-test-err-XXXXXX";
-    const int in_fd = mkstemp(in_path);
+    const int in_fd = input_file(stdin_text);
     const int out_fd = mkstemp(out_path);
     const int err_fd = mkstemp(err_path);
-    if (in_fd < 0 || out_fd < 0 || err_fd < 0)
+    if (out_fd < 0 || err_fd < 0)
         throw std::runtime_error("mkstemp failed");
-    if (!stdin_text.empty() &&
-        write(in_fd, stdin_text.data(), stdin_text.size()) != static_cast<ssize_t>(stdin_text.size()))
-        throw std::runtime_error("write failed");
-    lseek(in_fd, 0, SEEK_SET);
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
     posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
     posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
-    std::vector<char*> argv;
-    for (const auto& a : args)
-        argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    const int rc = spawn(args, actions, pid);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0)
         throw std::runtime_error("posix_spawn failed for " + args[0]);
@@ -157,7 +176,7 @@ inline process_result run_process(const std::vector<std::string>& args,
     out.peak_rss_kb = peak_rss_kb;
     for (int fd : {in_fd, out_fd, err_fd})
         close(fd);
-    for (const char* p : {in_path, out_path, err_path})
+    for (const char* p : {out_path, err_path})
         unlink(p);
     return out;
 }
