@@ -55,21 +55,8 @@ bench_start=$(date +%s)
 
 # ---------------------------------------------------------------------------------------------------
 log "packages"
-scripts/setup.sh
-bench_packages=(wget2 curl python3-aiohttp hyperfine gnuplot-nox nginx-light openssl time
-                libbenchmark-dev valgrind linux-perf strace)
-missing=()
-for p in "${bench_packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    echo "bench: installing ${missing[*]}" >&2
-    sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo_cmd[@]}" apt-get update -q
-    "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+scripts/setup.sh wget2 curl python3-aiohttp hyperfine gnuplot-nox nginx-light openssl time \
+    libbenchmark-dev valgrind linux-perf strace
 
 # ---------------------------------------------------------------------------------------------------
 log "build (Release, with -g for the profiler; same code as without)"

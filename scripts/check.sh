@@ -21,22 +21,9 @@ wanted() {
     return 1
 }
 
-scripts/setup.sh
-
-# The clang tools: clang-format and clang-tidy, and clang with its sanitizer and libFuzzer runtimes.
-packages=(clang-14 clang-tidy-14 clang-format-14 clang-tools-14 libclang-rt-14-dev)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    echo "check: installing ${missing[*]}" >&2
-    sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo_cmd[@]}" apt-get update -q
-    "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+# The build packages, and the clang tools: clang-format and clang-tidy, and clang with its sanitizer
+# and libFuzzer runtimes.
+scripts/setup.sh clang-14 clang-tidy-14 clang-format-14 clang-tools-14 libclang-rt-14-dev
 
 started=$SECONDS
 current_stage=""

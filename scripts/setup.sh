@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages asyncfetch needs to build, test and demo (only what is missing).
+#
+#   scripts/setup.sh                 the packages to build, test and demo
+#   scripts/setup.sh PACKAGE...      those and more (check.sh: the clang tools; bench.sh: the peers)
 set -euo pipefail
 
 packages=(
@@ -7,6 +10,7 @@ packages=(
     libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
     libssl-dev libcli11-dev libgtest-dev zlib1g-dev libbrotli-dev
     nginx-light ca-certificates groff-base
+    "$@"
 )
 
 missing=()
