@@ -443,9 +443,8 @@ std::string histogram(const latency_samples& latencies, std::size_t width)
 {
     if (latencies.empty())
         return {};
-    const latency_stats l = latencies.stats();
-    const double min = l.min;
-    const double max = l.max;
+    const double min = latencies.min();
+    const double max = latencies.max();
     const double range = max - min;
 
     const auto edge = [&](std::size_t i, std::size_t buckets) {

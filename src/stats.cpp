@@ -150,13 +150,11 @@ void latency_samples::add(double ms)
     {
         buckets_.assign(bucket_count, 0);
         for (double v : exact_)
-            add_to_histogram(v, 1);
+            ++buckets_[bucket_of(v)];
         std::vector<double>().swap(exact_);
     }
-    add_to_histogram(ms, 1);
+    ++buckets_[bucket_of(ms)];
 }
-
-void latency_samples::add_to_histogram(double ms, std::uint64_t n) { buckets_[bucket_of(ms)] += n; }
 
 double latency_samples::value_at_rank(std::size_t rank) const
 {

@@ -51,6 +51,10 @@ public:
     std::size_t size() const noexcept { return count_; }
     bool empty() const noexcept { return count_ == 0; }
 
+    /// The smallest and largest sample (exact); 0 when there are none.
+    double min() const noexcept { return min_; }
+    double max() const noexcept { return max_; }
+
     /// Every sample is still kept: stats() is exact.
     bool exact() const noexcept { return buckets_.empty(); }
 
@@ -65,7 +69,6 @@ public:
     void for_each(const std::function<void(double value, std::size_t n)>& f) const;
 
 private:
-    void add_to_histogram(double ms, std::uint64_t n);
     double value_at_rank(std::size_t rank) const;
 
     std::vector<double> exact_;

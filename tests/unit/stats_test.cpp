@@ -604,6 +604,8 @@ TEST(latency_samples, past_the_limit_memory_stops_growing_and_percentiles_stay_w
     EXPECT_EQ(got.count, want.count);
     EXPECT_DOUBLE_EQ(got.min, want.min);
     EXPECT_DOUBLE_EQ(got.max, want.max);
+    EXPECT_EQ(l.min(), got.min);
+    EXPECT_EQ(l.max(), got.max);
     EXPECT_NEAR(got.mean, want.mean, want.mean * 1e-9);
     EXPECT_NEAR(got.p50, want.p50, want.p50 * 0.005);
     EXPECT_NEAR(got.p90, want.p90, want.p90 * 0.005);
