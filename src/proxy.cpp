@@ -8,7 +8,6 @@
 #include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 
 namespace asyncfetch {
