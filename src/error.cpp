@@ -29,11 +29,8 @@ public:
         case errc::invalid_port: return "URL port out of range";
         case errc::dns_no_address: return "host name resolved to no address";
         case errc::dns_timeout: return "resolving the host name timed out";
-        case errc::connect_timeout: return "connect timed out";
         case errc::request_timeout: return "request timed out";
-        case errc::body_truncated: return "connection closed before the body was complete";
         case errc::http_error_status: return "HTTP error status";
-        case errc::output_closed: return "output closed";
         case errc::too_many_redirects: return "too many redirects";
         case errc::redirect_scheme: return "redirect to a scheme other than http or https";
         case errc::redirect_downgrade:
@@ -46,6 +43,8 @@ public:
         case errc::invalid_proxy: return "invalid proxy URL";
         case errc::file_error: return "cannot write the output file";
         case errc::too_many_header_fields: return "too many header fields in the response";
+        case errc::invalid_request_field:
+            return "request method, target or header field contains CR, LF or NUL";
         }
         return "unknown asyncfetch error";
     }
@@ -95,12 +94,10 @@ error_kind classify(const boost::system::error_code& ec) noexcept
         case errc::invalid_port: return error_kind::invalid_url;
         case errc::dns_no_address: return error_kind::dns;
         case errc::dns_timeout:
-        case errc::connect_timeout:
         case errc::request_timeout: return error_kind::timeout;
-        case errc::body_truncated: return error_kind::truncated;
         case errc::http_error_status: return error_kind::http;
-        case errc::output_closed:
         case errc::file_error: return error_kind::io;
+        case errc::invalid_request_field: return error_kind::invalid_url;
         case errc::too_many_redirects:
         case errc::redirect_scheme:
         case errc::redirect_downgrade:

@@ -60,11 +60,7 @@ error_code decode_content(body_sink& sink, const response_parser& p)
     const auto it = msg.find(http::field::content_encoding);
     if (it == msg.end())
         return {};
-    auto decoder = content_decoder::create(std::string_view(it->value().data(), it->value().size()));
-    if (!decoder)
-        return decoder.error();
-    sink.decode_with(std::move(*decoder));
-    return {};
+    return decode_content(sink, std::string_view(it->value().data(), it->value().size()));
 }
 
 }  // namespace asyncfetch::detail

@@ -1,10 +1,9 @@
-// Reading one HTTP/1.1 response: the parser limits, the read loop and the body sink that counts,
-// decodes and saves a body without keeping it. The same code runs on sockets (fetch.cpp) and on
-// bytes from memory (fuzz/fuzz_response.cpp).
+// Reading one HTTP/1.1 response: the parser limits and the read loop. The same code runs on
+// sockets (http1_session.cpp) and on bytes from memory (fuzz/fuzz_response.cpp).
 #pragma once
 
-#include "asyncfetch/decode.hpp"
 #include "asyncfetch/error.hpp"
+#include "body_sink.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -17,9 +16,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/system/error_code.hpp>
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -35,67 +31,6 @@ inline constexpr std::size_t response_field_limit = 1000;
 
 /// The most one read asks the stream for (Beast's own read loop uses the same).
 inline constexpr std::size_t response_read_size = 64 * 1024;
-
-/// Where a response body goes: counted as received, decoded, limited and optionally saved.
-/// Nothing is kept in memory, so memory stays flat for any body size.
-class body_sink
-{
-public:
-    body_sink() : output_([this](const unsigned char* d, std::size_t n) { return take(d, n); }) {}
-    body_sink(const body_sink&) = delete;
-    body_sink& operator=(const body_sink&) = delete;
-    ~body_sink()
-    {
-        if (fd_ >= 0)
-            ::close(fd_);
-    }
-
-    void limit(std::optional<std::uint64_t> max) noexcept { limit_ = max; }
-    void decode_with(content_decoder d) { decoder_.emplace(std::move(d)); }
-    void save_to(int fd) noexcept { fd_ = fd; }
-
-    boost::system::error_code put(const unsigned char* data, std::size_t n)
-    {
-        wire_ += n;
-        if (decoder_ && !decoder_->identity())
-            return decoder_->write(data, n, output_);
-        return take(data, n);
-    }
-
-    boost::system::error_code finish() const
-    {
-        return decoder_ ? decoder_->finish() : boost::system::error_code{};
-    }
-
-    std::uint64_t wire() const noexcept { return wire_; }
-    std::uint64_t decoded() const noexcept { return decoded_; }
-
-private:
-    boost::system::error_code take(const unsigned char* data, std::size_t n)
-    {
-        decoded_ += n;
-        if (limit_ && decoded_ > *limit_)
-            return errc::size_limit;
-        while (fd_ >= 0 && n > 0)
-        {
-            const ssize_t w = ::write(fd_, data, n);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                return errc::file_error;
-            data += w;
-            n -= static_cast<std::size_t>(w);
-        }
-        return {};
-    }
-
-    std::uint64_t wire_ = 0;
-    std::uint64_t decoded_ = 0;
-    std::optional<std::uint64_t> limit_;
-    std::optional<content_decoder> decoder_;
-    int fd_ = -1;
-    decoded_output output_;
-};
 
 /// A Beast body that hands every received byte to a body_sink (or drops it when there is none).
 struct sink_body

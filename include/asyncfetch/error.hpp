@@ -18,11 +18,8 @@ enum class errc
     invalid_port,            ///< port 0 or out of range
     dns_no_address,          ///< the name resolved to no address
     dns_timeout,             ///< resolving took longer than --connect-timeout
-    connect_timeout,         ///< TCP connect or TLS handshake took longer than --connect-timeout
     request_timeout,         ///< the whole request took longer than --timeout
-    body_truncated,          ///< the connection ended before the body did
     http_error_status,       ///< status >= 400 with --fail
-    output_closed,           ///< stdout was closed by the reader
     too_many_redirects,      ///< more than --max-redirs redirects
     redirect_scheme,         ///< a redirect to a scheme other than http or https
     redirect_downgrade,      ///< a redirect from https to http without --allow-insecure-redirects
@@ -34,6 +31,7 @@ enum class errc
     invalid_proxy,           ///< the proxy URL is not a valid http:// URL
     file_error,              ///< the body could not be written under --output-dir
     too_many_header_fields,  ///< a response header with more fields than the client accepts
+    invalid_request_field,   ///< a method, target or header field of the request holds CR, LF or NUL
 };
 
 /// The category of errc.

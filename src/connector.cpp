@@ -1,0 +1,239 @@
+// The connector: DNS, TCP, proxy tunnel and TLS handshake (SNI, verification, resumption, ALPN).
+#include "connector.hpp"
+
+#include "asyncfetch/error.hpp"
+#include "asyncfetch/fetch.hpp"
+#include "asyncfetch/url.hpp"
+#include "dns_cache.hpp"
+#include "http1_session.hpp"
+#include "tls_sessions.hpp"
+#include "transport.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+
+namespace asyncfetch::detail {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto token = net::as_tuple(net::use_awaitable);
+
+double ms_since(clock_type::time_point from)
+{
+    return std::chrono::duration<double, std::milli>(clock_type::now() - from).count();
+}
+
+/// Asks an HTTP proxy for a tunnel to target (CONNECT host:port).
+net::awaitable<failure> open_tunnel(beast::tcp_stream& tcp,
+                                    const url& target,
+                                    const url& proxy,
+                                    const std::string& user_agent,
+                                    clock_type::time_point deadline)
+{
+    const std::string authority = (target.host.find(':') != std::string::npos ? "[" + target.host + "]"
+                                                                              : target.host) +
+                                  ":" + std::to_string(target.port);
+    std::string req = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
+    if (!user_agent.empty())
+        req += "User-Agent: " + user_agent + "\r\n";
+    if (!proxy.userinfo.empty())
+        req += "Proxy-Authorization: " + proxy.basic_authorization() + "\r\n";
+    req += "\r\n";
+    tcp.expires_at(deadline);
+    auto [wec, written] = co_await net::async_write(tcp, net::buffer(req), token);
+    if (wec)
+        co_return failure{wec, phase::proxy};
+
+    beast::flat_buffer buffer;
+    http::response_parser<http::empty_body> p;
+    p.skip(true);  // a 2xx answer to CONNECT has no body; the tunnel starts right after it
+    tcp.expires_at(deadline);
+    auto [ec, n] = co_await http::async_read_header(tcp, buffer, p, token);
+    if (ec)
+        co_return failure{ec, phase::proxy};
+    if (p.get().result_int() / 100 != 2)
+    {
+        failure f{errc::proxy_refused, phase::proxy};
+        f.detail = "proxy answered CONNECT with " + std::to_string(p.get().result_int());
+        co_return f;
+    }
+    co_return failure{};
+}
+
+/// Keeps a transport reachable by cancel_all() while it connects.
+class connecting_guard
+{
+public:
+    connecting_guard(std::unordered_set<transport*>& set, transport* t) : set_(set), t_(t)
+    {
+        set_.insert(t_);
+    }
+    ~connecting_guard() { set_.erase(t_); }
+    connecting_guard(const connecting_guard&) = delete;
+    connecting_guard& operator=(const connecting_guard&) = delete;
+
+private:
+    std::unordered_set<transport*>& set_;
+    transport* t_;
+};
+
+}  // namespace
+
+connector::connector(net::any_io_executor ex,
+                     tls_source& tls,
+                     dns_cache& dns,
+                     session_cache& sessions,
+                     connector_config cfg)
+    : ex_(std::move(ex)), tls_(tls), dns_(dns), sessions_(sessions), cfg_(std::move(cfg))
+{
+}
+
+connector::~connector() = default;
+
+void connector::cancel_all() noexcept
+{
+    cancelled_ = true;
+    for (auto* t : connecting_)
+        t->shut_down();
+}
+
+std::unique_ptr<session> connector::make_session(std::unique_ptr<transport> t)
+{
+    // ALPN is not offered yet: every session speaks HTTP/1.1. An "h2" here will choose http2_session.
+    return std::make_unique<http1_session>(std::move(t));
+}
+
+net::awaitable<session_source::opened> connector::open_session(const url& target,
+                                                               const url* proxy,
+                                                               clock_type::time_point deadline,
+                                                               connect_times& times)
+{
+    auto r = co_await connect(target, proxy, deadline, times);
+    if (r.error)
+        co_return session_source::opened{nullptr, std::move(r.error)};
+    co_return session_source::opened{make_session(std::move(r.t)), failure{}};
+}
+
+net::awaitable<connector::result> connector::connect(const url& target,
+                                                     const url* proxy,
+                                                     clock_type::time_point deadline,
+                                                     connect_times& times)
+{
+    const url& peer = proxy ? *proxy : target;
+    auto t = clock_type::now();
+    const auto connect_deadline = std::min(t + cfg_.connect_timeout, deadline);
+    auto addresses = co_await dns_.resolve(peer.host, peer.port, connect_deadline);
+    times.dns_ms = ms_since(t);
+    if (addresses.ec)
+        co_return result{nullptr, failure{addresses.ec, phase::dns}};
+    if (cancelled_)
+        co_return result{nullptr, failure{net::error::operation_aborted, phase::connect}};
+
+    std::unique_ptr<transport> conn;
+    if (target.tls())
+    {
+        try
+        {
+            conn = std::make_unique<transport>(ex_, tls_.get());
+        }
+        catch (const boost::system::system_error& e)
+        {
+            co_return result{nullptr, failure{e.code(), phase::tls}};
+        }
+    }
+    else
+    {
+        conn = std::make_unique<transport>(ex_);
+    }
+    connecting_guard guard(connecting_, conn.get());
+    t = clock_type::now();
+    conn->expires_at(connect_deadline);
+    auto [ec, endpoint] = co_await conn->tcp().async_connect(addresses.endpoints, token);
+    times.connect_ms = ms_since(t);
+    if (ec)
+        co_return result{nullptr, failure{ec, phase::connect}};
+    boost::system::error_code ignored;
+    conn->tcp().socket().set_option(tcp::no_delay(true), ignored);
+
+    if (proxy && target.tls())
+        if (auto f = co_await open_tunnel(conn->tcp(), target, *proxy, cfg_.user_agent, connect_deadline))
+            co_return result{nullptr, std::move(f)};
+
+    if (target.tls())
+    {
+        t = clock_type::now();
+        auto f = co_await handshake(*conn, target, connect_deadline);
+        times.tls_ms = ms_since(t);
+        if (f)
+            co_return result{nullptr, std::move(f)};
+    }
+    co_return result{std::move(conn), failure{}};
+}
+
+net::awaitable<failure> connector::handshake(transport& conn,
+                                             const url& target,
+                                             clock_type::time_point deadline)
+{
+    load_system_store_if_pending(tls_.get());
+    SSL* handle = conn.secure().native_handle();
+    // Offer the last session for this origin, so a reconnect resumes instead of a full handshake.
+    conn.session_key = target.origin();
+    sessions_.attach(handle, &conn.session_key);
+    if (SSL_SESSION* previous = sessions_.find(conn.session_key))
+        SSL_set_session(handle, previous);
+    // SNI carries host names only (RFC 6066); verification checks the name or the IP address.
+    if (!target.ip_literal)
+        SSL_set_tlsext_host_name(handle, target.host.c_str());
+    if (cfg_.verify)
+    {
+        if (target.ip_literal)
+            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(handle), target.host.c_str());
+        else
+            SSL_set1_host(handle, target.host.c_str());
+        conn.secure().set_verify_mode(ssl::verify_peer);
+    }
+    else
+    {
+        conn.secure().set_verify_mode(ssl::verify_none);
+    }
+    // ALPN goes here (SSL_set_alpn_protos) when HTTP/2 is offered.
+    conn.expires_at(deadline);
+    auto [hec] = co_await conn.secure().async_handshake(ssl::stream_base::client, token);
+    if (hec)
+    {
+        failure f{hec, phase::tls};
+        const long verify = SSL_get_verify_result(handle);
+        if (cfg_.verify && verify != X509_V_OK)
+            f.detail = std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
+        co_return f;
+    }
+    ++tls_handshakes_;
+    if (SSL_session_reused(handle))
+        ++tls_resumed_;
+    const unsigned char* proto = nullptr;
+    unsigned int proto_len = 0;
+    SSL_get0_alpn_selected(handle, &proto, &proto_len);
+    if (proto)
+        conn.alpn.assign(reinterpret_cast<const char*>(proto), proto_len);
+    co_return failure{};
+}
+
+}  // namespace asyncfetch::detail

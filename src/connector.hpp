@@ -1,0 +1,101 @@
+// The connector: DNS, TCP connect, proxy CONNECT tunnel and TLS handshake, with phase times, giving
+// a transport; and the session the negotiated protocol calls for.
+#pragma once
+
+#include "failure.hpp"
+#include "session.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+namespace asyncfetch {
+struct url;
+class tls_source;
+}  // namespace asyncfetch
+
+namespace asyncfetch::detail {
+
+class dns_cache;
+class session_cache;
+class transport;
+
+/// Milliseconds spent in each phase of one connect.
+struct connect_times
+{
+    double dns_ms = 0;
+    double connect_ms = 0;
+    double tls_ms = 0;
+};
+
+/// Settings of the connector.
+struct connector_config
+{
+    std::chrono::milliseconds connect_timeout{10'000};  ///< DNS, TCP connect, tunnel and TLS handshake
+    bool verify = true;                                 ///< verify certificates and host names
+    std::string user_agent;                             ///< sent in CONNECT requests
+};
+
+/// Opens transports. One per client; not thread-safe.
+class connector
+{
+public:
+    connector(boost::asio::any_io_executor ex,
+              tls_source& tls,
+              dns_cache& dns,
+              session_cache& sessions,
+              connector_config cfg);
+    ~connector();
+    connector(const connector&) = delete;
+    connector& operator=(const connector&) = delete;
+
+    struct result
+    {
+        std::unique_ptr<transport> t;
+        failure error;
+    };
+
+    /// Connects to target, through proxy when it is not null (a CONNECT tunnel for https; plain
+    /// http goes to the proxy itself), before min(now + connect_timeout, deadline).
+    boost::asio::awaitable<result> connect(const url& target,
+                                           const url* proxy,
+                                           clock_type::time_point deadline,
+                                           connect_times& times);
+
+    /// connect(), then the session the negotiated protocol calls for.
+    boost::asio::awaitable<session_source::opened> open_session(const url& target,
+                                                                const url* proxy,
+                                                                clock_type::time_point deadline,
+                                                                connect_times& times);
+
+    /// Makes the session for a connected transport, by the protocol it negotiated.
+    static std::unique_ptr<session> make_session(std::unique_ptr<transport> t);
+
+    /// Stops every connect in flight, and fails later ones at once as cancelled.
+    void cancel_all() noexcept;
+
+    std::size_t tls_handshakes() const noexcept { return tls_handshakes_; }
+    std::size_t tls_resumed() const noexcept { return tls_resumed_; }
+
+private:
+    boost::asio::awaitable<failure> handshake(transport& t,
+                                              const url& target,
+                                              clock_type::time_point deadline);
+
+    boost::asio::any_io_executor ex_;
+    tls_source& tls_;
+    dns_cache& dns_;
+    session_cache& sessions_;
+    connector_config cfg_;
+    std::unordered_set<transport*> connecting_;
+    bool cancelled_ = false;
+    std::size_t tls_handshakes_ = 0;
+    std::size_t tls_resumed_ = 0;
+};
+
+}  // namespace asyncfetch::detail

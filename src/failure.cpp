@@ -1,0 +1,66 @@
+// Failure wording: one failed step of a fetch turned into its error kind and message.
+#include "failure.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/beast/core/error.hpp>
+
+namespace asyncfetch::detail {
+
+namespace net = boost::asio;
+
+std::string seconds_text(std::chrono::milliseconds d)
+{
+    const auto ms = d.count();
+    std::string out = std::to_string(ms / 1000);
+    if (ms % 1000)
+    {
+        std::string frac = std::to_string(1000 + ms % 1000).substr(1);
+        while (frac.back() == '0')
+            frac.pop_back();
+        out += "." + frac;
+    }
+    return out + " s";
+}
+
+std::pair<error_kind, std::string> describe_failure(const failure& f, const failure_context& c)
+{
+    const std::string where(c.peer);
+    if (f.ec == net::error::operation_aborted)
+        return {error_kind::io, "cancelled"};
+    if (f.ec == boost::beast::error::timeout || f.ec == errc::dns_timeout || f.ec == errc::request_timeout)
+    {
+        if (c.past_deadline || f.where == phase::send || f.where == phase::receive)
+            return {error_kind::timeout, "request timed out after " + seconds_text(c.timeout)};
+        const char* what = f.where == phase::dns   ? "resolving "
+                           : f.where == phase::tls ? "TLS handshake with "
+                                                   : "connect to ";
+        return {error_kind::timeout, what + where + " timed out after " + seconds_text(c.connect_timeout)};
+    }
+    if (f.ec.category() == error_category())
+        return {classify(f.ec), f.detail.empty() ? describe(f.ec) : f.detail};
+    const std::string via = c.via_proxy ? "proxy " : "";
+    switch (f.where)
+    {
+    case phase::dns:
+        return {classify(f.ec),
+                "could not resolve " + via + "host " + std::string(c.resolved_host) + ": " + describe(f.ec)};
+    case phase::connect:
+        return {c.via_proxy ? error_kind::proxy : error_kind::connect,
+                "failed to connect to " + via + where + ": " + describe(f.ec)};
+    case phase::proxy: return {error_kind::proxy, "proxy " + where + ": " + describe(f.ec)};
+    case phase::tls:
+        return {error_kind::tls,
+                "TLS handshake with " + std::string(c.target) +
+                    " failed: " + (f.detail.empty() ? describe(f.ec) : f.detail)};
+    case phase::send: return {error_kind::io, "sending the request failed: " + describe(f.ec)};
+    case phase::receive: break;
+    }
+    error_kind kind = classify(f.ec);
+    if (kind == error_kind::io && f.got_response && c.got_status)
+        kind = error_kind::truncated;  // reset in the middle of the body
+    if (kind == error_kind::tls && f.got_response)
+        kind = error_kind::truncated;
+    return {kind, describe(f.ec)};
+}
+
+}  // namespace asyncfetch::detail

@@ -1,0 +1,115 @@
+// HTTP/1.1 over one transport: a session of capacity 1 whose exchange writes the request head and
+// reads the response with a parser and read buffer the session keeps from one request to the next.
+#pragma once
+
+#include "body_sink.hpp"
+#include "response.hpp"
+#include "session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace asyncfetch::detail {
+
+class transport;
+
+/// Writes head as HTTP/1.1 request text into out (cleared first; its capacity is kept).
+void serialize_request(const request_head& head, std::string& out);
+
+/// Copies the status, version and field views (into p's storage) of p's header into head.
+void read_response_head(const response_parser& p, response_head& head);
+
+/// Errors a kept-alive connection gives when the server had closed it while it was idle.
+bool is_stale_connection_error(const boost::system::error_code& ec) noexcept;
+
+/// HTTP/1.1 on a Stream with async_read_some, async_write, expires_at, shut_down, idle_and_quiet and
+/// a clean flag: transport in the client, an in-memory stream in tests.
+template <class Stream>
+class basic_http1_session final : public session, private exchange
+{
+public:
+    explicit basic_http1_session(std::unique_ptr<Stream> s) : stream_(std::move(s))
+    {
+        // Beast reads as much as the buffer has room for: without room reserved, a large body
+        // arrives 512 bytes per system call.
+        buffer_.reserve(response_read_size);
+    }
+
+    std::size_t capacity() const noexcept override { return 1; }
+    bool alive() noexcept override { return buffer_.size() == 0 && stream_->idle_and_quiet(); }
+    exchange& start_exchange() override
+    {
+        ++exchanges_;
+        complete_ = false;
+        stream_->clean = false;
+        return *this;
+    }
+    void end_exchange(exchange&) noexcept override {}
+    void cancel() noexcept override { stream_->shut_down(); }
+
+    Stream& stream() noexcept { return *stream_; }
+
+private:
+    boost::asio::awaitable<failure> send(const request_head& head,
+                                         const std::string* body,
+                                         clock_type::time_point deadline) override
+    {
+        constexpr auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
+        serialize_request(head, request_);
+        head_method_ = head.method == "HEAD";
+        stream_->expires_at(deadline);
+        const std::array<boost::asio::const_buffer, 2> request{
+            boost::asio::buffer(request_),
+            body ? boost::asio::buffer(*body) : boost::asio::const_buffer()};
+        auto [wec, written] = co_await stream_->async_write(request, token);
+        if (wec)
+            co_return failure{wec, phase::send};
+        if (auto ec = co_await read_final_header(*stream_, buffer_, parser_, head_method_))
+            co_return failure{ec, phase::receive, parser_->got_some()};
+        read_response_head(*parser_, head_);
+        co_return failure{};
+    }
+
+    const response_head& response() const noexcept override { return head_; }
+
+    boost::asio::awaitable<failure> read_body(body_sink* sink, clock_type::time_point deadline) override
+    {
+        stream_->expires_at(deadline);
+        if (auto ec = co_await read_response_body(*stream_, buffer_, *parser_, sink))
+            co_return failure{ec, phase::receive, true};
+        complete_ = true;
+        stream_->clean = true;
+        co_return failure{};
+    }
+
+    bool reusable() const noexcept override { return complete_ && parser_ && parser_->keep_alive(); }
+
+    bool retry_on_new_session(const failure& f) const noexcept override
+    {
+        return exchanges_ > 1 && !f.got_response && is_stale_connection_error(f.ec);
+    }
+
+    std::unique_ptr<Stream> stream_;
+    boost::beast::flat_buffer buffer_;  // bytes past the end of a response belong to the next one
+    std::optional<response_parser> parser_;
+    std::string request_;
+    response_head head_;
+    std::size_t exchanges_ = 0;
+    bool head_method_ = false;
+    bool complete_ = false;
+};
+
+extern template class basic_http1_session<transport>;
+using http1_session = basic_http1_session<transport>;
+
+}  // namespace asyncfetch::detail

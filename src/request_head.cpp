@@ -1,0 +1,96 @@
+// Building the request head of one hop, and looking up response head fields.
+#include "request_head.hpp"
+
+#include "asyncfetch/error.hpp"
+#include "asyncfetch/request.hpp"
+#include "asyncfetch/url.hpp"
+#include "text.hpp"
+
+#include <algorithm>
+
+namespace asyncfetch::detail {
+
+std::optional<std::string_view> response_head::find(std::string_view name) const noexcept
+{
+    for (const auto& f : fields)
+        if (iequals(f.name, name))
+            return f.value;
+    return std::nullopt;
+}
+
+namespace {
+
+bool has_line_break(std::string_view s) noexcept
+{
+    return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+}  // namespace
+
+boost::system::error_code build_request_head(const request_options& req,
+                                             const request_target& t,
+                                             request_head& out)
+{
+    const bool same = same_origin(t.current, t.original);
+    auto user_has = [&](std::string_view name) {
+        return std::any_of(req.headers.begin(), req.headers.end(), [&](const auto& h) {
+            return iequals(h.name, name);
+        });
+    };
+    auto is_credential = [](std::string_view name) {
+        return iequals(name, "authorization") || iequals(name, "cookie");
+    };
+
+    out.fields.clear();
+    out.method = t.method;
+    const bool absolute_form = t.proxy && !t.current.tls();
+    if (absolute_form)
+    {
+        out.absolute_target = t.current.absolute();
+        out.target = out.absolute_target;
+    }
+    else
+    {
+        out.target = t.current.target;
+    }
+    if (!user_has("host"))
+    {
+        out.host = t.current.host_header();
+        out.fields.push_back({"Host", out.host});
+    }
+    if (!user_has("user-agent") && !req.user_agent.empty())
+        out.fields.push_back({"User-Agent", req.user_agent});
+    if (!user_has("accept"))
+        out.fields.push_back({"Accept", "*/*"});
+    if (t.compressed && !user_has("accept-encoding"))
+        out.fields.push_back({"Accept-Encoding", "gzip, deflate, br"});
+    if (same && !t.original.userinfo.empty() && !user_has("authorization"))
+    {
+        out.authorization = t.original.basic_authorization();
+        out.fields.push_back({"Authorization", out.authorization});
+    }
+    if (absolute_form && !t.proxy->userinfo.empty())
+    {
+        out.proxy_authorization = t.proxy->basic_authorization();
+        out.fields.push_back({"Proxy-Authorization", out.proxy_authorization});
+    }
+    for (const auto& h : req.headers)
+        if (!h.remove && (same || !is_credential(h.name)))
+            out.fields.push_back({h.name, h.value});
+    if (t.body)
+    {
+        if (req.form_body && !user_has("content-type"))
+            out.fields.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+        out.content_length = std::to_string(t.body->size());
+        out.fields.push_back({"Content-Length", out.content_length});
+    }
+
+    if (has_line_break(out.method) || has_line_break(out.target))
+        return errc::invalid_request_field;
+    for (const auto& f : out.fields)
+        if (has_line_break(f.name) || has_line_break(f.value))
+            return errc::invalid_request_field;
+    return {};
+}
+
+}  // namespace asyncfetch::detail

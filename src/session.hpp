@@ -1,0 +1,139 @@
+// The session layer's interfaces: a session (what the pool holds) carries exchanges (one request and
+// its response each) of protocol-neutral request and response heads. HTTP/1.1 is http1_session.
+#pragma once
+
+#include "failure.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace asyncfetch::detail {
+
+class body_sink;
+
+using clock_type = std::chrono::steady_clock;
+
+/// A header field seen through views; whoever hands it out says how long the views live.
+struct field_view
+{
+    std::string_view name;
+    std::string_view value;
+};
+
+/// What a request sends, whatever the protocol. Its views point at the strings it owns below and
+/// at storage that outlives the exchange (the client's configuration, the URL), so it neither
+/// copies nor moves. Built by build_request_head() (request_head.hpp).
+struct request_head
+{
+    request_head() = default;
+    request_head(const request_head&) = delete;
+    request_head& operator=(const request_head&) = delete;
+
+    std::string_view method;
+    std::string_view target;  ///< origin-form path and query, or the absolute URL through a proxy
+    std::vector<field_view> fields;
+
+    // Values built for this request, which the fields above point into.
+    std::string host;
+    std::string authorization;
+    std::string proxy_authorization;
+    std::string content_length;
+    std::string absolute_target;
+};
+
+/// A final response's head, whatever the protocol. The views live as long as the exchange.
+struct response_head
+{
+    unsigned status = 0;
+    unsigned version = 11;  ///< 10 for HTTP/1.0, 11 for HTTP/1.1
+    std::vector<field_view> fields;
+    std::optional<std::uint64_t> content_length;
+
+    /// The value of the first field of that name (ASCII case-insensitive), if there is one.
+    std::optional<std::string_view> find(std::string_view name) const noexcept;
+    /// "1.0", "1.1".
+    std::string_view version_text() const noexcept { return version == 10 ? "1.0" : "1.1"; }
+};
+
+/// One request and its response on a session. The pool hands it out through a session_lease and
+/// takes it back when the lease ends.
+class exchange
+{
+public:
+    virtual ~exchange() = default;
+
+    /// Sends the head and body, then reads the final response's head (interim 1xx skipped).
+    /// The deadline is this exchange's own: it never ends other exchanges of the session.
+    virtual boost::asio::awaitable<failure> send(const request_head& head,
+                                                 const std::string* body,
+                                                 clock_type::time_point deadline) = 0;
+
+    /// The final response's head, after a successful send().
+    virtual const response_head& response() const noexcept = 0;
+
+    /// Reads the body into sink (null drops it).
+    virtual boost::asio::awaitable<failure> read_body(body_sink* sink, clock_type::time_point deadline) = 0;
+
+    /// The response was read completely and the session can carry another exchange.
+    virtual bool reusable() const noexcept = 0;
+
+    /// A failed send() never reached the server's application, so the request may be tried again
+    /// on a new session whatever its method (an idle keep-alive connection the server had closed).
+    virtual bool retry_on_new_session(const failure& f) const noexcept = 0;
+};
+
+/// A connection to one origin that carries exchanges: what the pool holds.
+class session
+{
+public:
+    virtual ~session() = default;
+
+    /// Exchanges it can carry at once (HTTP/1.1: 1).
+    virtual std::size_t capacity() const noexcept = 0;
+
+    /// Checked before an idle session is reused: false when the peer closed it or sent something
+    /// unasked for (an unsolicited 408, junk), so it must not carry a request.
+    virtual bool alive() noexcept = 0;
+
+    /// Starts an exchange; the pool calls it only below capacity. The exchange lives until
+    /// end_exchange().
+    virtual exchange& start_exchange() = 0;
+
+    /// Ends an exchange start_exchange() gave.
+    virtual void end_exchange(exchange& e) noexcept = 0;
+
+    /// Ends every operation in flight at once (they fail with an error); the session is not reused.
+    virtual void cancel() noexcept = 0;
+};
+
+/// How the pool opens a session to an origin when it needs one: the fetch that asked provides it,
+/// so connecting runs on that fetch's deadline and records its phase times.
+class session_source
+{
+public:
+    /// Exchanges a session from open() is expected to carry at once, before the connect says
+    /// (1 for HTTP/1.1). Above 1, other fetches wait for the connect instead of opening their own.
+    virtual std::size_t expected_capacity() const noexcept = 0;
+
+    struct opened
+    {
+        std::unique_ptr<session> s;
+        failure error;
+    };
+    /// Connects and returns the new session, or the failure.
+    virtual boost::asio::awaitable<opened> open() = 0;
+
+protected:
+    ~session_source() = default;
+};
+
+}  // namespace asyncfetch::detail

@@ -1,0 +1,93 @@
+// The transport: one byte stream over plain TCP, TLS, or TLS inside a proxy tunnel, as a session sees it.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace asyncfetch::detail {
+
+/// A connected (or connecting) stream. Exactly one of plain_ and secure_ is set. Reads and writes
+/// dispatch to the right stream and return the same awaitable type for both.
+class transport
+{
+public:
+    /// A plain TCP stream.
+    explicit transport(boost::asio::any_io_executor ex) { plain_.emplace(std::move(ex)); }
+
+    /// A TLS stream using the shared client context.
+    transport(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls)
+    {
+        secure_.emplace(std::move(ex), tls);
+    }
+
+    ~transport()
+    {
+        // OpenSSL marks the session of a connection freed without a shutdown as not resumable.
+        // A connection whose last response ended cleanly is closed quietly instead, which keeps
+        // its session good for the next connection to the origin.
+        if (secure_ && clean)
+            SSL_set_shutdown(secure_->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    }
+    transport(const transport&) = delete;
+    transport& operator=(const transport&) = delete;
+
+    bool tls() const noexcept { return secure_.has_value(); }
+
+    /// The TCP layer: connect, socket options, expiry.
+    boost::beast::tcp_stream& tcp() noexcept
+    {
+        return secure_ ? boost::beast::get_lowest_layer(*secure_) : *plain_;
+    }
+
+    /// The TLS layer of a TLS transport.
+    boost::beast::ssl_stream<boost::beast::tcp_stream>& secure() noexcept { return *secure_; }
+
+    /// Every operation from now on fails with beast::error::timeout once t has passed.
+    void expires_at(std::chrono::steady_clock::time_point t) { tcp().expires_at(t); }
+
+    template <class MutableBuffers, class Token>
+    auto async_read_some(const MutableBuffers& b, Token&& token)
+    {
+        if (secure_)
+            return secure_->async_read_some(b, std::forward<Token>(token));
+        return plain_->async_read_some(b, std::forward<Token>(token));
+    }
+
+    /// Writes every byte of b.
+    template <class ConstBuffers, class Token>
+    auto async_write(const ConstBuffers& b, Token&& token)
+    {
+        if (secure_)
+            return boost::asio::async_write(*secure_, b, std::forward<Token>(token));
+        return boost::asio::async_write(*plain_, b, std::forward<Token>(token));
+    }
+
+    /// Ends pending reads and writes at once (socket::cancel() did not reach Beast's reads here).
+    void shut_down() noexcept;
+
+    /// Nothing unread and no EOF on an idle socket: it can carry another request.
+    bool idle_and_quiet() noexcept;
+
+    /// The last response on it was read completely and cleanly (see the destructor).
+    bool clean = false;
+    /// The TLS session cache key (origin and SNI); new tickets are filed under it.
+    std::string session_key;
+    /// The protocol ALPN chose ("h2", "http/1.1"), empty when none was negotiated.
+    std::string alpn;
+
+private:
+    std::optional<boost::beast::tcp_stream> plain_;
+    std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> secure_;
+};
+
+}  // namespace asyncfetch::detail
