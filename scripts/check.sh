@@ -131,9 +131,9 @@ if wanted tidy; then
     if command -v run-clang-tidy-14 >/dev/null; then
         # -Wno-error: compiler warnings are the compilers' business (the asan build has -Werror).
         run-clang-tidy-14 -quiet -p build-asan -j "$jobs" -header-filter="$header_filter" -extra-arg=-Wno-error \
-            "^${root}/(src|tools)/[^/]*\\.cpp\$"
+            "^${root}/(src|src/testbed|tools)/[^/]*\\.cpp\$"
     else
-        find src tools -maxdepth 1 -name '*.cpp' -print0 |
+        find src src/testbed tools -maxdepth 1 -name '*.cpp' -print0 |
             xargs -0 -n 1 -P "$jobs" clang-tidy-14 --quiet -p build-asan --header-filter="$header_filter" \
                 --extra-arg=-Wno-error
     fi

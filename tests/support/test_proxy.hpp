@@ -1,14 +1,14 @@
 // A small HTTP forward proxy for tests: forwards absolute-form requests and tunnels CONNECT, loopback only.
 #pragma once
 
+#include "asyncfetch/server_thread.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -21,14 +21,11 @@
 
 #include <atomic>
 #include <charconv>
-#include <chrono>
 #include <cstdint>
-#include <future>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -56,41 +53,15 @@ public:
     explicit test_proxy(std::string required_authorization = {})
         : required_authorization_(std::move(required_authorization))
     {
-        tcp::endpoint endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0);
-        acceptor_.open(endpoint.protocol());
-        acceptor_.set_option(tcp::acceptor::reuse_address(true));
-        acceptor_.bind(endpoint);
-        acceptor_.listen();
-        port_ = acceptor_.local_endpoint().port();
-        boost::asio::co_spawn(ioc_, accept_loop(), boost::asio::detached);
-        thread_ = std::thread([this] {
-            for (;;)
-            {
-                try
-                {
-                    ioc_.run();
-                    break;
-                }
-                catch (const std::exception&)
-                {
-                    // A handler outside any coroutine threw: keep serving the others.
-                }
-            }
-            finished_.set_value();
-        });
+        server_.listen();
+        port_ = server_.port();
+        server_.start(accept_loop());
     }
 
     /// Closes every connection, open tunnels included, and joins the thread.
     ~test_proxy()
     {
-        boost::asio::post(ioc_, [this] { close_everything(); });
-        // The bound is a safety net: stopping the loop leaves the frames to the io_context's destructor.
-        const bool ended = finished_future_.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
-        if (!ended)
-            ioc_.stop();
-        thread_.join();
-        if (!ended)
-            close_everything();
+        server_.stop([this] { close_everything(); });
     }
 
     test_proxy(const test_proxy&) = delete;
@@ -339,17 +310,18 @@ private:
 
     awaitable<void> accept_loop()
     {
-        while (acceptor_.is_open())
+        auto& acceptor = server_.acceptor();
+        while (acceptor.is_open())
         {
-            auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+            auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
             if (ec)
             {
-                if (!acceptor_.is_open())
+                if (!acceptor.is_open())
                     break;
                 continue;
             }
             ++connections_;
-            boost::asio::co_spawn(ioc_, session(std::move(socket)), boost::asio::detached);
+            boost::asio::co_spawn(server_.context(), session(std::move(socket)), boost::asio::detached);
         }
     }
 
@@ -360,7 +332,7 @@ private:
             // Accepted just before close_everything() ran: it could not see this socket.
             if (stopping_)
                 co_return;
-            tcp::socket upstream(ioc_);
+            tcp::socket upstream(server_.context());
             registration client_registration(*this, client);
             registration upstream_registration(*this, upstream);
             co_await serve(client, upstream);
@@ -651,7 +623,7 @@ private:
     {
         stopping_ = true;
         error_code ignored;
-        acceptor_.close(ignored);
+        server_.acceptor().close(ignored);
         for (auto* socket : sockets_)
             socket->close(ignored);
     }
@@ -669,11 +641,7 @@ private:
 
     // Declared after everything the coroutines touch: destroying the io_context destroys any coroutine
     // frame still pending, and those frames unregister their sockets from sockets_.
-    boost::asio::io_context ioc_{1};
-    tcp::acceptor acceptor_{ioc_};
-    std::promise<void> finished_;
-    std::future<void> finished_future_ = finished_.get_future();
-    std::thread thread_;
+    server_thread server_;
 };
 
 }  // namespace asyncfetch::test

@@ -1,0 +1,169 @@
+// The testbed's TLS certificate: an EC P-256 self-signed certificate made in memory with OpenSSL.
+#include "asyncfetch/testbed.hpp"
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <array>
+#include <memory>
+#include <stdexcept>
+
+namespace asyncfetch {
+
+namespace {
+
+template <auto Free>
+struct openssl_deleter
+{
+    template <class T>
+    void operator()(T* p) const
+    {
+        Free(p);
+    }
+};
+
+using pkey_ptr = std::unique_ptr<EVP_PKEY, openssl_deleter<EVP_PKEY_free>>;
+using x509_ptr = std::unique_ptr<X509, openssl_deleter<X509_free>>;
+using bignum_ptr = std::unique_ptr<BIGNUM, openssl_deleter<BN_free>>;
+using bio_ptr = std::unique_ptr<BIO, openssl_deleter<BIO_free_all>>;
+using general_names_ptr = std::unique_ptr<GENERAL_NAMES, openssl_deleter<GENERAL_NAMES_free>>;
+using general_name_ptr = std::unique_ptr<GENERAL_NAME, openssl_deleter<GENERAL_NAME_free>>;
+using octet_string_ptr = std::unique_ptr<ASN1_OCTET_STRING, openssl_deleter<ASN1_OCTET_STRING_free>>;
+using ia5_string_ptr = std::unique_ptr<ASN1_IA5STRING, openssl_deleter<ASN1_IA5STRING_free>>;
+using extension_ptr = std::unique_ptr<X509_EXTENSION, openssl_deleter<X509_EXTENSION_free>>;
+
+[[noreturn]] void throw_openssl(const char* what)
+{
+    std::string message = std::string("make_self_signed_certificate: ") + what;
+    if (unsigned long code = ERR_get_error(); code != 0)
+    {
+        std::array<char, 256> text{};
+        ERR_error_string_n(code, text.data(), text.size());
+        message += ": ";
+        message += text.data();
+    }
+    ERR_clear_error();
+    throw std::runtime_error(message);
+}
+
+void check(bool ok, const char* what)
+{
+    if (!ok)
+        throw_openssl(what);
+}
+
+void add_extension(X509* cert, X509V3_CTX& ctx, int nid, const char* value)
+{
+    extension_ptr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
+    check(ext != nullptr, "X509V3_EXT_conf_nid");
+    check(X509_add_ext(cert, ext.get(), -1) == 1, "X509_add_ext");
+}
+
+void add_subject_alt_names(X509* cert, const std::vector<std::string>& names)
+{
+    general_names_ptr names_ext(sk_GENERAL_NAME_new_null());
+    check(names_ext != nullptr, "sk_GENERAL_NAME_new_null");
+    for (const auto& name : names)
+    {
+        general_name_ptr entry(GENERAL_NAME_new());
+        check(entry != nullptr, "GENERAL_NAME_new");
+        // a2i_IPADDRESS accepts exactly the IPv4 and IPv6 literals; anything else is a DNS name.
+        if (octet_string_ptr ip(a2i_IPADDRESS(name.c_str())); ip)
+        {
+            GENERAL_NAME_set0_value(entry.get(), GEN_IPADD, ip.release());
+        }
+        else
+        {
+            ERR_clear_error();
+            ia5_string_ptr dns(ASN1_IA5STRING_new());
+            check(dns != nullptr, "ASN1_IA5STRING_new");
+            check(ASN1_STRING_set(dns.get(), name.data(), static_cast<int>(name.size())) == 1,
+                  "ASN1_STRING_set");
+            GENERAL_NAME_set0_value(entry.get(), GEN_DNS, dns.release());
+        }
+        check(sk_GENERAL_NAME_push(names_ext.get(), entry.get()) > 0, "sk_GENERAL_NAME_push");
+        entry.release();
+    }
+    check(X509_add1_ext_i2d(cert, NID_subject_alt_name, names_ext.get(), 0, X509V3_ADD_DEFAULT) == 1,
+          "X509_add1_ext_i2d(subjectAltName)");
+}
+
+std::string bio_to_string(BIO* bio)
+{
+    char* data = nullptr;
+    long size = BIO_get_mem_data(bio, &data);
+    check(size >= 0 && data != nullptr, "BIO_get_mem_data");
+    return std::string(data, static_cast<std::size_t>(size));
+}
+
+}  // namespace
+
+self_signed_certificate make_self_signed_certificate(const std::vector<std::string>& names,
+                                                     long not_before_days,
+                                                     long valid_days)
+{
+    pkey_ptr key(EVP_EC_gen("P-256"));
+    check(key != nullptr, "EVP_EC_gen");
+
+    x509_ptr cert(X509_new());
+    check(cert != nullptr, "X509_new");
+    check(X509_set_version(cert.get(), X509_VERSION_3) == 1, "X509_set_version");
+
+    // A random positive 159-bit serial, as RFC 5280 asks for at most 20 octets.
+    bignum_ptr serial(BN_new());
+    check(serial != nullptr, "BN_new");
+    check(BN_rand(serial.get(), 159, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1, "BN_rand");
+    check(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) != nullptr,
+          "BN_to_ASN1_INTEGER");
+
+    constexpr long day = 86400;
+    check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), not_before_days * day) != nullptr,
+          "X509_gmtime_adj(notBefore)");
+    check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), (not_before_days + valid_days) * day) != nullptr,
+          "X509_gmtime_adj(notAfter)");
+
+    check(X509_set_pubkey(cert.get(), key.get()) == 1, "X509_set_pubkey");
+
+    const std::string common_name = names.empty() ? std::string("asyncfetch-testbed") : names.front();
+    X509_NAME* subject = X509_get_subject_name(cert.get());
+    check(X509_NAME_add_entry_by_txt(subject,
+                                     "CN",
+                                     MBSTRING_UTF8,
+                                     reinterpret_cast<const unsigned char*>(common_name.c_str()),
+                                     -1,
+                                     -1,
+                                     0) == 1,
+          "X509_NAME_add_entry_by_txt");
+    check(X509_set_issuer_name(cert.get(), subject) == 1, "X509_set_issuer_name");
+
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
+    add_extension(cert.get(), ctx, NID_basic_constraints, "critical,CA:TRUE");
+    add_extension(cert.get(), ctx, NID_key_usage, "critical,digitalSignature,keyCertSign");
+    add_extension(cert.get(), ctx, NID_subject_key_identifier, "hash");
+    if (!names.empty())
+        add_subject_alt_names(cert.get(), names);
+
+    check(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "X509_sign");
+
+    bio_ptr cert_bio(BIO_new(BIO_s_mem()));
+    check(cert_bio != nullptr, "BIO_new");
+    check(PEM_write_bio_X509(cert_bio.get(), cert.get()) == 1, "PEM_write_bio_X509");
+
+    bio_ptr key_bio(BIO_new(BIO_s_mem()));
+    check(key_bio != nullptr, "BIO_new");
+    check(PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1,
+          "PEM_write_bio_PrivateKey");
+
+    return {bio_to_string(cert_bio.get()), bio_to_string(key_bio.get())};
+}
+
+}  // namespace asyncfetch
