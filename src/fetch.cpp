@@ -408,19 +408,21 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
     }
     const auto& policy = impl_->cfg.retry;
     const bool may_retry = policy.all_methods || is_idempotent(impl_->cfg.request.method);
-    std::string file;
     for (unsigned n = 1;; ++n)
     {
-        fetch_result a;
-        a.index = r.index;
-        a.url = r.url;
-        a.final_url = r.url;
-        a.file = file;
-        a.attempts = n;
+        if (n > 1)
+        {
+            // A new attempt starts from a clean result; the URL and the -o file name stay.
+            fetch_result next;
+            next.index = r.index;
+            next.url = std::move(r.url);
+            next.final_url = next.url;
+            next.file = std::move(r.file);
+            r = std::move(next);
+        }
+        r.attempts = n;
         std::optional<std::chrono::milliseconds> retry_after;
-        co_await impl_->attempt(*parsed, a, start, clock_type::now() + impl_->cfg.timeout, retry_after);
-        file = a.file;
-        r = std::move(a);
+        co_await impl_->attempt(*parsed, r, start, clock_type::now() + impl_->cfg.timeout, retry_after);
         if (n > policy.retries || !may_retry || !is_retryable(r) || r.error == "cancelled")
             break;
         const auto wait = retry_wait(n,
