@@ -1,6 +1,8 @@
 // The runner: N worker coroutines pull URLs from the source and share one client.
 #include "asyncfetch/runner.hpp"
 
+#include "asyncfetch/url.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -267,7 +269,7 @@ struct pass_state
             slot = std::max(slot, next_start);
         if (config.rate_per_host > 0)
         {
-            host_next = &next_host_start[origin_of(url)];
+            host_next = &next_host_start[rate_bucket_of(url)];
             slot = std::max(slot, *host_next);
         }
         // Reserve the slot before sleeping, so concurrent workers queue behind it.
@@ -423,6 +425,13 @@ net::awaitable<void> watch_interrupt(pass_state& st)
 }
 
 }  // namespace
+
+std::string rate_bucket_of(std::string_view url_text)
+{
+    if (auto u = parse_url(url_text))
+        return u->origin();
+    return origin_of(url_text);
+}
 
 pass_outcome run_pass(net::io_context& ioc,
                       client& shared,

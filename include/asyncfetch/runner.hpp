@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace boost::asio {
@@ -137,6 +138,11 @@ struct pass_outcome
     bool interrupted = false;  ///< SIGINT stopped the pass; results so far were delivered
     bool gave_up = false;      ///< max_failures was reached; in-flight fetches were cancelled
 };
+
+/// The --rate-per-host bucket of a URL: url::origin() of the parsed URL, the connection pool's key,
+/// so spellings of one origin ("http://h/", "http://h:80/", "http://127.1/" for 127.0.0.1) share a
+/// bucket; origin_of(text) for a URL that does not parse.
+std::string rate_bucket_of(std::string_view url_text);
 
 /// Runs one pass over src with a fresh client (fresh DNS cache and pool) on ioc, which must not be
 /// running. Every URL gets exactly one result, delivered to sink, unless the pass is stopped (the
