@@ -1,7 +1,7 @@
 // The command line: what a user asked for, parsed from an argument vector without side effects.
 #pragma once
 
-#include "asyncfetch/report.hpp"
+#include "asyncfetch/output_format.hpp"
 #include "asyncfetch/request.hpp"
 #include "asyncfetch/retry.hpp"
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "asyncfetch/fetch.hpp"
+#include "asyncfetch/progress.hpp"
 #include "asyncfetch/result.hpp"
 #include "asyncfetch/stats.hpp"
 
@@ -92,18 +93,6 @@ public:
 private:
     std::vector<url_source*> parts_;
     std::size_t pos_ = 0;
-};
-
-/// What a progress display needs, sampled while a pass runs.
-struct progress_snapshot
-{
-    std::size_t done = 0;              ///< results delivered
-    std::optional<std::size_t> total;  ///< done + in flight + not started, when the input size is known
-    std::size_t in_flight = 0;         ///< fetches started and not finished
-    std::size_t failed = 0;            ///< results without ok()
-    std::uint64_t bytes = 0;           ///< body bytes so far
-    double elapsed_s = 0;              ///< since the pass started
-    bool final = false;                ///< the last call: the pass is over
 };
 
 /// How one pass runs.
