@@ -2,6 +2,7 @@
 #include "asyncfetch/report.hpp"
 
 #include "asyncfetch/error.hpp"
+#include "asyncfetch/units.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
@@ -29,29 +30,10 @@ constexpr std::size_t bytes_width = 12;
 constexpr std::size_t time_width = 10;  // including " ms"
 constexpr std::string_view column_gap = "  ";
 
-double finite_or_zero(double v) noexcept { return std::isfinite(v) ? v : 0.0; }
-
-// v with exactly `decimals` digits after the point; never "nan", "inf" or "-0.0".
-std::string fixed(double v, int decimals)
-{
-    std::array<char, 400> buf;  // room for the largest double in fixed notation
-    auto [end, ec] = std::to_chars(buf.data(),
-                                   buf.data() + buf.size(),
-                                   finite_or_zero(v),
-                                   std::chars_format::fixed,
-                                   decimals);
-    if (ec != std::errc{})
-        return "0";
-    std::string s(buf.data(), end);
-    if (s.front() == '-' && s.find_first_not_of("-0.") == std::string::npos)
-        s.erase(0, 1);
-    return s;
-}
-
 // A JSON number rounded to at most `decimals` places, trailing zeros dropped but one kept ("12.0").
 std::string json_number(double v, int decimals)
 {
-    std::string s = fixed(v, decimals);
+    std::string s = fixed_point(v, decimals);
     auto point = s.find('.');
     if (point == std::string::npos)
         return s;
@@ -194,62 +176,12 @@ std::string error_text(const fetch_result& r)
     return {};
 }
 
-// At least 1023.5 bytes as "1.0 KiB", "1.5 MiB", "2.0 GiB".
-std::string scaled_bytes(double bytes)
-{
-    constexpr std::array<std::string_view, 3> units = {"KiB", "MiB", "GiB"};
-    double v = bytes / 1024.0;
-    std::size_t unit = 0;
-    // Moves up a unit when the value would print as 1024.0 or more.
-    while (unit + 1 < units.size() && v >= 1023.95)
-    {
-        v /= 1024.0;
-        ++unit;
-    }
-    std::string s = fixed(v, 1);
-    s += ' ';
-    s += units[unit];
-    return s;
-}
-
-// "512 B", "3.0 KiB", "1.5 MiB", "2.0 GiB".
-std::string human_bytes(std::uint64_t bytes)
-{
-    if (bytes < 1024)
-        return std::to_string(bytes) + " B";
-    return scaled_bytes(static_cast<double>(bytes));
-}
-
-// "512 B/s", "12.3 MiB/s".
-std::string human_rate(double bytes_per_second)
-{
-    const double v = std::max(finite_or_zero(bytes_per_second), 0.0);
-    if (v < 1023.5)
-        return fixed(v, 0) + " B/s";
-    return scaled_bytes(v) + "/s";
-}
-
 std::string count_of(std::size_t n, std::string_view singular, std::string_view plural)
 {
     std::string s = std::to_string(n);
     s += ' ';
     s += n == 1 ? singular : plural;
     return s;
-}
-
-std::string seconds(double ms) { return fixed(finite_or_zero(ms) / 1000.0, 3) + " s"; }
-
-// A latency for people: "850 µs" below a millisecond, "12.3 ms" below ten seconds, then "12.3 s".
-std::string duration(double ms)
-{
-    ms = std::max(finite_or_zero(ms), 0.0);
-    if (ms == 0)
-        return "0.0 ms";
-    if (ms * 1000.0 < 999.5)
-        return fixed(ms * 1000.0, 0) + " µs";
-    if (ms < 9999.95)
-        return fixed(ms, 1) + " ms";
-    return fixed(ms / 1000.0, 1) + " s";
 }
 
 // "200 ×95, 404 ×5": most frequent first, ties in the map's order; empty entries left out.
@@ -370,13 +302,13 @@ std::string speedup_text(double speedup, const std::string& note)
 {
     if (!(speedup > 0) || !std::isfinite(speedup))
         return "n/a";
-    const std::string times = fixed(speedup, 2);
+    const std::string times = fixed_point(speedup, 2);
     const std::string more = note.empty() ? "" : ", " + note;
     if (times == "1.00")
         return "1.00x (same speed" + more + ")";
     if (speedup > 1)
         return times + "x faster concurrently" + (note.empty() ? "" : " (" + note + ")");
-    return times + "x (" + fixed(1 / speedup, 2) + "x slower concurrently" + more + ")";
+    return times + "x (" + fixed_point(1 / speedup, 2) + "x slower concurrently" + more + ")";
 }
 
 // "3 runs each", "1 sequential run, 2 concurrent runs", or "" when each pass ran once.
@@ -452,7 +384,7 @@ std::string histogram(const latency_samples& latencies, std::size_t width)
     };
     const auto edges_distinct = [&](std::size_t buckets) {
         for (std::size_t i = 0; i < buckets; ++i)
-            if (duration(edge(i, buckets)) == duration(edge(i + 1, buckets)))
+            if (human_latency(edge(i, buckets)) == human_latency(edge(i + 1, buckets)))
                 return false;
         return true;
     };
@@ -475,8 +407,8 @@ std::string histogram(const latency_samples& latencies, std::size_t width)
     std::size_t high_width = 0;
     for (std::size_t i = 0; i < buckets; ++i)
     {
-        lows.push_back(duration(edge(i, buckets)));
-        highs.push_back(duration(edge(i + 1, buckets)));
+        lows.push_back(human_latency(edge(i, buckets)));
+        highs.push_back(human_latency(edge(i + 1, buckets)));
         low_width = std::max(low_width, display_width(lows.back()));
         high_width = std::max(high_width, display_width(highs.back()));
     }
@@ -527,7 +459,7 @@ std::string format_tsv(const fetch_result& r)
     line += '\t';
     line += std::to_string(r.bytes);
     line += '\t';
-    line += fixed(r.time_ms, 1);
+    line += fixed_point(r.time_ms, 1);
     line += '\t';
     line += one_line(r.url);
     line += '\t';
@@ -556,7 +488,7 @@ std::string format_table_row(const fetch_result& r)
     line += ' ';
     pad_left(line, std::to_string(r.bytes), bytes_width);
     line += column_gap;
-    pad_left(line, fixed(r.time_ms, 1) + " ms", time_width);
+    pad_left(line, fixed_point(r.time_ms, 1) + " ms", time_width);
     line += column_gap;
     line += one_line(r.url);
     if (!r.ok())
@@ -700,15 +632,16 @@ std::string format_summary_text(const run_summary& s)
     text += " failed, ";
     text += human_bytes(s.bytes);
     text += " in ";
-    text += seconds(s.elapsed_ms);
+    text += seconds_text(s.elapsed_ms);
     text += " (";
-    text += fixed(s.requests_per_second(), 2);
+    text += fixed_point(s.requests_per_second(), 2);
     text += " req/s)\n";
 
     if (const latency_stats l = s.latency(); l.count > 0)
     {
-        text += "latency: min " + duration(l.min) + ", p50 " + duration(l.p50) + ", p90 " + duration(l.p90) +
-                ", p99 " + duration(l.p99) + ", max " + duration(l.max) + "\n";
+        text += "latency: min " + human_latency(l.min) + ", p50 " + human_latency(l.p50) + ", p90 " +
+                human_latency(l.p90) + ", p99 " + human_latency(l.p99) + ", max " + human_latency(l.max) +
+                "\n";
     }
     // Without elapsed time there is no rate to show, only a misleading 0 B/s.
     if (const double rate = s.bytes_per_second(); s.bytes > 0 && rate > 0)
@@ -735,21 +668,21 @@ std::string format_compare_text(const compare_summary& c)
     const std::size_t sequential_runs = std::max<std::size_t>(c.sequential_runs_ms.size(), 1);
     const std::size_t concurrent_runs = std::max<std::size_t>(c.concurrent_runs_ms.size(), 1);
     const auto range = [](const timing_stats& t) {
-        return fixed(t.min / 1000.0, 3) + " … " + fixed(t.max / 1000.0, 3) + " s";
+        return fixed_point(t.min / 1000.0, 3) + " … " + fixed_point(t.max / 1000.0, 3) + " s";
     };
 
     std::vector<std::vector<std::string>> rows = {
         {"", "sequential", "concurrent"},
-        {"wall time", seconds(sequential.mean), seconds(concurrent.mean)},
+        {"wall time", seconds_text(sequential.mean), seconds_text(concurrent.mean)},
     };
     if (sequential_runs > 1 || concurrent_runs > 1)
     {
-        rows.push_back({"  ± σ", seconds(sequential.stddev), seconds(concurrent.stddev)});
+        rows.push_back({"  ± σ", seconds_text(sequential.stddev), seconds_text(concurrent.stddev)});
         rows.push_back({"  range", range(sequential), range(concurrent)});
     }
     rows.push_back({"parallelism",
-                    fixed(c.sequential.effective_parallelism(), 2),
-                    fixed(c.concurrent.effective_parallelism(), 2)});
+                    fixed_point(c.sequential.effective_parallelism(), 2),
+                    fixed_point(c.concurrent.effective_parallelism(), 2)});
     rows.push_back({"connections",
                     std::to_string(c.sequential.connections_opened),
                     std::to_string(c.concurrent.connections_opened)});
@@ -793,8 +726,8 @@ std::string format_stats_text(const run_summary& s, std::size_t width)
                         std::to_string(h.figures->ok),
                         std::to_string(h.figures->failed),
                         human_bytes(h.figures->bytes),
-                        l.count > 0 ? duration(l.p50) : "-",
-                        l.count > 0 ? duration(l.p99) : "-"});
+                        l.count > 0 ? human_latency(l.p50) : "-",
+                        l.count > 0 ? human_latency(l.p99) : "-"});
     }
     std::string text = columns(rows, {false, true, true, true, true, true, true}, 2);
 
@@ -846,11 +779,11 @@ std::string format_compare_export_markdown(const compare_summary& c)
         const timing_stats t = summarize_runs(runs_of(runs_ms, s));
         std::string line = "| ";
         line += name;
-        for (const std::string& cell : {fixed(t.mean, 1),
-                                        fixed(t.stddev, 1),
-                                        fixed(t.min, 1),
-                                        fixed(t.max, 1),
-                                        fixed(s.effective_parallelism(), 2),
+        for (const std::string& cell : {fixed_point(t.mean, 1),
+                                        fixed_point(t.stddev, 1),
+                                        fixed_point(t.min, 1),
+                                        fixed_point(t.max, 1),
+                                        fixed_point(s.effective_parallelism(), 2),
                                         std::to_string(s.connections_opened)})
         {
             line += " | ";
@@ -865,7 +798,7 @@ std::string format_compare_export_markdown(const compare_summary& c)
     text += row("concurrent", c.concurrent, c.concurrent_runs_ms);
     const double speedup = c.speedup();
     text += "\n**Speedup: ";
-    text += speedup > 0 && std::isfinite(speedup) ? fixed(speedup, 2) + "x" : "n/a";
+    text += speedup > 0 && std::isfinite(speedup) ? fixed_point(speedup, 2) + "x" : "n/a";
     text += "**\n";
     return text;
 }
