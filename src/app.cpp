@@ -5,6 +5,7 @@
 #include "asyncfetch/proxy.hpp"
 #include "asyncfetch/report.hpp"
 #include "asyncfetch/runner.hpp"
+#include "asyncfetch/url_source.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
