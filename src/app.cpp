@@ -4,6 +4,7 @@
 #include "asyncfetch/progress.hpp"
 #include "asyncfetch/proxy.hpp"
 #include "asyncfetch/report.hpp"
+#include "asyncfetch/request_body.hpp"
 #include "asyncfetch/runner.hpp"
 #include "asyncfetch/url_source.hpp"
 

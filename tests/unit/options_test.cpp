@@ -1,6 +1,8 @@
 // Command-line parsing from argument vectors: defaults, each flag, usage errors (exit 2), the body.
 #include "asyncfetch/options.hpp"
 
+#include "asyncfetch/request_body.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
