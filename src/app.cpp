@@ -4,7 +4,9 @@
 #include "asyncfetch/progress.hpp"
 #include "asyncfetch/proxy.hpp"
 #include "asyncfetch/report.hpp"
+#include "asyncfetch/request_body.hpp"
 #include "asyncfetch/runner.hpp"
+#include "asyncfetch/url_source.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -13,7 +15,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace asyncfetch {
 
@@ -44,6 +51,10 @@ run_config make_run_config(const options& o)
     cfg.client.proxies.noproxy = o.noproxy;
     cfg.client.resolves = o.resolves;
     cfg.client.ip_family = o.ip_family;
+    cfg.max_failures = o.max_failures;
+    cfg.rate = o.rate;
+    cfg.rate_per_host = o.rate_per_host;
+    cfg.stop_on_interrupt = true;
     return cfg;
 }
 
@@ -91,152 +102,104 @@ private:
     std::string pending_;
 };
 
-}  // namespace
-
-int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
+/// Setup that can fail before any request: the request body, the proxy URL, the output directory.
+/// Returns the message for stderr.
+std::optional<std::string> prepare(options& o)
 {
     if (auto problem = load_request_body(o))
-    {
-        err << *problem;
-        return exit_usage;
-    }
+        return problem;
     if (!o.proxy.empty() && !parse_proxy_url(o.proxy))
-    {
-        err << "asyncfetch: invalid proxy URL '" << o.proxy << "' (only http:// proxies are supported)\n";
-        return exit_usage;
-    }
+        return "asyncfetch: invalid proxy URL '" + o.proxy + "' (only http:// proxies are supported)\n";
     if (!o.output_dir.empty())
     {
         std::error_code ec;
         std::filesystem::create_directories(o.output_dir, ec);
         if (ec || !std::filesystem::is_directory(o.output_dir))
-        {
-            err << "asyncfetch: cannot create output directory " << o.output_dir << ": " << ec.message()
-                << "\n";
-            return exit_usage;
-        }
+            return "asyncfetch: cannot create output directory " + o.output_dir + ": " + ec.message() + "\n";
     }
+    return std::nullopt;
+}
 
-    // The TLS context is built when the first https connection needs it, except with --cacert:
-    // a CA file that cannot be loaded is a usage error before any request.
-    std::unique_ptr<net::ssl::context> cacert_tls;
-    if (!o.cacert.empty() && !o.insecure)
-    {
-        try
-        {
-            cacert_tls = make_client_tls_context(true, o.cacert);
-        }
-        catch (const std::exception& e)
-        {
-            err << "asyncfetch: " << e.what() << "\n";
-            return exit_usage;
-        }
-    }
-    tls_source tls = cacert_tls ? tls_source(*cacert_tls) : tls_source::deferred(!o.insecure, o.cacert);
-
-    std::ifstream file;
-    std::istream* input = nullptr;
+/// The URLs after the arguments: -i FILE or '-' (stdin); nullptr for none. The message for stderr
+/// when the file cannot be opened.
+std::optional<std::string> open_input(const options& o,
+                                      std::istream& in,
+                                      std::ifstream& file,
+                                      std::istream*& input)
+{
+    input = nullptr;
     if (o.input == "-")
         input = &in;
     else if (!o.input.empty())
     {
         file.open(o.input);
         if (!file)
-        {
-            err << "asyncfetch: cannot read " << o.input << ": " << std::strerror(errno) << "\n";
-            return exit_usage;
-        }
+            return "asyncfetch: cannot read " + o.input + ": " + std::strerror(errno) + "\n";
         input = &file;
     }
+    return std::nullopt;
+}
 
-    // The io_context outlives the sources: the stdin reader thread posts to it.
-    net::io_context ioc(1);
-    vector_source args(o.urls);
-    std::optional<line_source> lines;
-    std::optional<threaded_line_source> piped;
-    std::vector<url_source*> parts{&args};
-    // stdin may be slow or endless (`tail -f log | asyncfetch`): read it on a thread of its own.
-    if (input == &in)
-        parts.push_back(&piped.emplace(*input, ioc.get_executor()));
-    else if (input)
-        parts.push_back(&lines.emplace(*input));
-    chained_source src(std::move(parts));
-
-    record_printer printer(out, o.format, !o.stdout_is_terminal);
-    const result_sink print = std::ref(printer);
-
-    run_config base = make_run_config(o);
-    base.max_failures = o.max_failures;
-    base.rate = o.rate;
-    base.rate_per_host = o.rate_per_host;
-    base.stop_on_interrupt = true;
-    base.on_flush = [&printer] { return printer.flush(); };
-    if (o.progress)
-    {
-        const std::size_t width = terminal_width(2).value_or(80);
-        base.on_progress = [&err, width](const progress_snapshot& p) {
-            err << progress_redraw(p, width > 1 ? width - 1 : width);
-            err.flush();
-        };
-    }
+/// --compare: the whole list is read first, then sequential and concurrent passes alternate o.runs
+/// times; only the last concurrent pass prints. Returns the last pass that ran.
+pass_outcome run_compare(net::io_context& ioc,
+                         const tls_source& tls,
+                         const options& o,
+                         const run_config& base,
+                         url_source& src,
+                         const result_sink& print,
+                         compare_summary& compare,
+                         bool& sequential_failed)
+{
     auto config_for = [&base](std::size_t concurrency) {
         run_config cfg = base;
         cfg.concurrency = concurrency;
         return cfg;
     };
-
+    // Both passes need the same list, so it is read whole first.
+    std::vector<std::string> urls;
+    while (auto u = src.next())
+        urls.push_back(std::move(*u));
+    const result_sink discard = [](const fetch_result&) { return true; };
+    // --warm: one client, so its pool (and DNS cache) carries over from pass to pass.
+    std::optional<client> warm;
+    if (o.warm)
+        warm.emplace(ioc.get_executor(), tls, base.client);
     pass_outcome result;
-    std::optional<compare_summary> compare;
-    bool sequential_failed = false;
-    if (o.mode == run_mode::compare)
+    // Runs alternate sequential and concurrent passes, so a drift in the machine hits both.
+    for (unsigned run = 1; run <= o.runs; ++run)
     {
-        // Both passes need the same list, so it is read whole first.
-        std::vector<std::string> urls;
-        while (auto u = src.next())
-            urls.push_back(std::move(*u));
-        const result_sink discard = [](const fetch_result&) { return true; };
-        // --warm: one client, so its pool (and DNS cache) carries over from pass to pass.
-        std::optional<client> warm;
-        if (o.warm)
-            warm.emplace(ioc.get_executor(), tls, base.client);
-        compare.emplace();
-        // Runs alternate sequential and concurrent passes, so a drift in the machine hits both.
-        for (unsigned run = 1; run <= o.runs; ++run)
-        {
-            const bool last = run == o.runs;
-            vector_source seq_src(urls);
-            auto seq_cfg = config_for(1);
-            auto sequential = warm ? run_pass(ioc, *warm, seq_cfg, seq_src, discard)
-                                   : run_pass(ioc, tls, seq_cfg, seq_src, discard);
-            compare->sequential = sequential.summary;
-            compare->sequential_runs_ms.push_back(sequential.summary.elapsed_ms);
-            sequential_failed = sequential_failed || sequential.summary.failed > 0;
-            if (sequential.interrupted)
-            {
-                result = sequential;
-                break;
-            }
-            vector_source conc_src(urls);
-            auto conc_cfg = config_for(o.concurrency);
-            result = warm ? run_pass(ioc, *warm, conc_cfg, conc_src, last ? print : discard)
-                          : run_pass(ioc, tls, conc_cfg, conc_src, last ? print : discard);
-            compare->concurrent = result.summary;
-            compare->concurrent_runs_ms.push_back(result.summary.elapsed_ms);
-            if (result.stopped || result.interrupted)
-                break;
-        }
+        const bool last = run == o.runs;
+        vector_source seq_src(urls);
+        auto seq_cfg = config_for(1);
+        auto sequential = warm ? run_pass(ioc, *warm, seq_cfg, seq_src, discard)
+                               : run_pass(ioc, tls, seq_cfg, seq_src, discard);
+        compare.sequential = sequential.summary;
+        compare.sequential_runs_ms.push_back(sequential.summary.elapsed_ms);
+        sequential_failed = sequential_failed || sequential.summary.failed > 0;
+        if (sequential.interrupted)
+            return sequential;
+        vector_source conc_src(urls);
+        auto conc_cfg = config_for(o.concurrency);
+        result = warm ? run_pass(ioc, *warm, conc_cfg, conc_src, last ? print : discard)
+                      : run_pass(ioc, tls, conc_cfg, conc_src, last ? print : discard);
+        compare.concurrent = result.summary;
+        compare.concurrent_runs_ms.push_back(result.summary.elapsed_ms);
+        if (result.stopped || result.interrupted)
+            break;
     }
-    else
-    {
-        const std::size_t concurrency = o.mode == run_mode::sequential ? 1 : o.concurrency;
-        result = run_pass(ioc, tls, config_for(concurrency), src, print);
-    }
+    return result;
+}
 
-    // The reader closed stdout (e.g. `| head -1`): stop quietly, like grep and ripgrep.
-    if (result.stopped || !printer.flush())
-        return exit_ok;
-
-    const compare_summary* cmp = compare && !compare->concurrent_runs_ms.empty() ? &*compare : nullptr;
+/// The end of a run: the JSON summary line, the text for stderr, the --compare exports, and the
+/// exit status.
+int finish(const options& o,
+           const pass_outcome& result,
+           const compare_summary* cmp,
+           bool sequential_failed,
+           std::ostream& out,
+           std::ostream& err)
+{
     if (o.format == output_format::json)
     {
         out << format_summary_json(result.summary, cmp);
@@ -276,6 +239,87 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
         return exit_interrupted;
     const bool any_failed = result.summary.failed > 0 || sequential_failed;
     return any_failed ? exit_failed : exit_ok;
+}
+
+}  // namespace
+
+int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
+{
+    if (auto problem = prepare(o))
+    {
+        err << *problem;
+        return exit_usage;
+    }
+
+    // The TLS context is built when the first https connection needs it, except with --cacert:
+    // a CA file that cannot be loaded is a usage error before any request.
+    std::unique_ptr<net::ssl::context> cacert_tls;
+    if (!o.cacert.empty() && !o.insecure)
+    {
+        try
+        {
+            cacert_tls = make_client_tls_context(true, o.cacert);
+        }
+        catch (const std::exception& e)
+        {
+            err << "asyncfetch: " << e.what() << "\n";
+            return exit_usage;
+        }
+    }
+    tls_source tls = cacert_tls ? tls_source(*cacert_tls) : tls_source::deferred(!o.insecure, o.cacert);
+
+    std::ifstream file;
+    std::istream* input = nullptr;
+    if (auto problem = open_input(o, in, file, input))
+    {
+        err << *problem;
+        return exit_usage;
+    }
+
+    // The io_context outlives the sources: the stdin reader thread posts to it.
+    net::io_context ioc(1);
+    vector_source args(o.urls);
+    std::optional<line_source> lines;
+    std::optional<threaded_line_source> piped;
+    std::vector<url_source*> parts{&args};
+    // stdin may be slow or endless (`tail -f log | asyncfetch`): read it on a thread of its own.
+    if (input == &in)
+        parts.push_back(&piped.emplace(*input, ioc.get_executor()));
+    else if (input)
+        parts.push_back(&lines.emplace(*input));
+    chained_source src(std::move(parts));
+
+    record_printer printer(out, o.format, !o.stdout_is_terminal);
+    const result_sink print = std::ref(printer);
+
+    run_config base = make_run_config(o);
+    base.on_flush = [&printer] { return printer.flush(); };
+    if (o.progress)
+    {
+        const std::size_t width = terminal_width(2).value_or(80);
+        base.on_progress = [&err, width](const progress_snapshot& p) {
+            err << progress_redraw(p, width > 1 ? width - 1 : width);
+            err.flush();
+        };
+    }
+
+    pass_outcome result;
+    std::optional<compare_summary> compare;
+    bool sequential_failed = false;
+    if (o.mode == run_mode::compare)
+        result = run_compare(ioc, tls, o, base, src, print, compare.emplace(), sequential_failed);
+    else
+    {
+        run_config cfg = base;
+        cfg.concurrency = o.mode == run_mode::sequential ? 1 : o.concurrency;
+        result = run_pass(ioc, tls, cfg, src, print);
+    }
+
+    // The reader closed stdout (e.g. `| head -1`): stop quietly, like grep and ripgrep.
+    if (result.stopped || !printer.flush())
+        return exit_ok;
+    const compare_summary* cmp = compare && !compare->concurrent_runs_ms.empty() ? &*compare : nullptr;
+    return finish(o, result, cmp, sequential_failed, out, err);
 }
 
 }  // namespace asyncfetch

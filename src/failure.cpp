@@ -8,7 +8,7 @@ namespace asyncfetch::detail {
 
 namespace net = boost::asio;
 
-std::string seconds_text(std::chrono::milliseconds d)
+std::string limit_seconds_text(std::chrono::milliseconds d)
 {
     const auto ms = d.count();
     std::string out = std::to_string(ms / 1000);
@@ -30,11 +30,12 @@ std::pair<error_kind, std::string> describe_failure(const failure& f, const fail
     if (f.ec == boost::beast::error::timeout || f.ec == errc::dns_timeout || f.ec == errc::request_timeout)
     {
         if (c.past_deadline || f.where == phase::send || f.where == phase::receive)
-            return {error_kind::timeout, "request timed out after " + seconds_text(c.timeout)};
+            return {error_kind::timeout, "request timed out after " + limit_seconds_text(c.timeout)};
         const char* what = f.where == phase::dns   ? "resolving "
                            : f.where == phase::tls ? "TLS handshake with "
                                                    : "connect to ";
-        return {error_kind::timeout, what + where + " timed out after " + seconds_text(c.connect_timeout)};
+        return {error_kind::timeout,
+                what + where + " timed out after " + limit_seconds_text(c.connect_timeout)};
     }
     if (f.ec.category() == error_category())
         return {classify(f.ec), f.detail.empty() ? describe(f.ec) : f.detail};

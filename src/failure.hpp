@@ -51,7 +51,7 @@ struct failure_context
 };
 
 /// "2 s", "1.5 s": a duration the way the messages give it.
-std::string seconds_text(std::chrono::milliseconds d);
+std::string limit_seconds_text(std::chrono::milliseconds d);
 
 /// The error kind and one-line message for a failure. "cancelled" only for operation_aborted, which
 /// the engine gives only when the run is stopped (Ctrl-C, --fail-fast, a closed stdout).

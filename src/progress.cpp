@@ -1,49 +1,14 @@
 // Progress line rendering: counts, rate, bytes, elapsed time and ETA, redrawn with CR and EL.
 #include "asyncfetch/progress.hpp"
 
+#include "asyncfetch/units.hpp"
+
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <cmath>
-#include <cstdio>
+#include <algorithm>
 
 namespace asyncfetch {
-
-namespace {
-
-std::string fixed(double v, int decimals)
-{
-    if (!std::isfinite(v) || v < 0)
-        v = 0;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-std::string human_bytes(std::uint64_t b)
-{
-    if (b < 1024)
-        return std::to_string(b) + " B";
-    const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
-    double v = static_cast<double>(b) / 1024;
-    int u = 0;
-    while (v >= 1024 && u < 3)
-    {
-        v /= 1024;
-        ++u;
-    }
-    return fixed(v, 1) + " " + units[u];
-}
-
-std::string human_seconds(double s)
-{
-    if (s < 60)
-        return fixed(s, 1) + " s";
-    const auto total = static_cast<long long>(s);
-    return std::to_string(total / 60) + " min " + std::to_string(total % 60) + " s";
-}
-
-}  // namespace
 
 std::string format_progress(const progress_snapshot& p, std::size_t width)
 {
@@ -63,11 +28,11 @@ std::string format_progress(const progress_snapshot& p, std::size_t width)
     }
     line += " · " + std::to_string(p.in_flight) + " in flight";
     line += " · " + std::to_string(p.failed) + " failed";
-    line += " · " + fixed(rate, 1) + " req/s";
+    line += " · " + fixed_point(rate, 1) + " req/s";
     line += " · " + human_bytes(p.bytes);
-    line += " · " + human_seconds(p.elapsed_s);
+    line += " · " + human_elapsed(p.elapsed_s);
     if (p.total && rate > 0 && *p.total >= p.done)
-        line += " · ETA " + human_seconds(static_cast<double>(*p.total - p.done) / rate);
+        line += " · ETA " + human_elapsed(static_cast<double>(*p.total - p.done) / rate);
 
     // Cut to the width in columns: every "·" is one column but two bytes.
     std::size_t columns = 0;

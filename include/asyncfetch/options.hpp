@@ -1,7 +1,7 @@
 // The command line: what a user asked for, parsed from an argument vector without side effects.
 #pragma once
 
-#include "asyncfetch/report.hpp"
+#include "asyncfetch/output_format.hpp"
 #include "asyncfetch/request.hpp"
 #include "asyncfetch/retry.hpp"
 
@@ -40,7 +40,7 @@ struct options
     std::chrono::milliseconds connect_timeout{10'000};  ///< DNS, TCP and TLS
     std::chrono::milliseconds timeout{30'000};          ///< one attempt, redirects included
 
-    request_options request;  ///< -X, -H, -A, -I; the body after load_request_body()
+    request_options request;  ///< -X, -H, -A, -I; the body after load_request_body() (request_body.hpp)
     /// -d (form) and --data-binary values in order, '@FILE' unread until load_request_body().
     struct data_arg
     {
@@ -93,10 +93,6 @@ struct parse_outcome
 
 /// Parses argv. Never throws for bad input and never touches the process state.
 parse_outcome parse_command_line(int argc, const char* const* argv, terminal_info term);
-
-/// Reads '@FILE' data arguments and builds opts.request.body (several values are joined with '&',
-/// as in curl; -d files lose their CR and LF). Returns an error message for an unreadable file.
-std::optional<std::string> load_request_body(options& opts);
 
 /// Parses a size with an optional k, M or G suffix (powers of 1024), as curl's --max-filesize.
 std::optional<std::uint64_t> parse_size(std::string_view text);

@@ -1,13 +1,24 @@
-// The live progress line on stderr: what it says and how it redraws in place.
+// The live progress line on stderr: the snapshot a pass reports, what the line says and how it redraws.
 #pragma once
 
-#include "asyncfetch/runner.hpp"
-
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
 namespace asyncfetch {
+
+/// What a progress display needs, sampled while a pass runs.
+struct progress_snapshot
+{
+    std::size_t done = 0;              ///< results delivered
+    std::optional<std::size_t> total;  ///< done + in flight + not started, when the input size is known
+    std::size_t in_flight = 0;         ///< fetches started and not finished
+    std::size_t failed = 0;            ///< results without ok()
+    std::uint64_t bytes = 0;           ///< body bytes so far
+    double elapsed_s = 0;              ///< since the pass started
+    bool final = false;                ///< the last call: the pass is over
+};
 
 /// One progress line without control characters, at most `width` columns, e.g.
 /// "[=====>    ] 120/300 done · 50 in flight · 2 failed · 812.3 req/s · 1.2 MiB · 0.1 s · ETA 0.2 s".

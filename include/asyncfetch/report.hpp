@@ -1,20 +1,13 @@
 // Renders results and summaries as text: TSV, an aligned table, NDJSON, and the stderr summary.
 #pragma once
 
+#include "asyncfetch/output_format.hpp"
 #include "asyncfetch/result.hpp"
 #include "asyncfetch/stats.hpp"
 
 #include <string>
 
 namespace asyncfetch {
-
-/// Output formats for per-URL records.
-enum class output_format
-{
-    tsv,
-    table,
-    json,
-};
 
 /// One TSV line with its '\n': status (000 when none), bytes, time in ms, URL, error ("-" when none).
 std::string format_tsv(const fetch_result& r);

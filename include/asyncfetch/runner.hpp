@@ -2,108 +2,22 @@
 #pragma once
 
 #include "asyncfetch/fetch.hpp"
+#include "asyncfetch/progress.hpp"
 #include "asyncfetch/result.hpp"
 #include "asyncfetch/stats.hpp"
-
-#include <boost/asio/steady_timer.hpp>
+#include "asyncfetch/url_source.hpp"
 
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <functional>
-#include <iosfwd>
-#include <memory>
-#include <optional>
 #include <string>
-#include <vector>
+#include <string_view>
 
 namespace boost::asio {
 class io_context;
 }
 
 namespace asyncfetch {
-
-/// Input URLs, read lazily so a long list streams instead of loading whole.
-class url_source
-{
-public:
-    virtual ~url_source() = default;
-    /// The next URL, or nullopt at the end.
-    virtual std::optional<std::string> next() = 0;
-    /// How many URLs are left, when that is known without reading ahead.
-    virtual std::optional<std::size_t> remaining() const { return std::nullopt; }
-    /// The next URL without blocking the event loop; the default calls next().
-    virtual boost::asio::awaitable<std::optional<std::string>> async_next();
-};
-
-/// URLs from a vector (the vector must outlive the source).
-class vector_source final : public url_source
-{
-public:
-    explicit vector_source(const std::vector<std::string>& urls) : urls_(urls) {}
-    std::optional<std::string> next() override;
-    std::optional<std::size_t> remaining() const override { return urls_.size() - pos_; }
-
-private:
-    const std::vector<std::string>& urls_;
-    std::size_t pos_ = 0;
-};
-
-/// URLs from a stream, one a line: blank lines and lines starting with '#' are skipped,
-/// surrounding blanks and a trailing CR are trimmed.
-class line_source final : public url_source
-{
-public:
-    explicit line_source(std::istream& in) : in_(in) {}
-    std::optional<std::string> next() override;
-
-private:
-    std::istream& in_;
-};
-
-/// URLs from a stream read on a thread of its own, one a line (as line_source), so a slow or
-/// endless producer (`tail -f log | asyncfetch`) never stalls requests in flight. At most 4096
-/// lines wait in memory: a fast producer is held back while the fetches catch up. Unties in
-/// (in.tie(nullptr)): a tied stream's reads would flush the output from the reading thread.
-class threaded_line_source final : public url_source
-{
-public:
-    threaded_line_source(std::istream& in, boost::asio::any_io_executor ex);
-    ~threaded_line_source() override;
-    std::optional<std::string> next() override;
-    boost::asio::awaitable<std::optional<std::string>> async_next() override;
-
-private:
-    struct shared;
-    std::shared_ptr<shared> shared_;
-    std::shared_ptr<boost::asio::steady_timer> arrived_;
-};
-
-/// The URLs of one source after another's.
-class chained_source final : public url_source
-{
-public:
-    explicit chained_source(std::vector<url_source*> parts) : parts_(std::move(parts)) {}
-    std::optional<std::string> next() override;
-    std::optional<std::size_t> remaining() const override;
-    boost::asio::awaitable<std::optional<std::string>> async_next() override;
-
-private:
-    std::vector<url_source*> parts_;
-    std::size_t pos_ = 0;
-};
-
-/// What a progress display needs, sampled while a pass runs.
-struct progress_snapshot
-{
-    std::size_t done = 0;              ///< results delivered
-    std::optional<std::size_t> total;  ///< done + in flight + not started, when the input size is known
-    std::size_t in_flight = 0;         ///< fetches started and not finished
-    std::size_t failed = 0;            ///< results without ok()
-    std::uint64_t bytes = 0;           ///< body bytes so far
-    double elapsed_s = 0;              ///< since the pass started
-    bool final = false;                ///< the last call: the pass is over
-};
 
 /// How one pass runs.
 struct run_config
@@ -137,6 +51,11 @@ struct pass_outcome
     bool interrupted = false;  ///< SIGINT stopped the pass; results so far were delivered
     bool gave_up = false;      ///< max_failures was reached; in-flight fetches were cancelled
 };
+
+/// The --rate-per-host bucket of a URL: url::origin() of the parsed URL, the connection pool's key,
+/// so spellings of one origin ("http://h/", "http://h:80/", "http://127.1/" for 127.0.0.1) share a
+/// bucket; origin_of(text) for a URL that does not parse.
+std::string rate_bucket_of(std::string_view url_text);
 
 /// Runs one pass over src with a fresh client (fresh DNS cache and pool) on ioc, which must not be
 /// running. Every URL gets exactly one result, delivered to sink, unless the pass is stopped (the

@@ -290,6 +290,23 @@ TEST(batch, rate_per_host_caps_each_origin_separately)
     EXPECT_LT(out.summary.elapsed_ms, 1400.0);
 }
 
+// 127.1 and 2130706433 are 127.0.0.1: one origin for the pool, so one --rate-per-host bucket
+// (it used to be keyed on the URL's text, which gave each spelling a bucket of its own).
+TEST(batch, rate_per_host_buckets_are_origins_not_spellings)
+{
+    testbed server;
+    const std::string port = std::to_string(server.port());
+    std::vector<std::string> urls{server.base_url() + "/bytes/1",
+                                  "http://127.1:" + port + "/bytes/1",
+                                  "http://2130706433:" + port + "/bytes/1"};
+    auto cfg = config_with(3);
+    cfg.rate_per_host = 2;
+    auto out = test::run_urls(urls, cfg);
+    EXPECT_EQ(out.summary.ok, 3u);
+    // Three starts in one bucket at 2/s: the last one starts at 1.0 s.
+    EXPECT_GE(out.summary.elapsed_ms, 950.0);
+}
+
 TEST(batch, fail_fast_cancels_in_flight_requests)
 {
     testbed server;

@@ -37,12 +37,12 @@ failure_context via_proxy()
 
 using described = std::pair<error_kind, std::string>;
 
-TEST(failure_wording, seconds_are_written_without_trailing_zeros)
+TEST(failure_wording, limits_are_written_in_seconds_without_trailing_zeros)
 {
-    EXPECT_EQ(seconds_text(2000ms), "2 s");
-    EXPECT_EQ(seconds_text(2500ms), "2.5 s");
-    EXPECT_EQ(seconds_text(1050ms), "1.05 s");
-    EXPECT_EQ(seconds_text(1ms), "0.001 s");
+    EXPECT_EQ(limit_seconds_text(2000ms), "2 s");
+    EXPECT_EQ(limit_seconds_text(2500ms), "2.5 s");
+    EXPECT_EQ(limit_seconds_text(1050ms), "1.05 s");
+    EXPECT_EQ(limit_seconds_text(1ms), "0.001 s");
 }
 
 TEST(failure_wording, cancelled_only_for_an_aborted_operation)

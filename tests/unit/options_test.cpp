@@ -1,9 +1,16 @@
-// Command-line parsing from argument vectors: defaults, each flag, and usage errors (exit 2).
+// Command-line parsing from argument vectors: defaults, each flag, usage errors (exit 2), the body.
 #include "asyncfetch/options.hpp"
+
+#include "asyncfetch/request_body.hpp"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -138,6 +145,428 @@ INSTANTIATE_TEST_SUITE_P(cases,
                                            std::vector<const char*>{"-m", "-1", "http://a/"},
                                            std::vector<const char*>{"--connect-timeout", "nan", "http://a/"},
                                            std::vector<const char*>{"--no-such-flag", "http://a/"}));
+
+// ---------------------------------------------------------------------------------------------
+// the request, redirect, output, retry, proxy and resolve flags
+
+using std::chrono::milliseconds;
+
+void expect_usage_error(std::initializer_list<const char*> args, const std::string& why)
+{
+    auto p = parse(args);
+    EXPECT_FALSE(p.opts) << why;
+    EXPECT_EQ(p.exit_code, 2) << why;
+    EXPECT_FALSE(p.err.empty()) << why;
+}
+
+TEST(options_request, method_user_agent_and_headers)
+{
+    auto p = parse({"http://a/",
+                    "-X",
+                    "PUT",
+                    "-A",
+                    "agent/1.0",
+                    "-H",
+                    "X-A: 1",
+                    "-H",
+                    "X-B:",
+                    "-H",
+                    "X-C;",
+                    "-H",
+                    "X-D: \t spaced value \t",
+                    "--header",
+                    "Accept:*/*"});
+    ASSERT_TRUE(p.opts) << p.err;
+    const auto& r = p.opts->request;
+    EXPECT_EQ(r.method, "PUT");
+    EXPECT_EQ(r.user_agent, "agent/1.0");
+    ASSERT_EQ(r.headers.size(), 5u);
+    EXPECT_EQ(r.headers[0].name, "X-A");
+    EXPECT_EQ(r.headers[0].value, "1");
+    EXPECT_FALSE(r.headers[0].remove);
+    EXPECT_EQ(r.headers[1].name, "X-B");
+    EXPECT_EQ(r.headers[1].value, "");
+    EXPECT_TRUE(r.headers[1].remove);
+    EXPECT_EQ(r.headers[2].name, "X-C");
+    EXPECT_EQ(r.headers[2].value, "");
+    EXPECT_FALSE(r.headers[2].remove);
+    EXPECT_EQ(r.headers[3].name, "X-D");
+    EXPECT_EQ(r.headers[3].value, "spaced value");
+    EXPECT_EQ(r.headers[4].name, "Accept");
+    EXPECT_EQ(r.headers[4].value, "*/*");
+    EXPECT_EQ(p.opts->urls, std::vector<std::string>{"http://a/"});
+}
+
+TEST(options_request, long_spellings_and_defaults)
+{
+    auto p = parse({"--request", "DELETE", "--user-agent", "ua", "http://a/"});
+    ASSERT_TRUE(p.opts) << p.err;
+    EXPECT_EQ(p.opts->request.method, "DELETE");
+    EXPECT_EQ(p.opts->request.user_agent, "ua");
+
+    auto d = parse({"http://a/"});
+    ASSERT_TRUE(d.opts);
+    EXPECT_EQ(d.opts->request.user_agent, std::string("asyncfetch/") + ASYNCFETCH_VERSION);
+    EXPECT_TRUE(d.opts->request.headers.empty());
+    EXPECT_TRUE(d.opts->data.empty());
+    EXPECT_FALSE(d.opts->request.body);
+    EXPECT_EQ(d.opts->max_redirs, 10u);
+    EXPECT_FALSE(d.opts->allow_insecure_redirects);
+    EXPECT_FALSE(d.opts->compressed);
+    EXPECT_FALSE(d.opts->max_filesize);
+    EXPECT_TRUE(d.opts->output_dir.empty());
+    EXPECT_EQ(d.opts->retry.retries, 0u);
+    EXPECT_EQ(d.opts->retry.base_delay, milliseconds(1000));
+    EXPECT_EQ(d.opts->retry.max_time, milliseconds(0));
+    EXPECT_FALSE(d.opts->retry.all_methods);
+    EXPECT_TRUE(d.opts->proxy.empty());
+    EXPECT_FALSE(d.opts->noproxy);
+    EXPECT_TRUE(d.opts->resolves.empty());
+    EXPECT_EQ(d.opts->ip_family, 0);
+}
+
+// A repeatable option takes one value per occurrence, as in curl: the URL after it is a URL.
+// CLI11 vector options take every following non-option argument, so "-H 'X-A: 1' http://a/"
+// sends a header "http: //a/" and has no URL. The other option tests put URLs first.
+TEST(options_request, repeatable_options_do_not_swallow_urls)
+{
+    auto h = parse({"-H", "X-A: 1", "http://a/"});
+    ASSERT_TRUE(h.opts) << h.err;
+    EXPECT_EQ(h.opts->request.headers.size(), 1u);
+    EXPECT_EQ(h.opts->urls, std::vector<std::string>{"http://a/"});
+
+    auto d = parse({"-d", "a=1", "http://a/"});
+    ASSERT_TRUE(d.opts) << d.err;
+    EXPECT_EQ(d.opts->data.size(), 1u);
+    EXPECT_EQ(d.opts->urls, std::vector<std::string>{"http://a/"});
+
+    auto r = parse({"--resolve", "h:80:127.0.0.1", "http://h/"});
+    ASSERT_TRUE(r.opts) << r.err;
+    EXPECT_EQ(r.opts->resolves.size(), 1u);
+    EXPECT_EQ(r.opts->urls, std::vector<std::string>{"http://h/"});
+}
+
+TEST(options_request, data_makes_the_method_post)
+{
+    auto p = parse({"http://a/", "-d", "a=1", "-d", "b=2", "--data-binary", "@body.bin"});
+    ASSERT_TRUE(p.opts) << p.err;
+    const auto& o = *p.opts;
+    EXPECT_EQ(o.request.method, "POST");
+    ASSERT_EQ(o.data.size(), 3u);
+    EXPECT_FALSE(o.data[0].binary);
+    EXPECT_EQ(o.data[0].value, "a=1");
+    EXPECT_FALSE(o.data[1].binary);
+    EXPECT_EQ(o.data[1].value, "b=2");
+    EXPECT_TRUE(o.data[2].binary);
+    EXPECT_EQ(o.data[2].value, "@body.bin");
+    EXPECT_FALSE(o.request.body) << "files are read by load_request_body, not by the parser";
+
+    auto bin = parse({"http://a/", "--data-binary", "x"});
+    ASSERT_TRUE(bin.opts);
+    EXPECT_EQ(bin.opts->request.method, "POST");
+
+    auto put = parse({"http://a/", "-X", "PUT", "--data", "a"});
+    ASSERT_TRUE(put.opts);
+    EXPECT_EQ(put.opts->request.method, "PUT");
+}
+
+// The header says "-d (form) and --data-binary values in order": curl joins them in command-line order.
+TEST(options_request, data_and_data_binary_keep_command_line_order)
+{
+    auto p = parse({"http://a/", "--data-binary", "b", "-d", "a", "--data-binary", "c"});
+    ASSERT_TRUE(p.opts) << p.err;
+    ASSERT_EQ(p.opts->data.size(), 3u);
+    EXPECT_EQ(p.opts->data[0].value, "b");
+    EXPECT_EQ(p.opts->data[1].value, "a");
+    EXPECT_EQ(p.opts->data[2].value, "c");
+}
+
+TEST(options_redirects, flags)
+{
+    auto p = parse({"-L", "--max-redirs", "3", "--allow-insecure-redirects", "--compressed", "http://a/"});
+    ASSERT_TRUE(p.opts) << p.err;
+    EXPECT_EQ(p.opts->max_redirs, 3u);
+    EXPECT_TRUE(p.opts->allow_insecure_redirects);
+    EXPECT_TRUE(p.opts->compressed);
+
+    auto zero = parse({"--location", "--max-redirs", "0", "http://a/"});
+    ASSERT_TRUE(zero.opts) << zero.err;
+    EXPECT_EQ(zero.opts->max_redirs, 0u);
+
+    expect_usage_error({"--max-redirs", "-1", "http://a/"}, "negative --max-redirs");
+    expect_usage_error({"--max-redirs", "x", "http://a/"}, "non-numeric --max-redirs");
+}
+
+TEST(options_output, max_filesize_and_output_dir)
+{
+    auto p = parse({"--max-filesize", "2M", "-o", "dl", "http://a/"});
+    ASSERT_TRUE(p.opts) << p.err;
+    EXPECT_EQ(p.opts->max_filesize, std::optional<std::uint64_t>(2u * 1024 * 1024));
+    EXPECT_EQ(p.opts->output_dir, "dl");
+
+    auto l = parse({"--output-dir", "/tmp/x y", "--max-filesize", "10", "http://a/"});
+    ASSERT_TRUE(l.opts) << l.err;
+    EXPECT_EQ(l.opts->output_dir, "/tmp/x y");
+    EXPECT_EQ(l.opts->max_filesize, std::optional<std::uint64_t>(10));
+
+    expect_usage_error({"--max-filesize", "1.5M", "http://a/"}, "fractional --max-filesize");
+    expect_usage_error({"--max-filesize", "k", "http://a/"}, "suffix without number");
+    expect_usage_error({"--max-filesize", "12x", "http://a/"}, "unknown suffix");
+}
+
+TEST(parse_size, suffixes_are_powers_of_1024)
+{
+    EXPECT_EQ(parse_size("10"), std::optional<std::uint64_t>(10));
+    EXPECT_EQ(parse_size("0"), std::optional<std::uint64_t>(0));
+    EXPECT_EQ(parse_size("1k"), std::optional<std::uint64_t>(1024));
+    EXPECT_EQ(parse_size("1K"), std::optional<std::uint64_t>(1024));
+    EXPECT_EQ(parse_size("2M"), std::optional<std::uint64_t>(2ull * 1024 * 1024));
+    EXPECT_EQ(parse_size("2m"), std::optional<std::uint64_t>(2ull * 1024 * 1024));
+    EXPECT_EQ(parse_size("3G"), std::optional<std::uint64_t>(3ull * 1024 * 1024 * 1024));
+    EXPECT_EQ(parse_size("999999999999999"), std::optional<std::uint64_t>(999'999'999'999'999ull));
+}
+
+TEST(parse_size, rejects_malformed_sizes)
+{
+    for (std::string_view bad :
+         {"", "k", "M", "1.5M", "-1", "+1", " 1", "1 ", "1 k", "1kk", "1T", "0x10", "1e3"})
+        EXPECT_EQ(parse_size(bad), std::nullopt) << "'" << bad << "'";
+}
+
+// A size that does not fit in 64 bits must be rejected, not wrapped around to a small limit:
+// 17179869184G is 2^64 bytes.
+TEST(parse_size, rejects_overflow)
+{
+    EXPECT_EQ(parse_size("17179869184G"), std::nullopt);
+    EXPECT_EQ(parse_size("17179869185G"), std::nullopt);
+    EXPECT_EQ(parse_size("99999999999999G"), std::nullopt);
+    EXPECT_EQ(parse_size("999999999999999k"), std::optional<std::uint64_t>(999'999'999'999'999ull * 1024));
+}
+
+TEST(options_retry, values_in_milliseconds)
+{
+    auto p = parse({"--retry",
+                    "3",
+                    "--retry-delay",
+                    "0.5",
+                    "--retry-max-time",
+                    "10",
+                    "--retry-all-methods",
+                    "http://a/"});
+    ASSERT_TRUE(p.opts) << p.err;
+    EXPECT_EQ(p.opts->retry.retries, 3u);
+    EXPECT_EQ(p.opts->retry.base_delay, milliseconds(500));
+    EXPECT_EQ(p.opts->retry.max_time, milliseconds(10'000));
+    EXPECT_TRUE(p.opts->retry.all_methods);
+
+    auto z = parse({"--retry-delay", "0", "http://a/"});
+    ASSERT_TRUE(z.opts) << z.err;
+    EXPECT_EQ(z.opts->retry.base_delay, milliseconds(0));
+
+    expect_usage_error({"--retry", "-1", "http://a/"}, "negative --retry");
+    expect_usage_error({"--retry-delay", "-1", "http://a/"}, "negative --retry-delay");
+    expect_usage_error({"--retry-max-time", "-2", "http://a/"}, "negative --retry-max-time");
+}
+
+TEST(options_proxy, proxy_and_noproxy)
+{
+    auto p = parse({"-x", "http://p:3128", "--noproxy", "a.com,b.com", "http://a/"});
+    ASSERT_TRUE(p.opts) << p.err;
+    EXPECT_EQ(p.opts->proxy, "http://p:3128");
+    EXPECT_EQ(p.opts->noproxy, std::optional<std::string>("a.com,b.com"));
+
+    auto l = parse({"--proxy", "p:1", "http://a/"});
+    ASSERT_TRUE(l.opts) << l.err;
+    EXPECT_EQ(l.opts->proxy, "p:1");
+    EXPECT_FALSE(l.opts->noproxy);
+}
+
+TEST(options_proxy, empty_noproxy_is_kept_as_no_exceptions)
+{
+    auto p = parse({"--noproxy", "", "http://a/"});
+    ASSERT_TRUE(p.opts) << p.err;
+    ASSERT_TRUE(p.opts->noproxy.has_value());
+    EXPECT_EQ(*p.opts->noproxy, "");
+}
+
+TEST(options_resolve, entries)
+{
+    auto p = parse({"http://a/",
+                    "--resolve",
+                    "Example.COM:443:1.2.3.4",
+                    "--resolve",
+                    "h:8080:[::1]",
+                    "--resolve",
+                    "v6:80:2001:db8::2"});
+    ASSERT_TRUE(p.opts) << p.err;
+    const auto& r = p.opts->resolves;
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(r[0].host, "example.com");
+    EXPECT_EQ(r[0].port, 443);
+    EXPECT_EQ(r[0].address, "1.2.3.4");
+    EXPECT_EQ(r[1].host, "h");
+    EXPECT_EQ(r[1].port, 8080);
+    EXPECT_EQ(r[1].address, "::1");
+    EXPECT_EQ(r[2].host, "v6");
+    EXPECT_EQ(r[2].port, 80);
+    EXPECT_EQ(r[2].address, "2001:db8::2");
+}
+
+TEST(options_resolve, malformed_entries_are_usage_errors)
+{
+    for (const char* bad : {"h:80",
+                            "h:0:1.2.3.4",
+                            "h:80:notanip",
+                            ":80:1.2.3.4",
+                            "h::1.2.3.4",
+                            "h:65536:1.2.3.4",
+                            "h:x:1.2.3.4",
+                            "h:80:",
+                            "h",
+                            "h:80:[::1"})
+        expect_usage_error({"http://a/", "--resolve", bad}, std::string("--resolve ") + bad);
+}
+
+TEST(options_ip_family, four_or_six)
+{
+    auto v4 = parse({"-4", "http://a/"});
+    ASSERT_TRUE(v4.opts) << v4.err;
+    EXPECT_EQ(v4.opts->ip_family, 4);
+    auto v6 = parse({"--ipv6", "http://a/"});
+    ASSERT_TRUE(v6.opts) << v6.err;
+    EXPECT_EQ(v6.opts->ip_family, 6);
+    expect_usage_error({"-4", "-6", "http://a/"}, "-4 with -6");
+}
+
+TEST(options_usage_errors, header_injection_and_bad_headers)
+{
+    expect_usage_error({"http://a/", "-H", "X-A: 1\r\nX-Evil: 2"}, "CRLF in header");
+    expect_usage_error({"http://a/", "-H", "X-A: 1\rX"}, "CR in header");
+    expect_usage_error({"http://a/", "-H", "X-A: 1\nX"}, "LF in header");
+    expect_usage_error({"http://a/", "-H", "NoColon"}, "header without colon");
+    expect_usage_error({"http://a/", "-H", "Bad Name: x"}, "space in header name");
+    expect_usage_error({"http://a/", "-H", ": x"}, "empty header name");
+    expect_usage_error({"http://a/", "-H", "X(A): x"}, "separator in header name");
+    expect_usage_error({"http://a/", "-H", ";"}, "empty name before semicolon");
+}
+
+TEST(options_usage_errors, method_user_agent_proxy_and_url)
+{
+    expect_usage_error({"-X", "GE T", "http://a/"}, "method with space");
+    expect_usage_error({"-X", "GET\r\n", "http://a/"}, "method with CRLF");
+    expect_usage_error({"-X", "G/ET", "http://a/"}, "method with separator");
+    expect_usage_error({"-A", "ua\r\nX-Evil: 1", "http://a/"}, "user agent with CRLF");
+    expect_usage_error({"-x", "http://p:1/\n", "http://a/"}, "proxy with LF");
+    expect_usage_error({"http://a/\n"}, "URL with LF");
+    expect_usage_error({"http://a/\rx"}, "URL with CR");
+}
+
+// ---------------------------------------------------------------------------------------------
+// load_request_body
+
+class load_request_body_test : public ::testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        // mkdtemp: the same test may run at once from several build directories.
+        std::string tmpl = (std::filesystem::temp_directory_path() / "asyncfetch-body-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+        dir_ = tmpl;
+    }
+
+    void TearDown() override
+    {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+
+    std::string write_file(const std::string& name, const std::string& content)
+    {
+        const auto path = (dir_ / name).string();
+        std::ofstream out(path, std::ios::binary);
+        out << content;
+        return path;
+    }
+
+    std::filesystem::path dir_;
+};
+
+TEST_F(load_request_body_test, no_data_leaves_the_body_unset)
+{
+    options o;
+    EXPECT_EQ(load_request_body(o), std::nullopt);
+    EXPECT_FALSE(o.request.body);
+    EXPECT_FALSE(o.request.form_body);
+}
+
+TEST_F(load_request_body_test, data_values_are_joined_with_ampersand)
+{
+    options o;
+    o.data = {{false, "a=1"}, {false, "b=2"}, {false, "c"}};
+    EXPECT_EQ(load_request_body(o), std::nullopt);
+    ASSERT_TRUE(o.request.body);
+    EXPECT_EQ(*o.request.body, "a=1&b=2&c");
+    EXPECT_TRUE(o.request.form_body);
+}
+
+TEST_F(load_request_body_test, empty_data_sends_an_empty_body)
+{
+    options o;
+    o.data = {{false, ""}};
+    EXPECT_EQ(load_request_body(o), std::nullopt);
+    EXPECT_EQ(o.request.body, std::optional<std::string>(""));
+    EXPECT_TRUE(o.request.form_body);
+}
+
+TEST_F(load_request_body_test, data_file_loses_cr_and_lf)
+{
+    const auto path = write_file("form.txt", "x=1\r\ny=2\n\nz=3\r\n");
+    options o;
+    o.data = {{false, "@" + path}};
+    EXPECT_EQ(load_request_body(o), std::nullopt);
+    ASSERT_TRUE(o.request.body);
+    EXPECT_EQ(*o.request.body, "x=1y=2z=3");
+    EXPECT_TRUE(o.request.form_body);
+}
+
+TEST_F(load_request_body_test, data_binary_file_is_sent_as_is)
+{
+    const std::string content("line1\r\nline2\n\0bin\xff", 17);
+    const auto path = write_file("body.bin", content);
+    options o;
+    o.data = {{true, "@" + path}};
+    EXPECT_EQ(load_request_body(o), std::nullopt);
+    ASSERT_TRUE(o.request.body);
+    EXPECT_EQ(*o.request.body, content);
+    EXPECT_FALSE(o.request.form_body);
+}
+
+TEST_F(load_request_body_test, mixed_values_from_the_command_line)
+{
+    const auto path = write_file("f.txt", "k=v\n");
+    const std::string at_path = "@" + path;
+    auto p = parse({"http://a/", "-d", "a=1", "-d", at_path.c_str()});
+    ASSERT_TRUE(p.opts) << p.err;
+    EXPECT_EQ(load_request_body(*p.opts), std::nullopt);
+    EXPECT_EQ(p.opts->request.body, std::optional<std::string>("a=1&k=v"));
+    EXPECT_TRUE(p.opts->request.form_body);
+    EXPECT_EQ(p.opts->request.method, "POST");
+}
+
+TEST_F(load_request_body_test, missing_file_is_an_error_message)
+{
+    const auto path = (dir_ / "does-not-exist.txt").string();
+    options o;
+    o.data = {{false, "@" + path}};
+    const auto err = load_request_body(o);
+    ASSERT_TRUE(err);
+    EXPECT_NE(err->find(path), std::string::npos) << *err;
+
+    options b;
+    b.data = {{false, "a=1"}, {true, "@" + path}};
+    EXPECT_TRUE(load_request_body(b));
+}
 
 }  // namespace
 }  // namespace asyncfetch

@@ -1,9 +1,13 @@
-// URL parsing: accepted forms, normalisation, and each way a URL is rejected.
+// URLs: accepted forms, normalisation, rejections, redirect resolution, origins, base64.
 #include "asyncfetch/url.hpp"
 
 #include "asyncfetch/error.hpp"
+#include "must_parse.hpp"
 
 #include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
 
 namespace asyncfetch {
 namespace {
@@ -153,6 +157,172 @@ INSTANTIATE_TEST_SUITE_P(cases,
                                            bad_case{"http://%zz/", errc::invalid_url},
                                            bad_case{"http://ex%00ample.com/", errc::invalid_url},
                                            bad_case{"http://example.com:8x/", errc::invalid_url}));
+
+using test::must_parse;
+
+// ---------------------------------------------------------------------------------------------
+// resolve_location
+
+constexpr std::string_view rfc_base = "http://a/b/c/d;p?q";
+
+std::string resolved(std::string_view base, std::string_view location)
+{
+    auto r = resolve_location(base, location);
+    if (!r)
+        return "error: " + r.error().message();
+    return *r;
+}
+
+TEST(resolve_location, rfc3986_normal_examples)
+{
+    EXPECT_EQ(resolved(rfc_base, "g"), "http://a/b/c/g");
+    EXPECT_EQ(resolved(rfc_base, "./g"), "http://a/b/c/g");
+    EXPECT_EQ(resolved(rfc_base, "g/"), "http://a/b/c/g/");
+    EXPECT_EQ(resolved(rfc_base, "/g"), "http://a/g");
+    EXPECT_EQ(resolved(rfc_base, "//g"), "http://g");
+    EXPECT_EQ(resolved(rfc_base, "?y"), "http://a/b/c/d;p?y");
+    EXPECT_EQ(resolved(rfc_base, "g?y"), "http://a/b/c/g?y");
+    EXPECT_EQ(resolved(rfc_base, ";x"), "http://a/b/c/;x");
+    EXPECT_EQ(resolved(rfc_base, "g;x?y"), "http://a/b/c/g;x?y");
+    EXPECT_EQ(resolved(rfc_base, "."), "http://a/b/c/");
+    EXPECT_EQ(resolved(rfc_base, ".."), "http://a/b/");
+    EXPECT_EQ(resolved(rfc_base, "../g"), "http://a/b/g");
+    EXPECT_EQ(resolved(rfc_base, "../.."), "http://a/");
+    EXPECT_EQ(resolved(rfc_base, "../../g"), "http://a/g");
+}
+
+TEST(resolve_location, rfc3986_abnormal_examples)
+{
+    EXPECT_EQ(resolved(rfc_base, "/./g"), "http://a/g");
+    EXPECT_EQ(resolved(rfc_base, "g."), "http://a/b/c/g.");
+    EXPECT_EQ(resolved(rfc_base, "./../g"), "http://a/b/g");
+    EXPECT_EQ(resolved(rfc_base, "g/./h"), "http://a/b/c/g/h");
+    EXPECT_EQ(resolved(rfc_base, "g/../h"), "http://a/b/c/h");
+}
+
+// RFC 3986 section 5.4.2: ".." above the root is removed ("remove_dot_segments"), so no request
+// target ever starts with "/..". Boost.URL 1.81's resolve() keeps them.
+TEST(resolve_location, dot_segments_above_the_root_are_removed)
+{
+    EXPECT_EQ(resolved(rfc_base, "../../../g"), "http://a/g");
+    EXPECT_EQ(resolved(rfc_base, "../../../../g"), "http://a/g");
+    EXPECT_EQ(resolved(rfc_base, "/../g"), "http://a/g");
+}
+
+TEST(resolve_location, fragments_are_dropped)
+{
+    EXPECT_EQ(resolved(rfc_base, "#s"), "http://a/b/c/d;p?q");
+    EXPECT_EQ(resolved(rfc_base, "g#s"), "http://a/b/c/g");
+    EXPECT_EQ(resolved(rfc_base, "g?y#s"), "http://a/b/c/g?y");
+    EXPECT_EQ(resolved(rfc_base, "g;x?y#s"), "http://a/b/c/g;x?y");
+}
+
+TEST(resolve_location, absolute_location_replaces_the_base)
+{
+    EXPECT_EQ(resolved(rfc_base, "https://other:8443/x#frag"), "https://other:8443/x");
+    EXPECT_EQ(resolved("https://a/x", "http://b/y?z"), "http://b/y?z");
+}
+
+TEST(resolve_location, surrounding_blanks_are_trimmed)
+{
+    EXPECT_EQ(resolved(rfc_base, "  /g\t"), "http://a/g");
+}
+
+TEST(resolve_location, spaces_and_utf8_are_percent_encoded)
+{
+    EXPECT_EQ(resolved("http://a/b/c", "/a b/\xC3\xA9t\xC3\xA9?q=x y"),
+              "http://a/a%20b/%C3%A9t%C3%A9?q=x%20y");
+    EXPECT_EQ(resolved("http://a/b/c", "d e"), "http://a/b/d%20e");
+}
+
+TEST(resolve_location, control_characters_and_empty_are_invalid)
+{
+    for (std::string_view bad : {std::string_view(""),
+                                 std::string_view("   "),
+                                 std::string_view("/a\x01"
+                                                  "b"),
+                                 std::string_view("/a\r\nSet-Cookie: x"),
+                                 std::string_view("/a\nb"),
+                                 std::string_view("/a\tb"),
+                                 std::string_view("/a\x7f"
+                                                  "b"),
+                                 std::string_view("/a\0b", 4)})
+    {
+        auto r = resolve_location(rfc_base, bad);
+        ASSERT_FALSE(r) << "location '" << bad << "' resolved to " << *r;
+        EXPECT_EQ(r.error(), make_error_code(errc::redirect_invalid)) << bad;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// same_origin, base64_encode, url::absolute, url::basic_authorization
+
+TEST(same_origin, scheme_host_and_port_must_all_match)
+{
+    const url a = must_parse("http://example.com/a");
+    EXPECT_TRUE(same_origin(a, must_parse("http://EXAMPLE.com:80/other?q")));
+    EXPECT_TRUE(same_origin(a, must_parse("http://user:pw@example.com/")));
+    EXPECT_FALSE(same_origin(a, must_parse("https://example.com/a")));
+    EXPECT_FALSE(same_origin(a, must_parse("http://example.com:8080/a")));
+    EXPECT_FALSE(same_origin(a, must_parse("http://www.example.com/a")));
+    EXPECT_TRUE(same_origin(must_parse("https://h/"), must_parse("https://h:443/")));
+    EXPECT_TRUE(same_origin(must_parse("http://[::1]:8080/"), must_parse("http://[0:0::1]:8080/x")));
+}
+
+TEST(base64_encode, rfc4648_test_vectors)
+{
+    EXPECT_EQ(base64_encode(""), "");
+    EXPECT_EQ(base64_encode("f"), "Zg==");
+    EXPECT_EQ(base64_encode("fo"), "Zm8=");
+    EXPECT_EQ(base64_encode("foo"), "Zm9v");
+    EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
+    EXPECT_EQ(base64_encode("fooba"), "Zm9vYmE=");
+    EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+}
+
+TEST(base64_encode, high_bytes_use_plus_and_slash)
+{
+    EXPECT_EQ(base64_encode("\xff\xfe\xfd"), "//79");
+    EXPECT_EQ(base64_encode("\xfb\xef"), "++8=");
+    EXPECT_EQ(base64_encode(std::string_view("\0\0\0", 3)), "AAAA");
+}
+
+TEST(url_absolute, leaves_out_userinfo_fragment_and_default_ports)
+{
+    EXPECT_EQ(must_parse("http://user:pw@Example.com:80/p?q=1#frag").absolute(), "http://example.com/p?q=1");
+    EXPECT_EQ(must_parse("https://h:443").absolute(), "https://h/");
+    EXPECT_EQ(must_parse("https://h:80/").absolute(), "https://h:80/");
+    EXPECT_EQ(must_parse("http://h:8080/x").absolute(), "http://h:8080/x");
+}
+
+TEST(url_absolute, ipv6_is_bracketed)
+{
+    EXPECT_EQ(must_parse("http://[::1]:8080/x").absolute(), "http://[::1]:8080/x");
+    EXPECT_EQ(must_parse("https://[2001:db8::1]/").absolute(), "https://[2001:db8::1]/");
+    EXPECT_EQ(must_parse("http://127.0.0.1/").absolute(), "http://127.0.0.1/");
+}
+
+TEST(url_userinfo, is_stored_percent_decoded)
+{
+    const url u = must_parse("http://user:pa%20ss@h/");
+    EXPECT_EQ(u.userinfo, "user:pa ss");
+    EXPECT_EQ(u.target, "/");
+    EXPECT_EQ(u.host, "h");
+}
+
+TEST(url_basic_authorization, encodes_the_decoded_userinfo)
+{
+    EXPECT_EQ(must_parse("http://user:pa%20ss@h/").basic_authorization(),
+              "Basic " + base64_encode("user:pa ss"));
+    EXPECT_EQ(must_parse("http://user:pa%20ss@h/").basic_authorization(), "Basic dXNlcjpwYSBzcw==");
+    EXPECT_EQ(must_parse("http://u:p@h/").basic_authorization(), "Basic dTpw");
+}
+
+TEST(url_basic_authorization, empty_without_userinfo)
+{
+    EXPECT_EQ(must_parse("http://h/").basic_authorization(), "");
+    EXPECT_TRUE(must_parse("http://h/").userinfo.empty());
+}
 
 }  // namespace
 }  // namespace asyncfetch

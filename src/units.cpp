@@ -1,0 +1,90 @@
+// Numbers for people: one place for fixed-point decimals, byte units and durations.
+#include "asyncfetch/units.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+namespace asyncfetch {
+
+namespace {
+
+double finite_or_zero(double v) noexcept { return std::isfinite(v) ? v : 0.0; }
+
+// At least 1023.5 bytes as "1.0 KiB", "1.5 MiB", "2.0 GiB".
+std::string scaled_bytes(double bytes)
+{
+    constexpr std::array<std::string_view, 3> units = {"KiB", "MiB", "GiB"};
+    double v = bytes / 1024.0;
+    std::size_t unit = 0;
+    // Moves up a unit when the value would print as 1024.0 or more.
+    while (unit + 1 < units.size() && v >= 1023.95)
+    {
+        v /= 1024.0;
+        ++unit;
+    }
+    std::string s = fixed_point(v, 1);
+    s += ' ';
+    s += units[unit];
+    return s;
+}
+
+}  // namespace
+
+std::string fixed_point(double v, int decimals)
+{
+    std::array<char, 400> buf;  // room for the largest double in fixed notation
+    auto [end, ec] = std::to_chars(buf.data(),
+                                   buf.data() + buf.size(),
+                                   finite_or_zero(v),
+                                   std::chars_format::fixed,
+                                   decimals);
+    if (ec != std::errc{})
+        return "0";
+    std::string s(buf.data(), end);
+    if (s.front() == '-' && s.find_first_not_of("-0.") == std::string::npos)
+        s.erase(0, 1);
+    return s;
+}
+
+std::string human_bytes(std::uint64_t bytes)
+{
+    if (bytes < 1024)
+        return std::to_string(bytes) + " B";
+    return scaled_bytes(static_cast<double>(bytes));
+}
+
+std::string human_rate(double bytes_per_second)
+{
+    const double v = std::max(finite_or_zero(bytes_per_second), 0.0);
+    if (v < 1023.5)
+        return fixed_point(v, 0) + " B/s";
+    return scaled_bytes(v) + "/s";
+}
+
+std::string human_latency(double ms)
+{
+    ms = std::max(finite_or_zero(ms), 0.0);
+    if (ms == 0)
+        return "0.0 ms";
+    if (ms * 1000.0 < 999.5)
+        return fixed_point(ms * 1000.0, 0) + " µs";
+    if (ms < 9999.95)
+        return fixed_point(ms, 1) + " ms";
+    return fixed_point(ms / 1000.0, 1) + " s";
+}
+
+std::string seconds_text(double ms) { return fixed_point(finite_or_zero(ms) / 1000.0, 3) + " s"; }
+
+std::string human_elapsed(double seconds)
+{
+    seconds = std::max(finite_or_zero(seconds), 0.0);
+    if (seconds < 60)
+        return fixed_point(seconds, 1) + " s";
+    const auto total = static_cast<long long>(seconds);
+    return std::to_string(total / 60) + " min " + std::to_string(total % 60) + " s";
+}
+
+}  // namespace asyncfetch
