@@ -12,8 +12,8 @@ import statistics
 import subprocess
 import sys
 
-TOOLS = ["asyncfetch", "wget2", "curl", "aiohttp"]
-COLORS = {"asyncfetch": "#1f77b4", "wget2": "#2ca02c", "curl": "#ff7f0e", "aiohttp": "#9467bd"}
+TOOLS = ["asyncfetch", "wget2", "curl", "aiohttp", "h2load"]
+COLORS = {"asyncfetch": "#1f77b4", "wget2": "#2ca02c", "curl": "#ff7f0e", "aiohttp": "#9467bd", "h2load": "#8c564b"}
 
 WORKLOADS = [
     ("small-http", "10,000 small files (0.5-1.5 KB), HTTP, -j 64"),
@@ -146,6 +146,11 @@ def tool_stats(d):
     }
 
 
+def fmt_cpu(seconds):
+    """Median client CPU time (user + sys) of a tool's runs."""
+    return "-" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
 def compared(peer, ratio):
     """A paired ratio (peer's time over asyncfetch's) in words."""
     if ratio >= 1.0:
@@ -166,6 +171,10 @@ def verdicts(workload, stats):
         if "curl" in stats:
             r = stats["curl"]["ratio"]
             out.append((f">= 1.5x faster than curl --parallel: {compared('curl', r)}", r >= 1.5))
+        h = stats.get("h2load")
+        if workload == "small-http" and h and h["cpu"] and a["cpu"]:
+            out.append((f"client CPU (user + sys) at most h2load --h1's: {a['cpu'] * 1000:.0f} ms against "
+                        f"{h['cpu'] * 1000:.0f} ms ({a['cpu'] / h['cpu']:.2f}x)", a["cpu"] <= h["cpu"]))
     elif workload == "delay":
         m = a["median"]
         out.append((f"within 5% of 1.6 s: {m:.3f} s ({(m / 1.6 - 1) * 100:+.1f}%)", m <= 1.6 * 1.05))
@@ -173,6 +182,7 @@ def verdicts(workload, stats):
         if "curl" in stats:
             r = stats["curl"]["ratio"]
             out.append((f"no slower than curl: {compared('curl', r)}", r >= 1.0))
+            out.append((f"at most 0.9x curl's time: {1 / r:.2f}x", 1 / r <= 0.9))
         if a["rss"] is not None:
             out.append((f"peak memory under 8 MB: {a['rss'] / 1024:.1f} MB", a["rss"] < 8 * 1024))
     elif workload == "many":
@@ -186,8 +196,8 @@ def verdicts(workload, stats):
 def build_table(all_stats):
     """Markdown table rows and the per-workload target lines."""
     lines = [
-        "| workload | tool | median | mean ± σ | range (min … max) | runs | time ÷ asyncfetch's | peak RSS |",
-        "|---|---|--:|--:|--:|--:|--:|--:|",
+        "| workload | tool | median | mean ± σ | range (min … max) | runs | time ÷ asyncfetch's | CPU (user + sys) | peak RSS |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     notes = []
     for workload, title in WORKLOADS:
@@ -207,7 +217,8 @@ def build_table(all_stats):
             sd = fmt_time(s["sd"]) if s["runs"] > 1 else "-"
             lines.append(
                 f"| {name} | {tool_name}{failed} | {fmt_time(s['median'])} | {fmt_time(s['mean'])} ± {sd} | "
-                f"{fmt_time(s['min'])} … {fmt_time(s['max'])} | {s['runs']} | {ratio} | {fmt_mb(s['rss'])} |"
+                f"{fmt_time(s['min'])} … {fmt_time(s['max'])} | {s['runs']} | {ratio} | {fmt_cpu(s['cpu'])} | "
+                f"{fmt_mb(s['rss'])} |"
             )
         marks = [f"{'met' if ok else '**not met**'}: {text}" for text, ok in stats["verdicts"]]
         foreign = stats.get("foreign") or []
@@ -223,7 +234,7 @@ def build_table(all_stats):
 
 
 def console_table(all_stats):
-    rows = [("workload", "tool", "median", "mean ± σ", "min … max", "÷ asyncfetch", "peak RSS")]
+    rows = [("workload", "tool", "median", "mean ± σ", "min … max", "÷ asyncfetch", "CPU", "peak RSS")]
     for workload, _ in WORKLOADS:
         stats = all_stats.get(workload)
         if not stats:
@@ -239,6 +250,7 @@ def console_table(all_stats):
                 f"{fmt_time(s['mean'])} ± {fmt_time(s['sd']) if s['runs'] > 1 else '-'}",
                 f"{fmt_time(s['min'])} … {fmt_time(s['max'])}",
                 "-" if s["ratio"] is None else f"{s['ratio']:.2f}x",
+                fmt_cpu(s["cpu"]),
                 fmt_mb(s["rss"]),
             ))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

@@ -8,6 +8,7 @@
 #   scripts/bench.sh 'small-http$|big'  only the workloads whose name matches this (unanchored) regex
 #
 # Workloads: small-http small-https delay big many one version micro profile.
+# Tools: asyncfetch, wget2, curl --parallel, aiohttp, and h2load --h1 (nghttp2-client) on small-http.
 # Results of earlier runs stay in $BENCH_RESULTS, so a filtered rerun updates its rows and keeps the rest.
 #
 # Environment:
@@ -56,7 +57,7 @@ bench_start=$(date +%s)
 # ---------------------------------------------------------------------------------------------------
 log "packages"
 scripts/setup.sh wget2 curl python3-aiohttp hyperfine gnuplot-nox nginx-light openssl time \
-    libbenchmark-dev valgrind linux-perf strace
+    libbenchmark-dev valgrind linux-perf strace nghttp2-client
 
 # ---------------------------------------------------------------------------------------------------
 log "build (Release, with -g for the profiler; same code as without)"
@@ -296,6 +297,10 @@ peer_cmds()  # list-name [cacert]
 if wants small-http; then
     log "small-http: $small_count files of 0.5-1.5 KB from nginx over HTTP, -j $jobs"
     peer_cmds small-http
+    # The reference benchmark client, over HTTP/1.1 with as many connections: it does less per
+    # request than the others (no records, no per-URL state), so its CPU time is the floor to beat.
+    cmd[h2load]="h2load --h1 -c $jobs -n $small_count -i $work/small-http.txt"
+    tools+=(h2load)
     run_rounds small-http "$runs" 1
 fi
 

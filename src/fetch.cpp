@@ -238,13 +238,16 @@ net::awaitable<void> client::impl::attempt(const url& original,
                                            clock_type::time_point deadline,
                                            std::optional<std::chrono::milliseconds>& retry_after)
 {
-    url cur = original;
+    // The first hop uses the original URL as it is; a redirect's target is kept in redirected.
+    const url* hop = &original;
+    std::optional<url> redirected;
     std::string method = cfg.request.method;
     const std::string* body = cfg.request.body ? &*cfg.request.body : nullptr;
     detail::request_head head;
 
     for (;;)
     {
+        const url& cur = *hop;
         bool invalid_proxy = false;
         std::string bad_proxy;
         const url* proxy = proxy_of(cur, invalid_proxy, bad_proxy);
@@ -315,7 +318,8 @@ net::awaitable<void> client::impl::attempt(const url& original,
         }
         ++r.redirects;
         r.final_url = *next;
-        cur = std::move(*next_url);
+        redirected = std::move(*next_url);
+        hop = &*redirected;
     }
 }
 

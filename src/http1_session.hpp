@@ -74,7 +74,7 @@ private:
         auto [wec, written] = co_await stream_->async_write(request, token);
         if (wec)
             co_return failure{wec, phase::send};
-        if (auto ec = co_await read_final_header(*stream_, buffer_, parser_, head_method_))
+        if (auto ec = co_await read_final_header(*stream_, buffer_, parser_, head_method_, &fields_))
             co_return failure{ec, phase::receive, parser_->got_some()};
         read_response_head(*parser_, head_);
         co_return failure{};
@@ -101,6 +101,7 @@ private:
 
     std::unique_ptr<Stream> stream_;
     boost::beast::flat_buffer buffer_;  // bytes past the end of a response belong to the next one
+    field_arena fields_;                // before parser_, whose fields live in it, so it is destroyed after
     std::optional<response_parser> parser_;
     std::string request_;
     response_head head_;

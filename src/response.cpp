@@ -5,15 +5,22 @@
 
 #include <iterator>
 #include <string_view>
+#include <tuple>
 
 namespace asyncfetch::detail {
 
 namespace http = boost::beast::http;
 using boost::system::error_code;
 
-void start_response(std::optional<response_parser>& p, bool head_method)
+void start_response(std::optional<response_parser>& p, bool head_method, field_arena* arena)
 {
-    p.emplace();
+    p.reset();  // before the arena is emptied: the old parser's fields live there
+    if (arena)
+        p.emplace(std::piecewise_construct,
+                  std::make_tuple(),
+                  std::make_tuple(field_allocator(arena->reset())));
+    else
+        p.emplace();
     p->get().body() = nullptr;
     p->header_limit(response_header_limit);
     p->body_limit(boost::none);

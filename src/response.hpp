@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <optional>
 
 namespace asyncfetch::detail {
@@ -75,11 +76,36 @@ struct sink_body
     };
 };
 
-using response_parser = boost::beast::http::response_parser<sink_body>;
+/// Parsers take their header fields' memory from a field_arena (or from the heap without one).
+using field_allocator = std::pmr::polymorphic_allocator<char>;
+using response_parser = boost::beast::http::response_parser<sink_body, field_allocator>;
+
+/// Memory for one response's header fields, reused by the next response on the connection, so a
+/// kept-alive connection's responses allocate nothing for their fields (Beast's basic_fields
+/// allocates every field on its own otherwise). Headers past its buffer spill to the heap.
+class field_arena
+{
+public:
+    field_arena() = default;
+    field_arena(const field_arena&) = delete;
+    field_arena& operator=(const field_arena&) = delete;
+
+    /// The arena emptied; the parser that used it must be gone.
+    std::pmr::memory_resource* reset() noexcept
+    {
+        resource_.release();
+        return &resource_;
+    }
+
+private:
+    alignas(std::max_align_t) unsigned char buffer_[4096];
+    std::pmr::monotonic_buffer_resource resource_{buffer_, sizeof buffer_};
+};
 
 /// Starts a new message in p with the client's limits: one parser per message, so an interim
-/// (1xx) response is a whole message of its own. A HEAD response has no body.
-void start_response(std::optional<response_parser>& p, bool head_method);
+/// (1xx) response is a whole message of its own. A HEAD response has no body. The fields come from
+/// arena when there is one.
+void start_response(std::optional<response_parser>& p, bool head_method, field_arena* arena = nullptr);
 
 /// Parses the bytes b holds into p, consuming them, until the header (header_only) or the whole
 /// message is complete: then returns success. Returns http::error::need_more when more input is
@@ -130,11 +156,12 @@ template <class Stream>
 boost::asio::awaitable<boost::system::error_code> read_final_header(Stream& stream,
                                                                     boost::beast::flat_buffer& b,
                                                                     std::optional<response_parser>& p,
-                                                                    bool head_method)
+                                                                    bool head_method,
+                                                                    field_arena* arena = nullptr)
 {
     for (;;)
     {
-        start_response(p, head_method);
+        start_response(p, head_method, arena);
         if (auto ec = co_await read_response_part(stream, b, *p, true))
             co_return ec;
         if (is_final_status(p->get().result_int()))

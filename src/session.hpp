@@ -5,6 +5,7 @@
 #include "failure.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -40,7 +41,7 @@ struct request_head
 
     std::string_view method;
     std::string_view target;  ///< origin-form path and query, or the absolute URL through a proxy
-    std::vector<field_view> fields;
+    boost::container::small_vector<field_view, 12> fields;  ///< a request's fields without an allocation
 
     // Values built for this request, which the fields above point into.
     std::string host;
