@@ -83,7 +83,7 @@ public:
     std::size_t tls_resumed() const noexcept { return tls_resumed_; }
 
 private:
-    boost::asio::awaitable<failure> handshake(transport& t,
+    boost::asio::awaitable<failure> handshake(transport& conn,
                                               const url& target,
                                               clock_type::time_point deadline);
 

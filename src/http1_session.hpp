@@ -85,7 +85,14 @@ private:
     boost::asio::awaitable<failure> read_body(body_sink* sink, clock_type::time_point deadline) override
     {
         stream_->expires_at(deadline);
-        if (auto ec = co_await read_response_body(*stream_, buffer_, *parser_, sink))
+        auto ec = co_await read_response_body(*stream_, buffer_, *parser_, sink);
+        if (buffer_.capacity() > response_read_size && buffer_.size() <= response_read_size)
+        {
+            // A large body's reads grew the buffer: give the memory back for the next response.
+            buffer_.shrink_to_fit();
+            buffer_.reserve(response_read_size);
+        }
+        if (ec)
             co_return failure{ec, phase::receive, true};
         complete_ = true;
         stream_->clean = true;

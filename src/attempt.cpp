@@ -1,0 +1,290 @@
+// The rules of one attempt at a URL: a hop's request head and session, redirects, credentials across
+// origins, decoding, size limit, saving, and phase times. They talk to an exchange, never to a socket.
+#include "asyncfetch/error.hpp"
+#include "body_sink.hpp"
+#include "client_impl.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace asyncfetch {
+
+namespace net = boost::asio;
+using clock_type = std::chrono::steady_clock;
+using detail::failure;
+using detail::ms_between;
+using detail::set_error;
+
+namespace {
+
+/// A redirect's own body is read and dropped up to this size so its connection can be reused.
+constexpr std::uint64_t redirect_body_limit = 1024 * 1024;
+
+bool is_redirect_status(unsigned status) noexcept
+{
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+}  // namespace
+
+detail::redirect detail::redirect_target(const url& cur, std::string_view location, bool allow_insecure)
+{
+    redirect out;
+    auto next = resolve_location(cur.absolute(), location);
+    if (!next)
+    {
+        out.message = describe(next.error());
+        return out;
+    }
+    out.text = std::move(*next);
+    auto next_url = parse_url(out.text);
+    if (!next_url)
+        out.message = (next_url.error() == errc::unsupported_scheme ? describe(errc::redirect_scheme)
+                                                                    : describe(errc::redirect_invalid)) +
+                      ": " + out.text;
+    else if (cur.tls() && !next_url->tls() && !allow_insecure)
+        out.message = describe(errc::redirect_downgrade) + ": " + out.text;
+    else
+        out.target = std::move(*next_url);
+    return out;
+}
+
+namespace {
+
+/// Opens a session for one hop of a fetch when the pool needs one, on that fetch's deadline,
+/// recording the phase times into its result.
+class hop_source final : public detail::session_source
+{
+public:
+    hop_source(detail::connector& c,
+               const url& target,
+               const url* proxy,
+               clock_type::time_point deadline,
+               fetch_result& r)
+        : connector_(c), target_(target), proxy_(proxy), deadline_(deadline), r_(r)
+    {
+    }
+
+    std::size_t expected_capacity() const noexcept override { return 1; }
+
+    net::awaitable<opened> open() override
+    {
+        detail::connect_times times;
+        auto result = co_await connector_.open_session(target_, proxy_, deadline_, times);
+        r_.dns_ms = times.dns_ms;
+        r_.connect_ms = times.connect_ms;
+        r_.tls_ms = times.tls_ms;
+        co_return result;
+    }
+
+private:
+    detail::connector& connector_;
+    const url& target_;
+    const url* proxy_;
+    clock_type::time_point deadline_;
+    fetch_result& r_;
+};
+
+}  // namespace
+
+const url* client::impl::proxy_of(const url& u, bool& invalid, std::string& bad)
+{
+    invalid = false;
+    std::string text = proxy_for(u, cfg.proxies);
+    if (text.empty())
+        return nullptr;
+    auto it = proxies.find(text);
+    if (it == proxies.end())
+    {
+        auto parsed = parse_proxy_url(text);
+        it = proxies.emplace(text, parsed ? std::optional<url>(std::move(*parsed)) : std::nullopt).first;
+    }
+    if (!it->second)
+    {
+        invalid = true;
+        bad = std::move(text);
+        return nullptr;
+    }
+    return &*it->second;
+}
+
+void client::impl::fail(fetch_result& r,
+                        const failure& f,
+                        const url& u,
+                        const url* proxy,
+                        clock_type::time_point deadline) const
+{
+    const std::string peer = (proxy ? *proxy : u).host_header();
+    const std::string target = u.host_header();
+    detail::failure_context c;
+    c.peer = peer;
+    c.target = target;
+    c.resolved_host = proxy ? proxy->host : u.host;
+    c.via_proxy = proxy != nullptr;
+    c.past_deadline = clock_type::now() >= deadline;
+    c.got_status = r.status != 0;
+    c.timeout = cfg.timeout;
+    c.connect_timeout = cfg.connect_timeout;
+    auto [kind, message] = detail::describe_failure(f, c);
+    set_error(r, kind, std::move(message));
+}
+
+net::awaitable<failure> client::impl::start_exchange(const std::string& key,
+                                                     const url& cur,
+                                                     const url* proxy,
+                                                     const detail::request_head& head,
+                                                     const std::string* body,
+                                                     clock_type::time_point deadline,
+                                                     fetch_result& r,
+                                                     detail::session_lease& lease)
+{
+    hop_source source(connect, cur, proxy, deadline, r);
+    if (auto f = co_await pool.acquire(key, deadline, source, lease))
+        co_return f;
+    r.reused = lease.reused();
+    if (r.reused)
+        ++requests_reused;
+    auto f = co_await lease->send(head, body, deadline);
+    // A request the server never saw (an idle connection it had closed) is not the user's
+    // failure: it is tried once more, on a new session.
+    if (f && lease->retry_on_new_session(f))
+    {
+        lease.release();
+        if (auto again = co_await pool.acquire(key, deadline, source, lease, true))
+            co_return again;
+        r.reused = false;
+        f = co_await lease->send(head, body, deadline);
+    }
+    co_return f;
+}
+
+net::awaitable<void> client::impl::attempt(const url& original,
+                                           fetch_result& r,
+                                           clock_type::time_point start,
+                                           clock_type::time_point deadline,
+                                           std::optional<std::chrono::milliseconds>& retry_after)
+{
+    // The first hop uses the original URL as it is; a redirect's target is kept in redirected.
+    const url* hop = &original;
+    std::optional<url> redirected;
+    std::string method = cfg.request.method;
+    const std::string* body = cfg.request.body ? &*cfg.request.body : nullptr;
+    detail::request_head head;
+
+    for (;;)
+    {
+        const url& cur = *hop;
+        bool invalid_proxy = false;
+        std::string bad_proxy;
+        const url* proxy = proxy_of(cur, invalid_proxy, bad_proxy);
+        if (invalid_proxy)
+            co_return set_error(r, error_kind::proxy, "invalid proxy URL: " + bad_proxy);
+        if (auto ec = detail::build_request_head(cfg.request,
+                                                 {method, cur, original, proxy, body, cfg.compressed},
+                                                 head))
+            co_return set_error(r, classify(ec), describe(ec));
+        // Plain requests through a proxy share the proxy connection; tunnels belong to their target.
+        const std::string key = !proxy      ? cur.origin()
+                                : cur.tls() ? cur.origin() + " via " + proxy->origin()
+                                            : "proxy " + proxy->origin();
+
+        r.dns_ms = r.connect_ms = r.tls_ms = 0;
+        detail::session_lease lease;
+        if (auto f = co_await start_exchange(key, cur, proxy, head, body, deadline, r, lease))
+            co_return fail(r, f, cur, proxy, deadline);
+
+        const auto& resp = lease->response();
+        r.status = resp.status;
+        r.ttfb_ms = ms_between(start, clock_type::now());
+        r.http_version = resp.version_text();
+        retry_after.reset();
+        if (auto value = resp.find("retry-after"))
+            retry_after = parse_retry_after(*value, std::chrono::system_clock::now());
+
+        const auto location = resp.find("location");
+        if (cfg.max_redirs == 0 || !is_redirect_status(r.status) || !location)
+            co_return co_await read_final_body(original,
+                                               cur,
+                                               proxy,
+                                               method == "HEAD",
+                                               deadline,
+                                               r,
+                                               lease.get());
+
+        // The redirect's own body is dropped; reading it lets the session be reused.
+        detail::body_sink drop;
+        drop.limit(redirect_body_limit);
+        const std::string next_text(*location);
+        co_await lease->read_body(&drop, deadline);
+        lease.release();
+
+        if (r.redirects >= cfg.max_redirs)
+            co_return set_error(
+                r,
+                classify(errc::too_many_redirects),
+                "stopped after " + std::to_string(cfg.max_redirs) + " redirects (--max-redirs)");
+        auto next = detail::redirect_target(cur, next_text, cfg.allow_insecure_redirects);
+        if (!next)
+            co_return set_error(r, error_kind::redirect, std::move(next.message));
+        // As browsers and curl do: 303 turns into GET, and so do 301 and 302 after a POST.
+        if ((r.status == 303 && method != "HEAD") ||
+            ((r.status == 301 || r.status == 302) && method == "POST"))
+        {
+            method = "GET";
+            body = nullptr;
+        }
+        ++r.redirects;
+        r.final_url = std::move(next.text);
+        redirected = std::move(*next.target);
+        hop = &*redirected;
+    }
+}
+
+net::awaitable<void> client::impl::read_final_body(const url& original,
+                                                   const url& cur,
+                                                   const url* proxy,
+                                                   bool head_method,
+                                                   clock_type::time_point deadline,
+                                                   fetch_result& r,
+                                                   detail::exchange& ex)
+{
+    const auto& resp = ex.response();
+    const bool failed_status = cfg.fail && r.status >= 400;
+    detail::body_sink sink;
+    sink.limit(cfg.max_filesize);
+    if (cfg.compressed)
+    {
+        const std::string_view coding = resp.find("content-encoding").value_or("");
+        if (auto ec = detail::decode_content(sink, coding))
+            co_return set_error(r, error_kind::protocol, describe(ec) + ": " + std::string(coding));
+    }
+    if (cfg.max_filesize && !head_method && resp.content_length && *resp.content_length > *cfg.max_filesize &&
+        !cfg.compressed)
+        co_return set_error(
+            r,
+            error_kind::size_limit,
+            "body of " + std::to_string(*resp.content_length) + " bytes is larger than --max-filesize");
+    if (!cfg.output_dir.empty() && !failed_status)
+    {
+        if (r.file.empty())
+            r.file = names.reserve(original);
+        const int fd = ::open(r.file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+            co_return set_error(r, error_kind::io, "cannot write " + r.file + ": " + std::strerror(errno));
+        sink.save_to(fd);
+    }
+    auto f = co_await ex.read_body(&sink, deadline);
+    r.bytes = sink.decoded();
+    r.wire_bytes = sink.wire();
+    if (f)
+        co_return fail(r, f, cur, proxy, deadline);
+    if (failed_status)
+        set_error(r, classify(errc::http_error_status), "HTTP status " + std::to_string(r.status));
+}
+
+}  // namespace asyncfetch

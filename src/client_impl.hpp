@@ -1,0 +1,122 @@
+// The client's shared state (DNS cache, TLS sessions, connector, session pool) that the fetch rules use.
+#pragma once
+
+#include "asyncfetch/fetch.hpp"
+#include "asyncfetch/output_dir.hpp"
+#include "asyncfetch/url.hpp"
+#include "connector.hpp"
+#include "dns_cache.hpp"
+#include "failure.hpp"
+#include "request_head.hpp"
+#include "session_pool.hpp"
+#include "tls_sessions.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+
+namespace asyncfetch {
+
+namespace detail {
+
+/// Milliseconds from one time point to another.
+inline double ms_between(clock_type::time_point from, clock_type::time_point to)
+{
+    return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+/// Marks r failed with kind and message.
+inline void set_error(fetch_result& r, error_kind kind, std::string message)
+{
+    r.kind = kind;
+    r.error = std::move(message);
+}
+
+/// Where a redirect goes, or why it is not followed (message set, target empty).
+struct redirect
+{
+    std::string text;           ///< the resolved URL
+    std::optional<url> target;  ///< parsed; empty when the redirect is refused
+    std::string message;
+
+    explicit operator bool() const noexcept { return target.has_value(); }
+};
+
+/// Resolves location against cur and checks it: a valid http(s) URL, and no https -> http
+/// unless allow_insecure.
+redirect redirect_target(const url& cur, std::string_view location, bool allow_insecure);
+
+}  // namespace detail
+
+struct client::impl
+{
+    impl(boost::asio::any_io_executor ex, tls_source tls_ctx, client_config config)
+        : executor(ex),
+          tls(std::move(tls_ctx)),
+          cfg(std::move(config)),
+          dns(ex, cfg.ip_family),
+          connect(ex, tls, dns, sessions, {cfg.connect_timeout, cfg.verify, cfg.request.user_agent}),
+          pool(ex, cfg.per_host, std::max<std::size_t>(cfg.max_idle, 1)),
+          names(cfg.output_dir),
+          rng(std::random_device{}())
+    {
+        for (const auto& pin : cfg.resolves)
+        {
+            boost::system::error_code ec;
+            auto address = boost::asio::ip::make_address(pin.address, ec);
+            if (!ec)
+                dns.pin(pin.host, pin.port, address);
+        }
+    }
+
+    boost::asio::awaitable<void> attempt(const url& original,
+                                         fetch_result& r,
+                                         detail::clock_type::time_point start,
+                                         detail::clock_type::time_point deadline,
+                                         std::optional<std::chrono::milliseconds>& retry_after);
+    boost::asio::awaitable<detail::failure> start_exchange(const std::string& key,
+                                                           const url& cur,
+                                                           const url* proxy,
+                                                           const detail::request_head& head,
+                                                           const std::string* body,
+                                                           detail::clock_type::time_point deadline,
+                                                           fetch_result& r,
+                                                           detail::session_lease& lease);
+    boost::asio::awaitable<void> read_final_body(const url& original,
+                                                 const url& cur,
+                                                 const url* proxy,
+                                                 bool head_method,
+                                                 detail::clock_type::time_point deadline,
+                                                 fetch_result& r,
+                                                 detail::exchange& ex);
+    /// The proxy for u, parsed once per proxy URL; null for a direct connection. Fails for an
+    /// invalid proxy URL, whose text comes back in bad.
+    const url* proxy_of(const url& u, bool& invalid, std::string& bad);
+    void fail(fetch_result& r,
+              const detail::failure& f,
+              const url& u,
+              const url* proxy,
+              detail::clock_type::time_point deadline) const;
+
+    boost::asio::any_io_executor executor;
+    tls_source tls;
+    client_config cfg;
+    detail::dns_cache dns;
+    detail::session_cache sessions;  // before the pool: sessions point into it
+    detail::connector connect;
+    detail::session_pool pool;
+    output_names names;
+    std::minstd_rand rng;
+    std::unordered_map<std::string, std::optional<url>> proxies;
+    std::size_t requests_reused = 0;
+    bool cancelled = false;
+};
+
+}  // namespace asyncfetch
