@@ -113,7 +113,7 @@ _asyncfetch()
             return
             ;;
         -j | --concurrency | --per-host | --max-redirs | --retry | --retry-delay | --retry-max-time | \
-            --runs | --max-failures | --connect-timeout | -m | --timeout | --max-time | \
+            --runs | --max-failures | --max-streams | --connect-timeout | -m | --timeout | --max-time | \
             -A | --user-agent | -H | --header | --resolve | --noproxy)
             # A number, a time in seconds or free text: nothing to offer.
             return
@@ -131,7 +131,7 @@ _asyncfetch()
             -X --request -I --head -H --header -A --user-agent -d --data --data-binary
             -f --fail -L --location --max-redirs --allow-insecure-redirects --compressed
             --max-filesize --resolve -4 --ipv4 -6 --ipv6
-            -k --insecure --cacert
+            -k --insecure --cacert --http1.1 --http2 --http2-prior-knowledge --max-streams
             --connect-timeout -m --timeout --max-time
             --retry --retry-delay --retry-max-time --retry-all-methods
             -x --proxy --noproxy

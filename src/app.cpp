@@ -51,6 +51,8 @@ run_config make_run_config(const options& o)
     cfg.client.proxies.noproxy = o.noproxy;
     cfg.client.resolves = o.resolves;
     cfg.client.ip_family = o.ip_family;
+    cfg.client.versions = o.versions;
+    cfg.client.max_streams = o.max_streams;
     cfg.max_failures = o.max_failures;
     cfg.rate = o.rate;
     cfg.rate_per_host = o.rate_per_host;

@@ -70,7 +70,10 @@ public:
     {
     }
 
-    std::size_t expected_capacity() const noexcept override { return 1; }
+    std::size_t expected_capacity() const noexcept override
+    {
+        return connector_.expected_capacity(target_, proxy_);
+    }
 
     net::awaitable<opened> open() override
     {

@@ -62,7 +62,11 @@ struct client::impl
           tls(std::move(tls_ctx)),
           cfg(std::move(config)),
           dns(ex, cfg.ip_family),
-          connect(ex, tls, dns, sessions, {cfg.connect_timeout, cfg.verify, cfg.request.user_agent}),
+          connect(ex,
+                  tls,
+                  dns,
+                  sessions,
+                  {cfg.connect_timeout, cfg.verify, cfg.request.user_agent, cfg.versions, cfg.max_streams}),
           pool(ex, cfg.per_host, std::max<std::size_t>(cfg.max_idle, 1)),
           names(cfg.output_dir),
           rng(std::random_device{}())

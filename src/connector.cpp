@@ -6,6 +6,7 @@
 #include "asyncfetch/url.hpp"
 #include "dns_cache.hpp"
 #include "http1_session.hpp"
+#include "http2_session.hpp"
 #include "tls_sessions.hpp"
 #include "transport.hpp"
 
@@ -115,10 +116,20 @@ void connector::cancel_all() noexcept
         t->shut_down();
 }
 
-std::unique_ptr<session> connector::make_session(std::unique_ptr<transport> t)
+std::unique_ptr<session> connector::make_session(std::unique_ptr<transport> t, bool via_proxy) const
 {
-    // ALPN is not offered yet: every session speaks HTTP/1.1. An "h2" here will choose http2_session.
+    const bool h2 = t->tls() ? t->alpn == "h2"
+                             : cfg_.versions == http_versions::http2_prior_knowledge && !via_proxy;
+    if (h2)
+        return std::make_unique<http2_session>(std::move(t), http2_settings{cfg_.max_streams});
     return std::make_unique<http1_session>(std::move(t));
+}
+
+std::size_t connector::expected_capacity(const url& target, const url* proxy) const noexcept
+{
+    const bool h2_possible = target.tls() ? cfg_.versions != http_versions::http1_only
+                                          : cfg_.versions == http_versions::http2_prior_knowledge && !proxy;
+    return h2_possible ? std::max<std::size_t>(cfg_.max_streams, 1) : 1;
 }
 
 net::awaitable<session_source::opened> connector::open_session(const url& target,
@@ -129,7 +140,7 @@ net::awaitable<session_source::opened> connector::open_session(const url& target
     auto r = co_await connect(target, proxy, deadline, times);
     if (r.error)
         co_return session_source::opened{nullptr, std::move(r.error)};
-    co_return session_source::opened{make_session(std::move(r.t)), failure{}};
+    co_return session_source::opened{make_session(std::move(r.t), proxy && !target.tls()), failure{}};
 }
 
 net::awaitable<connector::result> connector::connect(const url& target,
@@ -214,7 +225,13 @@ net::awaitable<failure> connector::handshake(transport& conn,
     {
         conn.secure().set_verify_mode(ssl::verify_none);
     }
-    // ALPN goes here (SSL_set_alpn_protos) when HTTP/2 is offered.
+    // ALPN: h2 first unless --http1.1; the server's choice decides the session (make_session).
+    static constexpr unsigned char both[] = "\x02h2\x08http/1.1";
+    static constexpr unsigned char http1[] = "\x08http/1.1";
+    if (cfg_.versions == http_versions::http1_only)
+        SSL_set_alpn_protos(handle, http1, sizeof http1 - 1);
+    else
+        SSL_set_alpn_protos(handle, both, sizeof both - 1);
     conn.expires_at(deadline);
     auto [hec] = co_await conn.secure().async_handshake(ssl::stream_base::client, token);
     if (hec)

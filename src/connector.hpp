@@ -2,6 +2,7 @@
 // a transport; and the session the negotiated protocol calls for.
 #pragma once
 
+#include "asyncfetch/fetch.hpp"
 #include "failure.hpp"
 #include "session.hpp"
 
@@ -39,6 +40,8 @@ struct connector_config
     std::chrono::milliseconds connect_timeout{10'000};  ///< DNS, TCP connect, tunnel and TLS handshake
     bool verify = true;                                 ///< verify certificates and host names
     std::string user_agent;                             ///< sent in CONNECT requests
+    http_versions versions = http_versions::http2;
+    std::size_t max_streams = 100;  ///< most streams at once on one HTTP/2 connection
 };
 
 /// Opens transports. One per client; not thread-safe.
@@ -73,8 +76,13 @@ public:
                                                                 clock_type::time_point deadline,
                                                                 connect_times& times);
 
-    /// Makes the session for a connected transport, by the protocol it negotiated.
-    static std::unique_ptr<session> make_session(std::unique_ptr<transport> t);
+    /// Makes the session for a connected transport, by the protocol it negotiated; via_proxy: a
+    /// plain connection to an HTTP proxy, which speaks HTTP/1.1.
+    std::unique_ptr<session> make_session(std::unique_ptr<transport> t, bool via_proxy) const;
+
+    /// Exchanges a new session to target is expected to carry before its protocol is known: as
+    /// many as an HTTP/2 connection when HTTP/2 may be chosen, else one.
+    std::size_t expected_capacity(const url& target, const url* proxy) const noexcept;
 
     /// Stops every connect in flight, and fails later ones at once as cancelled.
     void cancel_all() noexcept;

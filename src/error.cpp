@@ -43,6 +43,9 @@ public:
         case errc::invalid_proxy: return "invalid proxy URL";
         case errc::file_error: return "cannot write the output file";
         case errc::too_many_header_fields: return "too many header fields in the response";
+        case errc::http2_stream_reset: return "the server reset the HTTP/2 stream";
+        case errc::http2_stream_refused: return "the server refused the HTTP/2 stream";
+        case errc::http2_protocol: return "HTTP/2 protocol error";
         case errc::invalid_request_field:
             return "request method, target or header field contains CR, LF or NUL";
         }
@@ -105,7 +108,10 @@ error_kind classify(const boost::system::error_code& ec) noexcept
         case errc::size_limit: return error_kind::size_limit;
         case errc::bad_encoding:
         case errc::unsupported_encoding:
-        case errc::too_many_header_fields: return error_kind::protocol;
+        case errc::too_many_header_fields:
+        case errc::http2_stream_reset:
+        case errc::http2_stream_refused:
+        case errc::http2_protocol: return error_kind::protocol;
         case errc::proxy_refused:
         case errc::invalid_proxy: return error_kind::proxy;
         }

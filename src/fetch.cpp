@@ -28,6 +28,8 @@ client::client(net::any_io_executor ex, tls_source tls, client_config config)
 
 client::~client() = default;
 
+void client::close_idle_multiplexed() noexcept { impl_->pool.close_busy_idle(); }
+
 void client::cancel_all()
 {
     impl_->cancelled = true;

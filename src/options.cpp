@@ -169,6 +169,25 @@ void add_network_and_run_options(CLI::App& app, options& o, raw_values& raw)
     auto* v6 = app.add_flag("-6,--ipv6", raw.ipv6, "Use IPv6 addresses only");
     v4->excludes(v6);
     app.add_flag("-k,--insecure", o.insecure, "Do not verify the server's certificate or host name");
+    // The last of the three given wins, as in curl.
+    app.add_flag_callback(
+           "--http1.1",
+           [&o] { o.versions = http_versions::http1_only; },
+           "Speak HTTP/1.1 only (ALPN offers http/1.1)")
+        ->trigger_on_parse();
+    app.add_flag_callback(
+           "--http2",
+           [&o] { o.versions = http_versions::http2; },
+           "Offer HTTP/2 on https (ALPN h2, http/1.1): the default")
+        ->trigger_on_parse();
+    app.add_flag_callback(
+           "--http2-prior-knowledge",
+           [&o] { o.versions = http_versions::http2_prior_knowledge; },
+           "Speak HTTP/2 on http:// URLs at once (h2c), as well as on https")
+        ->trigger_on_parse();
+    app.add_option("--max-streams", o.max_streams, "Most requests at once on one HTTP/2 connection")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000}))
+        ->capture_default_str();
     app.add_option("--cacert", o.cacert, "Trust the CA certificates in FILE instead of the system store");
     app.add_option("--connect-timeout",
                    raw.connect_timeout_s,

@@ -211,9 +211,13 @@ net::awaitable<void> worker(pass_state& st)
             break;
         st.deliver(std::move(r));
     }
-    // The last worker out ends the helpers, so io_context::run() returns.
+    // The last worker out ends the helpers and the HTTP/2 connections' readers, so
+    // io_context::run() returns.
     if (--st.active_workers == 0)
+    {
         st.end_helpers();
+        st.client.close_idle_multiplexed();
+    }
 }
 
 net::awaitable<void> report_progress(pass_state& st)

@@ -55,14 +55,17 @@ struct request_head
 struct response_head
 {
     unsigned status = 0;
-    unsigned version = 11;  ///< 10 for HTTP/1.0, 11 for HTTP/1.1
+    unsigned version = 11;  ///< 10 for HTTP/1.0, 11 for HTTP/1.1, 20 for HTTP/2
     std::vector<field_view> fields;
     std::optional<std::uint64_t> content_length;
 
     /// The value of the first field of that name (ASCII case-insensitive), if there is one.
     std::optional<std::string_view> find(std::string_view name) const noexcept;
     /// "1.0", "1.1".
-    std::string_view version_text() const noexcept { return version == 10 ? "1.0" : "1.1"; }
+    std::string_view version_text() const noexcept
+    {
+        return version == 10 ? "1.0" : version == 20 ? "2" : "1.1";
+    }
 };
 
 /// One request and its response on a session. The pool hands it out through a session_lease and
@@ -114,6 +117,10 @@ public:
 
     /// Ends every operation in flight at once (they fail with an error); the session is not reused.
     virtual void cancel() noexcept = 0;
+
+    /// It keeps operations pending while idle (an HTTP/2 connection's reader), so an io_context
+    /// with it never runs out of work.
+    virtual bool busy_while_idle() const noexcept { return false; }
 };
 
 /// How the pool opens a session to an origin when it needs one: the fetch that asked provides it,

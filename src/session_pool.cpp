@@ -75,17 +75,20 @@ net::awaitable<failure> session_pool::acquire(const std::string& origin,
                     opened.error = failure{net::error::operation_aborted, phase::connect};
                 // The waiters counting on this connect fail with it; the others may connect themselves.
                 settle_promises(st, *node, &opened.error);
-                st.nodes.erase(node);
+                close_node(st, node);
                 wake(st, 1);
                 settle(st);
                 co_return std::move(opened.error);
             }
             node->s = std::move(opened.s);
             ++opened_;
+            if (node->s->capacity() > 1)
+                st.multiplexed.push_back(node);
             take(st, node, out, false);
             // Those counting on this connect look again (the session may carry fewer exchanges
             // than hoped), and so do as many others as it has room for.
-            const std::size_t room = node->s->capacity() - 1;
+            const std::size_t capacity = node->s->capacity();
+            const std::size_t room = capacity > 0 ? capacity - 1 : 0;
             const std::size_t woken = settle_promises(st, *node, nullptr);
             wake(st, room > woken ? room - woken : 0);
             co_return failure{};
@@ -127,30 +130,44 @@ net::awaitable<failure> session_pool::acquire(const std::string& origin,
 
 session_pool::node_iterator session_pool::pick(pool_origin& st)
 {
-    for (;;)
+    // A session already carrying exchanges with room comes first (multiplexing), then the idle
+    // one used most recently, after checking that the server has not closed it.
+    for (auto node : st.multiplexed)
+        if (!node->broken && node->in_use > 0 && node->in_use < node->s->capacity())
+            return node;
+    while (!st.idle.empty())
     {
-        // A session already carrying exchanges with room comes first (multiplexing), then the idle
-        // one used most recently; the list keeps the most recently used at the back.
-        auto idle = st.nodes.end();
-        for (auto it = st.nodes.rbegin(); it != st.nodes.rend(); ++it)
-        {
-            if (!it->s || it->broken || it->in_use >= it->s->capacity())
-                continue;
-            if (it->in_use > 0)
-                return std::prev(it.base());
-            if (idle == st.nodes.end())
-                idle = std::prev(it.base());
-        }
-        if (idle == st.nodes.end() || idle->s->alive())
-            return idle;
-        close_node(st, idle);  // closed by the server while idle: drop it and look again
+        auto node = st.idle.back();
+        if (node->s->alive())
+            return node;
+        close_node(st, node);
     }
+    return st.nodes.end();
 }
+
+namespace {
+
+template <class Vector, class Value>
+void remove_value(Vector& v, const Value& x) noexcept
+{
+    // From the back: the element sought is usually the last.
+    for (auto it = v.rbegin(); it != v.rend(); ++it)
+        if (*it == x)
+        {
+            v.erase(std::next(it).base());
+            return;
+        }
+}
+
+}  // namespace
 
 void session_pool::take(pool_origin& st, node_iterator node, session_lease& out, bool reused)
 {
     if (node->in_use == 0 && node->exchanges > 0)
+    {
+        remove_value(st.idle, node);
         --idle_count_;
+    }
     ++node->in_use;
     ++node->exchanges;
     out.pool_ = this;
@@ -171,12 +188,12 @@ void session_pool::release(pool_origin& st, node_iterator node, exchange& ex) no
     {
         if (node->broken)
         {
-            st.nodes.erase(node);
+            close_node(st, node);
         }
         else
         {
             node->idle_since = clock_type::now();
-            st.nodes.splice(st.nodes.end(), st.nodes, node);
+            st.idle.push_back(node);
             ++idle_count_;
         }
     }
@@ -188,8 +205,12 @@ void session_pool::release(pool_origin& st, node_iterator node, exchange& ex) no
 
 void session_pool::close_node(pool_origin& st, node_iterator node) noexcept
 {
-    if (node->s && node->in_use == 0 && node->exchanges > 0)
+    if (node->s && node->in_use == 0 && node->exchanges > 0 && !node->broken)
+    {
+        remove_value(st.idle, node);
         --idle_count_;
+    }
+    remove_value(st.multiplexed, node);
     st.nodes.erase(node);
 }
 
@@ -236,22 +257,28 @@ void session_pool::settle(pool_origin& st) noexcept
 
 void session_pool::evict_oldest_idle() noexcept
 {
-    pool_origin* oldest_origin = nullptr;
-    node_iterator oldest;
+    pool_origin* oldest = nullptr;
     for (auto& [key, st] : origins_)
-        for (auto it = st.nodes.begin(); it != st.nodes.end(); ++it)
-            if (it->s && it->in_use == 0 && it->exchanges > 0 &&
-                (!oldest_origin || it->idle_since < oldest->idle_since))
-            {
-                oldest_origin = &st;
-                oldest = it;
-                break;  // the front idle node of an origin is its oldest
-            }
-    if (!oldest_origin)
+        if (!st.idle.empty() && (!oldest || st.idle.front()->idle_since < oldest->idle.front()->idle_since))
+            oldest = &st;
+    if (!oldest)
         return;
-    close_node(*oldest_origin, oldest);
-    wake(*oldest_origin, 1);
-    settle(*oldest_origin);
+    close_node(*oldest, oldest->idle.front());
+    wake(*oldest, 1);
+    settle(*oldest);
+}
+
+void session_pool::close_busy_idle() noexcept
+{
+    for (auto it = origins_.begin(); it != origins_.end();)
+    {
+        auto& st = it->second;
+        ++it;  // settle() may erase st
+        for (std::size_t i = st.idle.size(); i-- > 0;)
+            if (st.idle[i]->s->busy_while_idle())
+                close_node(st, st.idle[i]);
+        settle(st);
+    }
 }
 
 void session_pool::cancel_all() noexcept

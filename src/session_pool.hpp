@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace asyncfetch::detail {
 
@@ -44,9 +45,11 @@ struct pool_waiter
 struct pool_origin
 {
     std::string key;
-    std::list<pool_node> nodes;       ///< most recently used at the back
-    std::list<pool_waiter*> waiters;  ///< oldest first
-    std::size_t sleepers = 0;         ///< waiters not yet resumed, woken or not
+    std::list<pool_node> nodes;
+    std::vector<std::list<pool_node>::iterator> idle;         ///< idle sessions, most recently used last
+    std::vector<std::list<pool_node>::iterator> multiplexed;  ///< sessions that carry more than one exchange
+    std::list<pool_waiter*> waiters;                          ///< oldest first
+    std::size_t sleepers = 0;                                 ///< waiters not yet resumed, woken or not
 };
 
 /// One exchange on a pooled session. Ending it gives the session back to the pool, idle or to
@@ -102,6 +105,10 @@ public:
     /// Ends every exchange in flight (Ctrl-C, --fail-fast); sessions being connected are the
     /// connector's to stop.
     void cancel_all() noexcept;
+
+    /// Closes the idle sessions that keep operations pending while idle (HTTP/2), so that
+    /// io_context::run() can return at the end of a pass.
+    void close_busy_idle() noexcept;
 
     /// Sessions opened so far.
     std::size_t opened() const noexcept { return opened_; }

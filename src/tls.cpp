@@ -83,6 +83,12 @@ void session_cache::attach(SSL* ssl, const std::string* key)
     SSL_set_ex_data(ssl, key_index(), const_cast<std::string*>(key));
 }
 
+void session_cache::detach(SSL* ssl)
+{
+    SSL_set_ex_data(ssl, cache_index(), nullptr);
+    SSL_set_ex_data(ssl, key_index(), nullptr);
+}
+
 void enable_session_cache(SSL_CTX* ctx)
 {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);

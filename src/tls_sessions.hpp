@@ -43,6 +43,9 @@ public:
     /// Points ssl's new-session callback at this cache under key (which must outlive ssl).
     void attach(SSL* ssl, const std::string* key);
 
+    /// Stops ssl from filing sessions anywhere (its connection may outlive the cache).
+    static void detach(SSL* ssl);
+
 private:
     std::unordered_map<std::string, SSL_SESSION*> sessions_;
 };

@@ -71,7 +71,7 @@ check_options() {
         rest=${BASH_REMATCH[2]}
         IFS=, read -ra split <<<"$names"
         for name in "${split[@]}"; do
-            if [[ ! $name =~ ^--?[[:alnum:]][[:alnum:]-]*$ ]]; then
+            if [[ ! $name =~ ^--?[[:alnum:]][[:alnum:].-]*$ ]]; then
                 fail "cannot read the option name '$name' in '$bin --help'"
                 continue
             fi

@@ -32,6 +32,9 @@ enum class errc
     file_error,              ///< the body could not be written under --output-dir
     too_many_header_fields,  ///< a response header with more fields than the client accepts
     invalid_request_field,   ///< a method, target or header field of the request holds CR, LF or NUL
+    http2_stream_reset,      ///< the server reset the HTTP/2 stream (RST_STREAM) before it ended
+    http2_stream_refused,    ///< the server refused the HTTP/2 stream (REFUSED_STREAM or above GOAWAY)
+    http2_protocol,          ///< the HTTP/2 connection broke the protocol or was closed with an error
 };
 
 /// The category of errc.

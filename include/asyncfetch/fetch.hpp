@@ -43,6 +43,8 @@ struct client_config
     proxy_settings proxies;                             ///< -x, environment, --noproxy
     std::vector<resolve_entry> resolves;                ///< --resolve
     int ip_family = 0;                                  ///< 4 or 6 to use only that family; 0 both
+    http_versions versions = http_versions::http2;      ///< --http1.1, --http2, --http2-prior-knowledge
+    std::size_t max_streams = 100;                      ///< most streams at once on an HTTP/2 connection
 };
 
 /// Connection counts of a client.
@@ -97,6 +99,11 @@ public:
     /// Fetches one URL: resolve, connect, TLS, request, response. Never throws for network or
     /// server failures: they come back in the result. index and url_text are copied into it.
     boost::asio::awaitable<fetch_result> fetch(std::size_t index, std::string url_text);
+
+    /// Closes idle connections that keep operations pending (an HTTP/2 connection reads all the
+    /// time), so that io_context::run() returns once the fetches are done. Other idle connections
+    /// stay pooled.
+    void close_idle_multiplexed() noexcept;
 
     /// Connection counts so far.
     client_counters counters() const noexcept;

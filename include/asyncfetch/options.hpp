@@ -58,6 +58,8 @@ struct options
     std::optional<std::string> noproxy;   ///< --noproxy
     std::vector<resolve_entry> resolves;  ///< --resolve
     int ip_family = 0;                    ///< -4 or -6
+    http_versions versions = http_versions::http2;  ///< --http1.1, --http2, --http2-prior-knowledge
+    std::size_t max_streams = 100;                  ///< --max-streams
 
     bool stats = false;               ///< --stats: per-host table and latency histogram
     unsigned runs = 1;                ///< --runs N: repeat each --compare pass

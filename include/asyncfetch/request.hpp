@@ -25,6 +25,14 @@ struct request_options
     bool form_body = false;  ///< -d: Content-Type application/x-www-form-urlencoded by default
 };
 
+/// Which HTTP versions connections speak (curl's --http1.1, --http2, --http2-prior-knowledge).
+enum class http_versions
+{
+    http1_only,             ///< ALPN offers http/1.1 only
+    http2,                  ///< ALPN offers h2 and http/1.1; plain http stays HTTP/1.1
+    http2_prior_knowledge,  ///< as http2, and plain http speaks HTTP/2 at once (h2c)
+};
+
 /// --resolve host:port:address.
 struct resolve_entry
 {

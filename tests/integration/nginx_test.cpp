@@ -1,4 +1,5 @@
 // A real peer: Debian's nginx on loopback serving 200 files, fetched over a kept-alive pool.
+#include "real_peer.hpp"
 #include "test_support.hpp"
 
 #include <arpa/inet.h>
@@ -22,85 +23,17 @@ namespace asyncfetch {
 namespace {
 
 using test::config_with;
+using test::file_name;
+using test::file_sizes;
+using test::pick_free_port;
+using test::port_accepts;
 using test::run_urls;
+using test::slurp;
 namespace fs = std::filesystem;
 
 constexpr const char* nginx_path = "/usr/sbin/nginx";
-constexpr std::size_t file_count = 200;
 constexpr std::size_t concurrency = 16;
-
-std::string slurp(const fs::path& p)
-{
-    std::ifstream f(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-// A free loopback port: bound, read back and released (nginx binds it right after).
-std::uint16_t pick_free_port()
-{
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return 0;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    std::uint16_t port = 0;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-        port = ntohs(addr.sin_port);
-    close(fd);
-    return port;
-}
-
-bool port_accepts(std::uint16_t port)
-{
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return false;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    close(fd);
-    return ok;
-}
-
-// Deterministic sizes from 0 to ~300 KB, with the edge cases 0, 1 and 65536 pinned.
-std::vector<std::size_t> file_sizes()
-{
-    std::vector<std::size_t> sizes(file_count);
-    std::uint64_t state = 0x9E3779B97F4A7C15ull;
-    auto next = [&state] {
-        // xorshift64: the same sequence on every platform and standard library.
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        return state;
-    };
-    for (auto& s : sizes)
-    {
-        const std::uint64_t r = next();
-        // One file in four is large, the rest small, as on a typical site.
-        s = r % 4 == 0 ? static_cast<std::size_t>(next() % 300'001)
-                       : static_cast<std::size_t>(next() % 4'097);
-    }
-    sizes[0] = 0;
-    sizes[1] = 1;
-    sizes[2] = 65536;
-    sizes[3] = 300'000;
-    sizes[100] = 0;
-    sizes[150] = 65536;
-    return sizes;
-}
-
-std::string file_name(std::size_t i)
-{
-    std::string n = std::to_string(i);
-    return "f" + std::string(3 - std::min<std::size_t>(3, n.size()), '0') + n + ".bin";
-}
+constexpr std::size_t file_count = 200;
 
 class nginx : public ::testing::Test
 {
@@ -124,20 +57,11 @@ protected:
         }
         dir_ = tmpl;
 
-        sizes_ = file_sizes();
-        fs::create_directory(dir_ / "www");
-        for (std::size_t i = 0; i < sizes_.size(); ++i)
+        sizes_ = file_sizes(file_count);
+        if (!test::write_files(dir_ / "www", sizes_))
         {
-            std::string body(sizes_[i], '\0');
-            for (std::size_t j = 0; j < body.size(); ++j)
-                body[j] = static_cast<char>('a' + (i + j) % 26);
-            std::ofstream f(dir_ / "www" / file_name(i), std::ios::binary);
-            f << body;
-            if (!f)
-            {
-                setup_error_ = "cannot write " + (dir_ / "www" / file_name(i)).string();
-                return;
-            }
+            setup_error_ = "cannot write the files under " + (dir_ / "www").string();
+            return;
         }
 
         port_ = pick_free_port();
@@ -176,69 +100,17 @@ protected:
         }
 
         // nginx's own stdout and stderr go to a file for the failure message.
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        const std::string out_log = d + "/stdout.log";
-        posix_spawn_file_actions_addopen(&actions, 1, out_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        posix_spawn_file_actions_adddup2(&actions, 1, 2);
-        const int rc = test::spawn(
-            {nginx_path, "-p", d + "/", "-c", d + "/nginx.conf", "-e", d + "/error.log"},
-            actions,
-            pid_);
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0)
-        {
-            pid_ = 0;
-            setup_error_ = "posix_spawn of nginx failed: " + std::string(std::strerror(rc));
-            return;
-        }
-
-        // Bounded polling: nginx gives no other sign of readiness.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-        while (!port_accepts(port_))
-        {
-            int status = 0;
-            if (waitpid(pid_, &status, WNOHANG) == pid_)
-            {
-                pid_ = 0;
-                setup_error_ = "nginx exited early (" +
-                               (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                                  : "signal " + std::to_string(WTERMSIG(status))) +
-                               ")\n" + logs();
-                return;
-            }
-            if (std::chrono::steady_clock::now() > deadline)
-            {
-                setup_error_ = "nginx did not accept on port " + std::to_string(port_) + " within 5 s\n" +
-                               logs();
-                return;
-            }
-            usleep(20'000);
-        }
+        if (auto error = peer_.start(
+                {nginx_path, "-p", d + "/", "-c", d + "/nginx.conf", "-e", d + "/error.log"},
+                port_,
+                d + "/stdout.log");
+            !error.empty())
+            setup_error_ = error + "\n" + logs();
     }
 
     static void TearDownTestSuite()
     {
-        if (pid_ > 0)
-        {
-            // SIGTERM is nginx's fast shutdown; SIGKILL only if it hangs.
-            kill(pid_, SIGTERM);
-            int status = 0;
-            bool reaped = false;
-            for (int waited_ms = 0; waited_ms < 5000 && !reaped; waited_ms += 10)
-            {
-                reaped = waitpid(pid_, &status, WNOHANG) == pid_;
-                if (!reaped)
-                    usleep(10'000);
-            }
-            if (!reaped)
-            {
-                kill(pid_, SIGKILL);
-                waitpid(pid_, &status, 0);
-            }
-            pid_ = 0;
-        }
+        peer_.stop();
         if (!dir_.empty())
         {
             std::error_code ec;
@@ -269,7 +141,7 @@ protected:
     static inline fs::path dir_;
     static inline std::vector<std::size_t> sizes_;
     static inline std::uint16_t port_ = 0;
-    static inline pid_t pid_ = 0;
+    static inline test::spawned_peer peer_;
 };
 
 TEST_F(nginx, two_hundred_files_over_a_pool_of_sixteen_connections)
