@@ -18,6 +18,7 @@ COLORS = {"asyncfetch": "#1f77b4", "wget2": "#2ca02c", "curl": "#ff7f0e", "aioht
 WORKLOADS = [
     ("small-http", "10,000 small files (0.5-1.5 KB), HTTP, -j 64"),
     ("small-https", "10,000 small files, HTTPS (HTTP/1.1), -j 64"),
+    ("small-h2", "10,000 small files, HTTPS with HTTP/2 (nginx http2), -j 64"),
     ("delay", "1,000 URLs answering after 100 ms, -j 64 (ideal 1.6 s)"),
     ("big", "one 100 MiB body"),
     ("many", "100,000 URLs in one run, -j 64"),
@@ -27,6 +28,7 @@ WORKLOADS = [
 CHART_TITLES = {
     "small-http": "10,000 × 0.5-1.5 KB, HTTP",
     "small-https": "10,000 × 0.5-1.5 KB, HTTPS",
+    "small-h2": "10,000 × 0.5-1.5 KB, HTTP/2",
     "delay": "1,000 × 100 ms delay (dashed: ideal)",
     "big": "one 100 MiB body",
     "many": "100,000 URLs",
@@ -175,6 +177,18 @@ def verdicts(workload, stats):
         if workload == "small-http" and h and h["cpu"] and a["cpu"]:
             out.append((f"client CPU (user + sys) at most h2load --h1's: {a['cpu'] * 1000:.0f} ms against "
                         f"{h['cpu'] * 1000:.0f} ms ({a['cpu'] / h['cpu']:.2f}x)", a["cpu"] <= h["cpu"]))
+    elif workload == "small-h2":
+        for peer in ("wget2", "curl"):
+            if peer in stats:
+                r = stats[peer]["ratio"]
+                out.append((f"faster than {peer}: {compared(peer, r)}", r > 1.0))
+        h = stats.get("h2load")
+        if h:
+            out.append((f"within 1.2x h2load -c 1's wall time: {a['median'] / h['median']:.2f}x",
+                        a["median"] <= 1.2 * h["median"]))
+            if h["cpu"] and a["cpu"]:
+                out.append((f"client CPU within 1.5x h2load's: {a['cpu'] * 1000:.0f} ms against "
+                            f"{h['cpu'] * 1000:.0f} ms ({a['cpu'] / h['cpu']:.2f}x)", a["cpu"] <= 1.5 * h["cpu"]))
     elif workload == "delay":
         m = a["median"]
         out.append((f"within 5% of 1.6 s: {m:.3f} s ({(m / 1.6 - 1) * 100:+.1f}%)", m <= 1.6 * 1.05))
@@ -270,7 +284,7 @@ def write_chart(all_stats, svg_path, work_dir):
     if not panels:
         return False
     script = [
-        "set terminal svg size 1200,760 dynamic font 'Helvetica,12' background '#ffffff'",
+        "set terminal svg size 1200,1100 dynamic font 'Helvetica,12' background '#ffffff'",
         f"set output '{svg_path}'",
         "set style fill solid 0.85 border -1",
         "set boxwidth 0.7",
@@ -281,7 +295,7 @@ def write_chart(all_stats, svg_path, work_dir):
         "unset key",
         "set yrange [0:*]",
         "set offsets 0.3, 0.3, 0, 0",
-        "set multiplot layout 2,3 title 'asyncfetch vs wget2, curl --parallel and aiohttp on loopback "
+        "set multiplot layout 3,3 title 'asyncfetch vs wget2, curl --parallel and aiohttp on loopback "
         "(median of paired runs; bars: min…max)' font ',14'",
     ]
     for w, title in panels:
@@ -309,7 +323,7 @@ def write_chart(all_stats, svg_path, work_dir):
                 s = all_stats[w]["tools"].get(tool)
                 if s and s["rss"] is not None:
                     rows.append((f"{tool} ({w})", s["rss"] / 1024, int(COLORS[tool][1:], 16)))
-    if rows and len(panels) < 6:
+    if rows and len(panels) < 9:
         with open(mem, "w") as f:
             for i, (label, mb, color) in enumerate(rows):
                 f.write(f"{i} \"{label}\" {mb} {color}\n")

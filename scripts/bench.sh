@@ -7,7 +7,7 @@
 #   scripts/bench.sh                    every workload (about 10 minutes on a quiet 2-core machine)
 #   scripts/bench.sh 'small-http$|big'  only the workloads whose name matches this (unanchored) regex
 #
-# Workloads: small-http small-https delay big many one version micro profile.
+# Workloads: small-http small-https small-h2 delay big many one version micro profile.
 # Tools: asyncfetch, wget2, curl --parallel, aiohttp, and h2load --h1 (nghttp2-client) on small-http.
 # Results of earlier runs stay in $BENCH_RESULTS, so a filtered rerun updates its rows and keeps the rest.
 #
@@ -40,7 +40,7 @@ quiet_wait=${BENCH_QUIET_WAIT:-300}
 max_retries=${BENCH_RETRIES:-10}
 results=${BENCH_RESULTS:-$build_dir/bench-results}
 python=/usr/bin/python3  # Debian's, which has python3-aiohttp (a pyenv or venv python may not)
-all_workloads=(small-http small-https delay big many one version micro profile)
+all_workloads=(small-http small-https small-h2 delay big many one version micro profile)
 
 selected=()
 for w in "${all_workloads[@]}"; do
@@ -119,14 +119,15 @@ mkdir -p "$work/tls"
 )
 ca="$work/tls/ca.pem"
 
-read -r http_port https_port < <("$python" -c '
+read -r http_port https_port h2_port < <("$python" -c '
 import socket
-socks = [socket.socket() for _ in range(2)]
+socks = [socket.socket() for _ in range(3)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
 
-# nginx as a foreground child with its own prefix: one worker, keep-alive, HTTP/1.1 only (no http2).
+# nginx as a foreground child with its own prefix: one worker, keep-alive; HTTP/1.1 on the http and
+# https ports, HTTP/2 (ALPN h2) on a third.
 mkdir -p "$work/nginx/logs" "$work/nginx/tmp"
 user_line=""
 [ "$(id -u)" -eq 0 ] && user_line="user root;"
@@ -153,6 +154,8 @@ http {
     server {
         listen 127.0.0.1:$http_port;
         listen 127.0.0.1:$https_port ssl;
+        listen 127.0.0.1:$h2_port ssl http2;
+        http2_max_concurrent_streams 128;
         ssl_certificate $work/tls/server.pem;
         ssl_certificate_key $work/tls/server.key;
         ssl_protocols TLSv1.2 TLSv1.3;
@@ -164,6 +167,7 @@ nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/logs/error.lo
 nginx_pid=$!
 http_base="http://127.0.0.1:$http_port"
 https_base="https://127.0.0.1:$https_port"
+h2_base="https://127.0.0.1:$h2_port"
 for _ in $(seq 50); do
     curl -sf -o /dev/null "$http_base/small/00000.bin" && break
     sleep 0.1
@@ -188,10 +192,11 @@ url_list()  # base count suffix
 }
 url_list "$http_base" "$small_count" "" >"$work/small-http.txt"
 url_list "$https_base" "$small_count" "" >"$work/small-https.txt"
+url_list "$h2_base" "$small_count" "" >"$work/small-h2.txt"
 for ((i = 0; i < 1000; i++)); do echo "$delay_base/delay/100?n=$i"; done >"$work/delay.txt"
 echo "$http_base/big.bin" >"$work/big.txt"
 for ((r = 0; r < 10; r++)); do sed "s/\$/?r=$r/" "$work/small-http.txt"; done >"$work/many.txt"
-for f in small-http small-https delay big many; do
+for f in small-http small-https small-h2 delay big many; do
     awk '{ print "url = \"" $0 "\"\noutput = \"/dev/null\"" }' "$work/$f.txt" >"$work/$f.curl"
 done
 
@@ -308,6 +313,15 @@ if wants small-https; then
     log "small-https: the same over HTTPS (HTTP/1.1)"
     peer_cmds small-https "$ca"
     run_rounds small-https "$runs" 1
+fi
+
+if wants small-h2; then
+    log "small-h2: the same over HTTPS with HTTP/2 (nginx http2), -j $jobs, each peer multiplexing"
+    peer_cmds small-h2 "$ca"
+    # wget2 and curl speak HTTP/2 by ALPN by default; h2load on one connection is the reference.
+    cmd[h2load]="h2load -c 1 -m $jobs -n $small_count -i $work/small-h2.txt"
+    tools+=(h2load)
+    run_rounds small-h2 "$runs" 1
 fi
 
 if wants delay; then

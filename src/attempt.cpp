@@ -155,12 +155,13 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
     auto f = co_await lease->send(head, body, deadline);
     // A request the server never saw (an idle connection it had closed) is not the user's
     // failure: it is tried once more, on a new session.
-    if (f && lease->retry_on_new_session(f))
+    if (f && lease->may_send_again(f))
     {
+        const bool only_new = !lease->reusable();
         lease.release();
-        if (auto again = co_await pool.acquire(key, deadline, source, lease, true))
+        if (auto again = co_await pool.acquire(key, deadline, source, lease, only_new))
             co_return again;
-        r.reused = false;
+        r.reused = lease.reused();
         f = co_await lease->send(head, body, deadline);
     }
     co_return f;

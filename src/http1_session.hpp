@@ -101,7 +101,7 @@ private:
 
     bool reusable() const noexcept override { return complete_ && parser_ && parser_->keep_alive(); }
 
-    bool retry_on_new_session(const failure& f) const noexcept override
+    bool may_send_again(const failure& f) const noexcept override
     {
         return exchanges_ > 1 && !f.got_response && is_stale_connection_error(f.ec);
     }

@@ -112,7 +112,7 @@ public:
     const response_head& response() const noexcept override { return head_; }
     net::awaitable<failure> read_body(body_sink* sink, clock_type::time_point deadline) override;
     bool reusable() const noexcept override { return !st_.dead && !st_.goaway; }
-    bool retry_on_new_session(const failure& f) const noexcept override
+    bool may_send_again(const failure& f) const noexcept override
     {
         return f.ec == errc::http2_stream_refused && !got_response_;
     }
@@ -384,6 +384,15 @@ net::awaitable<failure> h2_stream::send(const request_head& head,
                                         const std::string* body,
                                         clock_type::time_point deadline)
 {
+    if (st_.dead || st_.goaway)
+    {
+        // The connection ended between the pool's choice and this request: the server never saw
+        // it, so it may go again on a new connection.
+        closed_ = true;
+        failure f{errc::http2_stream_refused, phase::send};
+        f.detail = "the HTTP/2 connection had closed before the request was sent";
+        co_return f;
+    }
     std::string_view authority;
     for (const auto& f : head.fields)
         if (iequals(f.name, "host"))
@@ -511,6 +520,12 @@ net::awaitable<void> http2_session::state::reader(std::shared_ptr<state> /*keeps
                 break;
             }
             wake();  // SETTINGS, PING and WINDOW_UPDATE may need an answer or unblock a send
+            if (!nghttp2_session_want_read(ng) && !nghttp2_session_want_write(ng))
+            {
+                // nghttp2 ended the connection (a GOAWAY it sent after a protocol error).
+                fail_all(protocol_failure(NGHTTP2_ERR_PROTO, true));
+                break;
+            }
         }
         if (ec)
         {

@@ -90,9 +90,10 @@ public:
     /// The response was read completely and the session can carry another exchange.
     virtual bool reusable() const noexcept = 0;
 
-    /// A failed send() never reached the server's application, so the request may be tried again
-    /// on a new session whatever its method (an idle keep-alive connection the server had closed).
-    virtual bool retry_on_new_session(const failure& f) const noexcept = 0;
+    /// A failed send() never reached the server's application, so the request may be sent again
+    /// whatever its method: on a new session when this one is not reusable (an idle keep-alive
+    /// connection the server had closed, GOAWAY), else on any (an HTTP/2 stream refused).
+    virtual bool may_send_again(const failure& f) const noexcept = 0;
 };
 
 /// A connection to one origin that carries exchanges: what the pool holds.

@@ -103,7 +103,7 @@ net::awaitable<exchange_outcome> exchange_once(memory_session& s, const request_
     out.sent = co_await ex.send(head, nullptr, far_deadline);
     if (out.sent)
     {
-        out.retry = ex.retry_on_new_session(out.sent);
+        out.retry = ex.may_send_again(out.sent);
         s.end_exchange(ex);
         co_return out;
     }

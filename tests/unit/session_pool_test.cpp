@@ -30,7 +30,7 @@ public:
     const response_head& response() const noexcept override { return head_; }
     net::awaitable<failure> read_body(body_sink*, clock_type::time_point) override { co_return failure{}; }
     bool reusable() const noexcept override { return reusable_; }
-    bool retry_on_new_session(const failure&) const noexcept override { return false; }
+    bool may_send_again(const failure&) const noexcept override { return false; }
 
     bool reusable_ = true;
 
