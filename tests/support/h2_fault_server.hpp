@@ -246,6 +246,15 @@ private:
         while ((n = nghttp2_session_mem_send(c.ng, &data)) > 0)
             ::send(fd, data, static_cast<std::size_t>(n), MSG_NOSIGNAL);
         nghttp2_session_del(c.ng);
+        // A lingering close, as nginx does: closing with unread bytes would send a RST, which can
+        // destroy the GOAWAY before the client reads it.
+        ::shutdown(fd, SHUT_WR);
+        for (int waited = 0; waited < 1000 && !stop_; waited += 50)
+        {
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, 50) > 0 && ::recv(fd, buf, sizeof buf, 0) <= 0)
+                break;
+        }
         ::close(fd);
     }
 
