@@ -12,6 +12,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -43,6 +44,9 @@ constexpr std::int32_t connection_window = 16 << 20;
 
 /// Writes are coalesced up to this size.
 constexpr std::size_t write_batch = 64 * 1024;
+
+/// A woken writer waits while the reader keeps finding bytes, up to this many.
+constexpr std::uint64_t max_read_before_write = 256 * 1024;
 
 /// Fields that belong to an HTTP/1.1 connection and must not appear in HTTP/2 (RFC 9113, 8.2.2).
 bool is_connection_specific(std::string_view name) noexcept
@@ -95,6 +99,7 @@ struct http2_session::state
     std::list<h2_stream> streams;  // the exchanges in progress
     bool dead = false;             // the connection failed or was closed
     bool goaway = false;           // the server said it takes no more streams
+    std::uint64_t read_bytes = 0;  // bytes fed to nghttp2 so far
 };
 
 /// One stream: the exchange the rules see, filled by the callbacks.
@@ -513,6 +518,7 @@ net::awaitable<void> http2_session::state::reader(std::shared_ptr<state> /*keeps
         auto [ec, n] = co_await t->async_read_some(net::buffer(buffer), token);
         if (n > 0 && !dead)
         {
+            read_bytes += n;
             const ssize_t rv = nghttp2_session_mem_recv(ng, buffer.data(), n);
             if (rv < 0)
             {
@@ -566,6 +572,18 @@ net::awaitable<void> http2_session::state::writer(std::shared_ptr<state> /*keeps
         }
         wake_writer.expires_at(clock_type::time_point::max());
         co_await wake_writer.async_wait(token);
+        // Let the reader drain what is already here first (a TLS read returns one record, often one
+        // response), and the streams it wakes submit their next requests: one write then carries them
+        // all instead of one write each, and the server answers in batches too. Bounded by bytes
+        // read, so window updates for a large body are not held back.
+        const std::uint64_t start = read_bytes;
+        for (;;)
+        {
+            const std::uint64_t seen = read_bytes;
+            co_await net::post(wake_writer.get_executor(), net::use_awaitable);
+            if (read_bytes == seen || read_bytes - start > max_read_before_write)
+                break;
+        }
     }
 }
 
