@@ -72,10 +72,16 @@ protected:
                                 tls_port_,
                                 d + "/tls.log");
         if (error.empty())
-            error = h2c_.start(
-                {nghttpd_path, "--no-tls", "-a", "127.0.0.1", "-d", d + "/www", std::to_string(h2c_port_)},
-                h2c_port_,
-                d + "/h2c.log");
+            error = h2c_.start({nghttpd_path,
+                                "--no-tls",
+                                "--echo-upload",
+                                "-a",
+                                "127.0.0.1",
+                                "-d",
+                                d + "/www",
+                                std::to_string(h2c_port_)},
+                               h2c_port_,
+                               d + "/h2c.log");
         setup_error_ = error;
     }
 
@@ -158,6 +164,27 @@ TEST_F(nghttpd, prior_knowledge_speaks_h2c_on_http_urls)
     const auto run = run_urls(list, cfg);
     expect_all_files(run, list);
     EXPECT_EQ(run.summary.connections_opened, 1u);
+}
+
+TEST_F(nghttpd, a_request_body_larger_than_the_initial_window_is_sent_whole)
+{
+    // nghttpd --echo-upload answers with the body it received; 100,000 bytes need several DATA
+    // frames and the server's WINDOW_UPDATEs (its initial window is 65,535).
+    auto cfg = config_with(2);
+    cfg.client.versions = http_versions::http2_prior_knowledge;
+    cfg.client.request.method = "POST";
+    std::string body(100'000, '\0');
+    for (std::size_t i = 0; i < body.size(); ++i)
+        body[i] = static_cast<char>(i * 7);
+    cfg.client.request.body = body;
+    const auto run = run_urls({h2c_base() + "/" + file_name(1), h2c_base() + "/" + file_name(2)}, cfg);
+    ASSERT_EQ(run.results.size(), 2u);
+    for (const auto& r : run.results)
+    {
+        EXPECT_TRUE(r.ok()) << r.error;
+        EXPECT_EQ(r.http_version, "2");
+        EXPECT_EQ(r.bytes, body.size()) << "the echo is as long as what was sent";
+    }
 }
 
 TEST_F(nghttpd, sequential_requests_reuse_the_connection)
