@@ -95,9 +95,8 @@ private:
 
 }  // namespace
 
-const url* client::impl::proxy_of(const url& u, bool& invalid, std::string& bad)
+const url* client::impl::proxy_of(const url& u, std::string& bad)
 {
-    invalid = false;
     std::string text = proxy_for(u, cfg.proxies);
     if (text.empty())
         return nullptr;
@@ -108,12 +107,8 @@ const url* client::impl::proxy_of(const url& u, bool& invalid, std::string& bad)
         it = proxies.emplace(text, parsed ? std::optional<url>(std::move(*parsed)) : std::nullopt).first;
     }
     if (!it->second)
-    {
-        invalid = true;
         bad = std::move(text);
-        return nullptr;
-    }
-    return &*it->second;
+    return it->second ? &*it->second : nullptr;
 }
 
 void client::impl::fail(fetch_result& r,
@@ -183,10 +178,9 @@ net::awaitable<void> client::impl::attempt(const url& original,
     for (;;)
     {
         const url& cur = *hop;
-        bool invalid_proxy = false;
         std::string bad_proxy;
-        const url* proxy = proxy_of(cur, invalid_proxy, bad_proxy);
-        if (invalid_proxy)
+        const url* proxy = proxy_of(cur, bad_proxy);
+        if (!bad_proxy.empty())
             co_return set_error(r, error_kind::proxy, "invalid proxy URL: " + bad_proxy);
         if (auto ec = detail::build_request_head(cfg.request,
                                                  {method, cur, original, proxy, body, cfg.compressed},

@@ -100,9 +100,9 @@ struct client::impl
                                                  detail::clock_type::time_point deadline,
                                                  fetch_result& r,
                                                  detail::exchange& ex);
-    /// The proxy for u, parsed once per proxy URL; null for a direct connection. Fails for an
-    /// invalid proxy URL, whose text comes back in bad.
-    const url* proxy_of(const url& u, bool& invalid, std::string& bad);
+    /// The proxy for u, parsed once per proxy URL; null for a direct connection, and null with the
+    /// proxy URL's text in bad when that text is not a valid proxy URL.
+    const url* proxy_of(const url& u, std::string& bad);
     void fail(fetch_result& r,
               const detail::failure& f,
               const url& u,

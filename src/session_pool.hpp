@@ -29,7 +29,6 @@ struct pool_node
     std::size_t exchanges = 0;   ///< exchanges started on it
     bool broken = false;         ///< takes no more exchanges; closed when the last one ends
     clock_type::time_point idle_since;
-    const failure* connect_error = nullptr;  ///< set while waiters are woken by a failed connect
 };
 
 /// A fetch waiting for room on a session of an origin.

@@ -129,7 +129,6 @@ public:
     /// else why not, with the log.
     std::string start(const std::vector<std::string>& args, std::uint16_t port, const std::string& log_file)
     {
-        log_ = log_file;
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -187,7 +186,6 @@ public:
 
 private:
     pid_t pid_ = 0;
-    std::string log_;
 };
 
 }  // namespace asyncfetch::test
