@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace asyncfetch::detail {
 
@@ -28,6 +29,10 @@ void serialize_request(const request_head& head, std::string& out);
 
 /// Copies the status, version and field views (into p's storage) of p's header into head.
 void read_response_head(const response_parser& p, response_head& head);
+
+/// Whether bytes a server sent in answer to an HTTP/1.1 request begin like HTTP/2 frames (a SETTINGS
+/// or GOAWAY frame on stream 0), as an h2c-only server's do.
+bool looks_like_http2(std::string_view bytes) noexcept;
 
 /// Errors a kept-alive connection gives when the server had closed it while it was idle.
 bool is_stale_connection_error(const boost::system::error_code& ec) noexcept;
@@ -75,7 +80,13 @@ private:
         if (wec)
             co_return failure{wec, phase::send};
         if (auto ec = co_await read_final_header(*stream_, buffer_, parser_, head_method_, &fields_))
-            co_return failure{ec, phase::receive, parser_->got_some()};
+        {
+            failure f{ec, phase::receive, parser_->got_some()};
+            const auto seen = buffer_.cdata();
+            if (looks_like_http2({static_cast<const char*>(seen.data()), seen.size()}))
+                f.detail = "the server answered in HTTP/2; try --http2-prior-knowledge";
+            co_return f;
+        }
         read_response_head(*parser_, head_);
         co_return failure{};
     }
