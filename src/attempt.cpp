@@ -166,10 +166,12 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
     // failure: it is tried once more, on a new session.
     if (f && lease->may_send_again(f))
     {
-        const bool only_new = !lease->reusable();
+        // Not on that session again, nor on an older one (as stale, or as gone away); a newer one,
+        // open or connecting, will do.
+        const std::uint64_t newer_than = lease->reusable() ? 0 : lease.session_serial();
         lease.release();
         since = clock_type::now();
-        auto again = co_await pool.acquire(key, deadline, source, lease, only_new);
+        auto again = co_await pool.acquire(key, deadline, source, lease, newer_than);
         source.add_queue_time(since);
         if (again)
             co_return again;

@@ -148,6 +148,7 @@ struct pass_state
     std::size_t next_emit = 0;
     std::size_t in_flight = 0;
     std::size_t active_workers = 0;
+    std::size_t running = 0;  // coroutines of the pass (workers and helpers) not yet completed
     std::map<std::size_t, fetch_result> held;
     run_summary summary;
     bool stopped = false;
@@ -211,13 +212,9 @@ net::awaitable<void> worker(pass_state& st)
             break;
         st.deliver(std::move(r));
     }
-    // The last worker out ends the helpers and the HTTP/2 connections' readers, so
-    // io_context::run() returns.
+    // The last worker out ends the helpers; the pass ends when they have completed.
     if (--st.active_workers == 0)
-    {
         st.end_helpers();
-        st.client.close_idle_multiplexed();
-    }
 }
 
 net::awaitable<void> report_progress(pass_state& st)
@@ -288,27 +285,35 @@ pass_outcome run_pass(net::io_context& ioc,
     st.worker_count = std::max<std::size_t>(config.concurrency, 1);
     st.active_workers = st.worker_count;
     st.signals = std::make_unique<net::cancellation_signal[]>(st.worker_count);
+    const auto completed = [&st](std::exception_ptr) { --st.running; };
+    st.running = st.worker_count;
     for (std::size_t i = 0; i < st.worker_count; ++i)
-        net::co_spawn(ioc,
-                      worker(st),
-                      net::bind_cancellation_slot(st.signals[i].slot(), [](std::exception_ptr) {}));
+        net::co_spawn(ioc, worker(st), net::bind_cancellation_slot(st.signals[i].slot(), completed));
     if (config.on_progress)
     {
         st.ticker.emplace(ioc);
-        net::co_spawn(ioc, report_progress(st), [](std::exception_ptr) {});
+        ++st.running;
+        net::co_spawn(ioc, report_progress(st), completed);
     }
     if (config.on_flush)
     {
         st.flusher.emplace(ioc);
-        net::co_spawn(ioc, flush_output(st), [](std::exception_ptr) {});
+        ++st.running;
+        net::co_spawn(ioc, flush_output(st), completed);
     }
     if (config.stop_on_interrupt)
     {
         st.interrupt.emplace(ioc, SIGINT);
-        net::co_spawn(ioc, watch_interrupt(st), [](std::exception_ptr) {});
+        ++st.running;
+        net::co_spawn(ioc, watch_interrupt(st), completed);
     }
+    // Until the pass's own coroutines complete, not until the io_context runs out of work: idle
+    // HTTP/2 connections keep a read pending, and a shared client (--warm) keeps them for the next
+    // pass.
     ioc.restart();
-    ioc.run();
+    while (st.running > 0 && ioc.run_one() > 0)
+    {
+    }
 
     if (st.interrupted)
         st.flush_held();
@@ -335,7 +340,10 @@ pass_outcome run_pass(net::io_context& ioc,
                       const result_sink& sink)
 {
     client fresh(ioc.get_executor(), std::move(tls), config.client);
-    return run_pass(ioc, fresh, config, src, sink);
+    auto out = run_pass(ioc, fresh, config, src, sink);
+    // Its idle HTTP/2 connections close with it; their readers end when the io_context runs next.
+    fresh.close_idle_multiplexed();
+    return out;
 }
 
 }  // namespace asyncfetch

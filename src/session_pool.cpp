@@ -20,6 +20,8 @@ void session_lease::release() noexcept
     ex_ = nullptr;
 }
 
+std::uint64_t session_lease::session_serial() const noexcept { return ex_ ? node_->serial : 0; }
+
 session_pool::session_pool(net::any_io_executor ex, std::size_t per_host, std::size_t max_idle)
     : ex_(std::move(ex)), per_host_(per_host == 0 ? 1 : per_host), max_idle_(max_idle)
 {
@@ -37,7 +39,7 @@ net::awaitable<failure> session_pool::acquire(const std::string& origin,
                                               clock_type::time_point deadline,
                                               session_source& source,
                                               session_lease& out,
-                                              bool fresh)
+                                              std::uint64_t newer_than)
 {
     out.release();
     for (;;)
@@ -46,27 +48,24 @@ net::awaitable<failure> session_pool::acquire(const std::string& origin,
         pool_origin& st = entry->second;  // element addresses survive rehashing
         if (created)
             st.key = origin;
-        if (!fresh)
+        if (auto node = pick(st, newer_than); node != st.nodes.end())
         {
-            if (auto node = pick(st); node != st.nodes.end())
-            {
-                take(st, node, out, true);
-                co_return failure{};
-            }
+            take(st, node, out, true);
+            co_return failure{};
         }
 
         pool_node* counting_on = nullptr;
-        if (!fresh)
-            for (auto& n : st.nodes)
-                if (!n.s && !n.broken && n.expected > n.promised + 1)
-                {
-                    counting_on = &n;
-                    break;
-                }
+        for (auto& n : st.nodes)
+            if (!n.s && !n.broken && n.serial > newer_than && n.expected > n.promised + 1)
+            {
+                counting_on = &n;
+                break;
+            }
 
         if (!counting_on && st.nodes.size() < per_host_)
         {
             auto node = st.nodes.emplace(st.nodes.end());
+            node->serial = ++serials_;
             node->expected = std::max<std::size_t>(source.expected_capacity(), 1);
             auto opened = co_await source.open();
             if (opened.error || !opened.s)
@@ -128,19 +127,22 @@ net::awaitable<failure> session_pool::acquire(const std::string& origin,
     }
 }
 
-session_pool::node_iterator session_pool::pick(pool_origin& st)
+session_pool::node_iterator session_pool::pick(pool_origin& st, std::uint64_t newer_than)
 {
     // A session already carrying exchanges with room comes first (multiplexing), then the idle
     // one used most recently, after checking that the server has not closed it.
     for (auto node : st.multiplexed)
-        if (!node->broken && node->in_use > 0 && node->in_use < node->s->capacity())
+        if (!node->broken && node->serial > newer_than && node->in_use > 0 &&
+            node->in_use < node->s->capacity())
             return node;
-    while (!st.idle.empty())
+    for (std::size_t i = st.idle.size(); i-- > 0;)
     {
-        auto node = st.idle.back();
+        auto node = st.idle[i];
+        if (node->serial <= newer_than)
+            continue;
         if (node->s->alive())
             return node;
-        close_node(st, node);
+        close_node(st, node);  // removes idle[i]; the ones below it keep their places
     }
     return st.nodes.end();
 }

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <list>
 #include <memory>
 #include <string>
@@ -27,6 +28,7 @@ struct pool_node
     std::size_t expected = 1;    ///< capacity hoped for while connecting
     std::size_t promised = 0;    ///< waiters counting on this connect
     std::size_t exchanges = 0;   ///< exchanges started on it
+    std::uint64_t serial = 0;    ///< order of creation in the pool, from 1
     bool broken = false;         ///< takes no more exchanges; closed when the last one ends
     clock_type::time_point idle_since;
 };
@@ -66,6 +68,8 @@ public:
     exchange* operator->() const noexcept { return ex_; }
     /// The exchange rides a session that this fetch did not open.
     bool reused() const noexcept { return reused_; }
+    /// The serial of the session it rides (see session_pool::acquire's newer_than).
+    std::uint64_t session_serial() const noexcept;
 
     /// Ends the exchange now.
     void release() noexcept;
@@ -92,14 +96,15 @@ public:
     /// Starts an exchange on a session of origin: one with free capacity (an idle one most recently
     /// used first, after checking it is alive), else one being connected that is expected to have
     /// room, else a new one from source under the per-host cap, else waits until deadline.
-    /// fresh: only a new session will do (a retry after a stale one). Fails with the connect's
-    /// failure (also for the waiters counting on it), operation_aborted when cancelled, and
-    /// errc::request_timeout at the deadline.
+    /// newer_than: only sessions created after the one with that serial will do, open or still
+    /// connecting (a retry after a stale session, or after a GOAWAY: the streams it refused share
+    /// one new connection). Fails with the connect's failure (also for the waiters counting on
+    /// it), operation_aborted when cancelled, and errc::request_timeout at the deadline.
     boost::asio::awaitable<failure> acquire(const std::string& origin,
                                             clock_type::time_point deadline,
                                             session_source& source,
                                             session_lease& out,
-                                            bool fresh = false);
+                                            std::uint64_t newer_than = 0);
 
     /// Ends every exchange in flight (Ctrl-C, --fail-fast); sessions being connected are the
     /// connector's to stop.
@@ -122,7 +127,7 @@ private:
 
     void release(pool_origin& st, node_iterator node, exchange& ex) noexcept;
     void take(pool_origin& st, node_iterator node, session_lease& out, bool reused);
-    node_iterator pick(pool_origin& st);
+    node_iterator pick(pool_origin& st, std::uint64_t newer_than);
     void close_node(pool_origin& st, node_iterator node) noexcept;
     void wake(pool_origin& st, std::size_t n) noexcept;
     /// Wakes the waiters counting on node's connect, with its failure when it failed; returns how many.
@@ -136,6 +141,7 @@ private:
     std::unordered_map<std::string, pool_origin> origins_;
     std::size_t idle_count_ = 0;
     std::size_t opened_ = 0;
+    std::uint64_t serials_ = 0;
 };
 
 }  // namespace asyncfetch::detail

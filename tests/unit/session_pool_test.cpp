@@ -348,7 +348,7 @@ TEST(session_pool, a_waiter_past_its_deadline_times_out)
     EXPECT_EQ(log[1], "late:error:" + make_error_code(errc::request_timeout).message());
 }
 
-TEST(session_pool, an_idle_session_that_died_is_replaced_and_fresh_skips_idle_ones)
+TEST(session_pool, an_idle_session_that_died_is_replaced_and_newer_than_skips_older_ones)
 {
     net::io_context ioc;
     session_pool pool(ioc.get_executor(), 4, 10);
@@ -362,15 +362,56 @@ TEST(session_pool, an_idle_session_that_died_is_replaced_and_fresh_skips_idle_on
             co_await fetch(pool, "http://a", src, 0ms, log, "2");
             EXPECT_EQ(pool.open("http://a"), 1u);
             EXPECT_EQ(pool.idle(), 1u);
+            session_lease stale;
+            EXPECT_FALSE(co_await pool.acquire("http://a", far_deadline, src, stale));
+            EXPECT_TRUE(stale.reused());
+            const auto serial = stale.session_serial();
+            EXPECT_EQ(serial, 2u) << "the second session opened";
+            stale.release();
             session_lease lease;
-            EXPECT_FALSE(co_await pool.acquire("http://a", far_deadline, src, lease, true));
+            EXPECT_FALSE(co_await pool.acquire("http://a", far_deadline, src, lease, serial));
             EXPECT_FALSE(lease.reused());
-            EXPECT_EQ(pool.idle(), 1u) << "fresh must not take the idle session";
+            EXPECT_EQ(lease.session_serial(), 3u);
+            EXPECT_EQ(pool.idle(), 1u) << "a session no newer than the stale one must not be taken";
         },
         net::detached);
     test::run_for(ioc);
     EXPECT_EQ(log, (std::vector<std::string>{"1:new", "2:new"}));
     EXPECT_EQ(src.opens, 3);
+}
+
+TEST(session_pool, fetches_that_left_one_multiplexed_session_share_one_new_one)
+{
+    // Five streams refused by a GOAWAY on session 1 each ask for a session newer than it: the
+    // first connects, the other four wait for that connect instead of opening their own.
+    net::io_context ioc;
+    session_pool pool(ioc.get_executor(), 10, 10);
+    mock_source src;
+    src.expected = 100;
+    src.capacity = 100;
+    src.delay = 20ms;
+    int served = 0;
+    auto retry = [&](std::uint64_t newer_than) -> net::awaitable<void> {
+        session_lease lease;
+        EXPECT_FALSE(co_await pool.acquire("h2://a", far_deadline, src, lease, newer_than));
+        EXPECT_GT(lease.session_serial(), newer_than);
+        co_await sleep_for(10ms);
+        ++served;
+    };
+    net::co_spawn(
+        ioc,
+        [&]() -> net::awaitable<void> {
+            session_lease first;
+            EXPECT_FALSE(co_await pool.acquire("h2://a", far_deadline, src, first));
+            const auto gone = first.session_serial();
+            for (int i = 0; i < 5; ++i)
+                net::co_spawn(ioc, retry(gone), net::detached);
+            co_await sleep_for(100ms);
+        },
+        net::detached);
+    test::run_for(ioc);
+    EXPECT_EQ(served, 5);
+    EXPECT_EQ(src.opens, 2) << "one new session for all five";
 }
 
 TEST(session_pool, cancel_all_reaches_sessions_in_use_and_they_are_not_reused)
