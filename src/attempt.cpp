@@ -278,11 +278,13 @@ net::awaitable<void> client::impl::read_final_body(const url& original,
     const bool failed_status = cfg.fail && r.status >= 400;
     detail::body_sink sink;
     sink.limit(cfg.max_filesize);
+    sink.deadline(deadline);
     if (cfg.compressed)
     {
-        const std::string_view coding = resp.find("content-encoding").value_or("");
+        // Codings on several field lines are one list, applied in order.
+        const std::string coding = resp.list("content-encoding");
         if (auto ec = detail::decode_content(sink, coding))
-            co_return set_error(r, error_kind::protocol, describe(ec) + ": " + std::string(coding));
+            co_return set_error(r, error_kind::protocol, describe(ec) + ": " + coding);
     }
     if (cfg.max_filesize && !head_method && resp.content_length && *resp.content_length > *cfg.max_filesize &&
         !cfg.compressed)

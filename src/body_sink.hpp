@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -31,6 +32,9 @@ public:
     }
 
     void limit(std::optional<std::uint64_t> max) noexcept { limit_ = max; }
+    /// Past t, taking more bytes fails with errc::request_timeout: checked for every piece a
+    /// decoder gives out too, so a decompression bomb cannot outrun the request's deadline.
+    void deadline(std::chrono::steady_clock::time_point t) noexcept { deadline_ = t; }
     void decode_with(content_decoder d) { decoder_.emplace(std::move(d)); }
     void save_to(int fd) noexcept { fd_ = fd; }
 
@@ -52,6 +56,8 @@ public:
         decoded_ += n;
         if (limit_ && decoded_ > *limit_)
             return errc::size_limit;
+        if (std::chrono::steady_clock::now() >= deadline_)
+            return errc::request_timeout;
         return {};
     }
     boost::system::error_code finish() const
@@ -68,6 +74,9 @@ private:
         decoded_ += n;
         if (limit_ && decoded_ > *limit_)
             return errc::size_limit;
+        if (deadline_ != std::chrono::steady_clock::time_point::max() &&
+            std::chrono::steady_clock::now() >= deadline_)
+            return errc::request_timeout;
         while (fd_ >= 0 && n > 0)
         {
             const ssize_t w = ::write(fd_, data, n);
@@ -84,6 +93,7 @@ private:
     std::uint64_t wire_ = 0;
     std::uint64_t decoded_ = 0;
     std::optional<std::uint64_t> limit_;
+    std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
     std::optional<content_decoder> decoder_;
     int fd_ = -1;
     decoded_output output_;

@@ -43,6 +43,7 @@ public:
         case errc::invalid_proxy: return "invalid proxy URL";
         case errc::file_error: return "cannot write the output file";
         case errc::too_many_header_fields: return "too many header fields in the response";
+        case errc::too_many_interim_responses: return "too many interim (1xx) responses before the final one";
         case errc::http2_stream_reset: return "the server reset the HTTP/2 stream";
         case errc::http2_stream_refused: return "the server refused the HTTP/2 stream";
         case errc::http2_protocol: return "HTTP/2 protocol error";
@@ -109,6 +110,7 @@ error_kind classify(const boost::system::error_code& ec) noexcept
         case errc::bad_encoding:
         case errc::unsupported_encoding:
         case errc::too_many_header_fields:
+        case errc::too_many_interim_responses:
         case errc::http2_stream_reset:
         case errc::http2_stream_refused:
         case errc::http2_protocol: return error_kind::protocol;

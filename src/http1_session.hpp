@@ -88,7 +88,8 @@ private:
         auto [wec, written] = co_await stream_->async_write(request, token);
         if (wec)
             co_return failure{wec, phase::send};
-        if (auto ec = co_await read_final_header(*stream_, buffer_, parser_, head_method_, &fields_))
+        if (auto
+                ec = co_await read_final_header(*stream_, buffer_, parser_, head_method_, &fields_, deadline))
         {
             failure f{ec, phase::receive, parser_->got_some()};
             const auto seen = buffer_.cdata();
@@ -109,7 +110,7 @@ private:
         if (can_discard(sink))
             ec = co_await discard_body(sink, deadline);
         else
-            ec = co_await read_response_body(*stream_, buffer_, *parser_, sink);
+            ec = co_await read_response_body(*stream_, buffer_, *parser_, sink, deadline);
         if (buffer_.capacity() > response_read_size && buffer_.size() <= response_read_size)
         {
             // A large body's reads grew the buffer: give the memory back for the next response.
@@ -148,6 +149,9 @@ private:
             std::uint64_t remaining = parser_->content_length_remaining().value_or(0);
             while (remaining > 0)
             {
+                // Bytes that are always there never make the read wait for its timer.
+                if (clock_type::now() >= deadline)
+                    co_return boost::beast::error::timeout;
                 auto room = buffer_.prepare(
                     static_cast<std::size_t>(std::min<std::uint64_t>(remaining, large_read_size)));
                 auto [rec, n] = co_await stream_->discard_some(room, deadline);

@@ -18,6 +18,19 @@ std::optional<std::string_view> response_head::find(std::string_view name) const
     return std::nullopt;
 }
 
+std::string response_head::list(std::string_view name) const
+{
+    std::string out;
+    for (const auto& f : fields)
+        if (iequals(f.name, name))
+        {
+            if (!out.empty())
+                out += ", ";
+            out += f.value;
+        }
+    return out;
+}
+
 namespace {
 
 bool has_line_break(std::string_view s) noexcept

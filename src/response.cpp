@@ -4,6 +4,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include <iterator>
+#include <string>
 #include <string_view>
 #include <tuple>
 
@@ -63,11 +64,16 @@ error_code parse_eof(response_parser& p)
 
 error_code decode_content(body_sink& sink, const response_parser& p)
 {
-    const auto& msg = p.get();
-    const auto it = msg.find(http::field::content_encoding);
-    if (it == msg.end())
-        return {};
-    return decode_content(sink, std::string_view(it->value().data(), it->value().size()));
+    // Codings on several field lines are one list (RFC 9110, 5.3).
+    std::string codings;
+    const auto [first, last] = p.get().equal_range(http::field::content_encoding);
+    for (auto it = first; it != last; ++it)
+    {
+        if (!codings.empty())
+            codings += ", ";
+        codings.append(it->value().data(), it->value().size());
+    }
+    return decode_content(sink, codings);
 }
 
 }  // namespace asyncfetch::detail

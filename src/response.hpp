@@ -10,14 +10,17 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory_resource>
 #include <optional>
 
@@ -29,6 +32,10 @@ inline constexpr std::uint32_t response_header_limit = 128 * 1024;
 /// More header fields than this in one response are a protocol error. Real servers send a few
 /// dozen; the size limit alone would allow about 30,000 one-letter fields.
 inline constexpr std::size_t response_field_limit = 1000;
+
+/// Interim (1xx) responses before the final one share one budget with it: at most this many of
+/// them, and their fields and the final one's within response_header_limit and response_field_limit.
+inline constexpr std::size_t interim_response_limit = 100;
 
 /// The most one read asks the stream for (Beast's own read loop uses the same).
 inline constexpr std::size_t response_read_size = 64 * 1024;
@@ -127,21 +134,28 @@ boost::system::error_code decode_content(body_sink& sink, const response_parser&
 /// Whether a final response has arrived: 1xx responses other than 101 are interim.
 inline bool is_final_status(unsigned status) noexcept { return status >= 200 || status == 101; }
 
+/// A request's whole deadline, as the read loop checks it; none by default.
+using read_deadline = std::chrono::steady_clock::time_point;
+
 /// Reads from stream into b and p until the header (header_only) or the whole message is done.
-/// Deadlines are the stream's business (beast::tcp_stream expiry).
+/// The stream's expiry bounds each read; the deadline is checked before every read as well, so a
+/// server whose bytes are always ready to read cannot hold the request past it.
 template <class Stream>
 boost::asio::awaitable<boost::system::error_code> read_response_part(
     Stream& stream,
     boost::beast::flat_buffer& b,
     response_parser& p,
     bool header_only,
-    std::size_t max_read = response_read_size)
+    std::size_t max_read = response_read_size,
+    read_deadline deadline = read_deadline::max())
 {
     for (;;)
     {
         auto ec = parse_buffered(p, b, header_only);
         if (ec != boost::beast::http::error::need_more)
             co_return ec;
+        if (deadline != read_deadline::max() && std::chrono::steady_clock::now() >= deadline)
+            co_return boost::beast::error::timeout;
         auto [rec, n] = co_await stream.async_read_some(b.prepare(boost::beast::read_size(b, max_read)),
                                                         boost::asio::as_tuple(boost::asio::use_awaitable));
         b.commit(n);
@@ -157,39 +171,84 @@ boost::asio::awaitable<boost::system::error_code> read_response_part(
     }
 }
 
-/// Reads the final response's header, skipping interim 1xx responses; p holds it afterwards.
-template <class Stream>
-boost::asio::awaitable<boost::system::error_code> read_final_header(Stream& stream,
-                                                                    boost::beast::flat_buffer& b,
-                                                                    std::optional<response_parser>& p,
-                                                                    bool head_method,
-                                                                    field_arena* arena = nullptr)
+/// Fields in p's header.
+inline std::size_t field_count(const response_parser& p) noexcept
 {
+    return static_cast<std::size_t>(std::distance(p.get().begin(), p.get().end()));
+}
+
+/// What interim responses leave of a request's header budget.
+struct interim_budget
+{
+    std::size_t count = 0;
+    std::uint32_t bytes_left = response_header_limit;
+    std::size_t fields_left = response_field_limit;
+
+    /// Takes an interim response's share: its fields' bytes (as on the wire: name, ": ", value,
+    /// CRLF) plus its status line. Past the budget, a protocol error.
+    boost::system::error_code spend(const response_parser& p) noexcept
+    {
+        std::size_t bytes = 16;
+        for (const auto& f : p.get())
+            bytes += f.name_string().size() + f.value().size() + 4;
+        const std::size_t fields = field_count(p);
+        if (++count > interim_response_limit || bytes >= bytes_left || fields > fields_left)
+            return errc::too_many_interim_responses;
+        bytes_left -= static_cast<std::uint32_t>(bytes);
+        fields_left -= fields;
+        return {};
+    }
+};
+
+/// Reads the final response's header, skipping interim 1xx responses within one header budget;
+/// p holds it afterwards.
+template <class Stream>
+boost::asio::awaitable<boost::system::error_code> read_final_header(
+    Stream& stream,
+    boost::beast::flat_buffer& b,
+    std::optional<response_parser>& p,
+    bool head_method,
+    field_arena* arena = nullptr,
+    read_deadline deadline = read_deadline::max())
+{
+    interim_budget budget;
     for (;;)
     {
         start_response(p, head_method, arena);
-        if (auto ec = co_await read_response_part(stream, b, *p, true))
+        p->header_limit(budget.bytes_left);
+        if (auto ec = co_await read_response_part(stream, b, *p, true, response_read_size, deadline))
             co_return ec;
         if (is_final_status(p->get().result_int()))
-            co_return boost::system::error_code{};
+            co_return budget.fields_left < field_count(*p)
+                ? boost::system::error_code(errc::too_many_header_fields)
+                : boost::system::error_code{};
         if (!p->is_done())
             co_return boost::beast::http::error::bad_status;
+        if (auto ec = budget.spend(*p))
+            co_return ec;
     }
 }
 
 /// Reads the rest of the message whose header p holds, giving its body to sink.
 template <class Stream>
-boost::asio::awaitable<boost::system::error_code> read_response_body(Stream& stream,
-                                                                     boost::beast::flat_buffer& b,
-                                                                     response_parser& p,
-                                                                     body_sink* sink)
+boost::asio::awaitable<boost::system::error_code> read_response_body(
+    Stream& stream,
+    boost::beast::flat_buffer& b,
+    response_parser& p,
+    body_sink* sink,
+    read_deadline deadline = read_deadline::max())
 {
     p.get().body() = sink;
     if (p.is_done())
         co_return boost::system::error_code{};
     const auto length = p.content_length_remaining();
     const bool large = length && *length > large_body_size;
-    co_return co_await read_response_part(stream, b, p, false, large ? large_read_size : response_read_size);
+    co_return co_await read_response_part(stream,
+                                          b,
+                                          p,
+                                          false,
+                                          large ? large_read_size : response_read_size,
+                                          deadline);
 }
 
 }  // namespace asyncfetch::detail

@@ -61,6 +61,9 @@ struct response_head
 
     /// The value of the first field of that name (ASCII case-insensitive), if there is one.
     std::optional<std::string_view> find(std::string_view name) const noexcept;
+    /// Every field line of that name as one list, joined with ", " (RFC 9110, 5.3): for list
+    /// fields such as Content-Encoding sent on several lines; "" when there is none.
+    std::string list(std::string_view name) const;
     /// "1.0", "1.1".
     std::string_view version_text() const noexcept
     {

@@ -12,29 +12,30 @@ namespace asyncfetch {
 /// Failures asyncfetch detects itself (network errors keep their own categories).
 enum class errc
 {
-    invalid_url = 1,         ///< the URL cannot be parsed
-    unsupported_scheme,      ///< a scheme other than http or https
-    missing_host,            ///< no host in the URL
-    invalid_port,            ///< port 0 or out of range
-    dns_no_address,          ///< the name resolved to no address
-    dns_timeout,             ///< resolving took longer than --connect-timeout
-    request_timeout,         ///< the whole request took longer than --timeout
-    http_error_status,       ///< status >= 400 with --fail
-    too_many_redirects,      ///< more than --max-redirs redirects
-    redirect_scheme,         ///< a redirect to a scheme other than http or https
-    redirect_downgrade,      ///< a redirect from https to http without --allow-insecure-redirects
-    redirect_invalid,        ///< a Location that is not a valid URI reference
-    size_limit,              ///< the body grew past --max-filesize
-    bad_encoding,            ///< the body could not be decoded (gzip, deflate, br)
-    unsupported_encoding,    ///< a Content-Encoding asyncfetch cannot decode
-    proxy_refused,           ///< the proxy answered CONNECT with a non-2xx status
-    invalid_proxy,           ///< the proxy URL is not a valid http:// URL
-    file_error,              ///< the body could not be written under --output-dir
-    too_many_header_fields,  ///< a response header with more fields than the client accepts
-    invalid_request_field,   ///< a method, target or header field of the request holds CR, LF or NUL
-    http2_stream_reset,      ///< the server reset the HTTP/2 stream (RST_STREAM) before it ended
-    http2_stream_refused,    ///< the server refused the HTTP/2 stream (REFUSED_STREAM or above GOAWAY)
-    http2_protocol,          ///< the HTTP/2 connection broke the protocol or was closed with an error
+    invalid_url = 1,             ///< the URL cannot be parsed
+    unsupported_scheme,          ///< a scheme other than http or https
+    missing_host,                ///< no host in the URL
+    invalid_port,                ///< port 0 or out of range
+    dns_no_address,              ///< the name resolved to no address
+    dns_timeout,                 ///< resolving took longer than --connect-timeout
+    request_timeout,             ///< the whole request took longer than --timeout
+    http_error_status,           ///< status >= 400 with --fail
+    too_many_redirects,          ///< more than --max-redirs redirects
+    redirect_scheme,             ///< a redirect to a scheme other than http or https
+    redirect_downgrade,          ///< a redirect from https to http without --allow-insecure-redirects
+    redirect_invalid,            ///< a Location that is not a valid URI reference
+    size_limit,                  ///< the body grew past --max-filesize
+    bad_encoding,                ///< the body could not be decoded (gzip, deflate, br)
+    unsupported_encoding,        ///< a Content-Encoding asyncfetch cannot decode
+    proxy_refused,               ///< the proxy answered CONNECT with a non-2xx status
+    invalid_proxy,               ///< the proxy URL is not a valid http:// URL
+    file_error,                  ///< the body could not be written under --output-dir
+    too_many_header_fields,      ///< a response header with more fields than the client accepts
+    too_many_interim_responses,  ///< more 1xx responses, or larger ones, than one header budget allows
+    invalid_request_field,       ///< a method, target or header field of the request holds CR, LF or NUL
+    http2_stream_reset,          ///< the server reset the HTTP/2 stream (RST_STREAM) before it ended
+    http2_stream_refused,        ///< the server refused the HTTP/2 stream (REFUSED_STREAM or above GOAWAY)
+    http2_protocol,              ///< the HTTP/2 connection broke the protocol or was closed with an error
 };
 
 /// The category of errc.

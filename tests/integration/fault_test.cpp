@@ -360,6 +360,32 @@ TEST_P(fault, lf_only_line_endings_kept_open_is_ok_or_protocol)
             << to_string(r.kind) << ": " << r.error;
 }
 
+// --- Repeated field lines ------------------------------------------------------------------------------
+
+TEST_P(fault, content_encoding_on_two_lines_is_decoded_twice)
+{
+    // Two Content-Encoding lines are one list (RFC 9110, 5.3): a body gzipped twice.
+    const std::string twice(
+        "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\x93\xef\xe6\x60\x00\x01\x26\x66\x6d"
+        "\xcd\xf3\x3e\x7e\xa1\x1e\xeb\x4f\xe9\x68\x78\xf8\x06\x7a\x9c\xf2\x5f\xf9\x84"
+        "\x89\xe1\x46\x63\x5d\x8d\x30\x50\x1a\x00\x53\x1e\x83\x41\x27\x00\x00\x00",
+        56);
+    const fault_script script{
+        send_bytes("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Encoding: gzip\r\nContent-Length: 56"
+                   "\r\n\r\n" +
+                   twice),
+        close_connection(),
+    };
+    auto cfg = config();
+    cfg.client.compressed = true;
+    for (const auto& r : run_script(script, cfg))
+    {
+        EXPECT_TRUE(r.ok()) << r.error;
+        EXPECT_EQ(r.bytes, std::string("twice gzipped body\n").size());
+        EXPECT_EQ(r.wire_bytes, 56u);
+    }
+}
+
 // --- Interim responses ---------------------------------------------------------------------------------
 
 TEST_P(fault, interim_responses_before_the_final_one_are_ok)

@@ -2,6 +2,7 @@
 #include "asyncfetch/decode.hpp"
 
 #include "asyncfetch/error.hpp"
+#include "body_sink.hpp"
 
 #include <brotli/encode.h>
 #include <gtest/gtest.h>
@@ -508,6 +509,36 @@ TEST(content_decoder, output_error_stops_bombs_of_every_coding)
         EXPECT_EQ(r.calls_after_error, 0u);
         EXPECT_LE(r.largest_piece, max_piece);
     }
+}
+
+TEST(body_sink, decoding_stops_at_the_deadline_however_fast_the_input)
+{
+    // A compressed body decodes far more bytes than arrive: the deadline is checked for every
+    // piece the decoder gives out, not only between reads.
+    const std::string packed = gzip(text());
+    detail::body_sink late;
+    ASSERT_FALSE(detail::decode_content(late, "gzip"));
+    late.deadline(std::chrono::steady_clock::now() - std::chrono::milliseconds(1));
+    EXPECT_EQ(late.put(reinterpret_cast<const unsigned char*>(packed.data()), packed.size()),
+              errc::request_timeout);
+    EXPECT_LT(late.decoded(), text().size());
+
+    detail::body_sink in_time;
+    ASSERT_FALSE(detail::decode_content(in_time, "gzip"));
+    in_time.deadline(std::chrono::steady_clock::now() + std::chrono::hours(1));
+    EXPECT_FALSE(in_time.put(reinterpret_cast<const unsigned char*>(packed.data()), packed.size()));
+    EXPECT_FALSE(in_time.finish());
+    EXPECT_EQ(in_time.decoded(), text().size());
+}
+
+TEST(body_sink, codings_on_two_lines_are_one_list_applied_in_order)
+{
+    const std::string twice = gzip(gzip(text()));
+    detail::body_sink sink;
+    ASSERT_FALSE(detail::decode_content(sink, "gzip, gzip"));
+    EXPECT_FALSE(sink.put(reinterpret_cast<const unsigned char*>(twice.data()), twice.size()));
+    EXPECT_FALSE(sink.finish());
+    EXPECT_EQ(sink.decoded(), text().size());
 }
 
 }  // namespace

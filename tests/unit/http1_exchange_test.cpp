@@ -282,6 +282,46 @@ TEST(http1_exchange, http2_frames_in_answer_get_a_hint_and_other_junk_does_not)
     EXPECT_TRUE(looks_like_http2(std::string_view("\0\0\x06\x04\0\0\0\0\0", 9)));
 }
 
+TEST(http1_exchange, interim_responses_share_one_header_budget)
+{
+    // 100 interim responses are accepted; the 101st is a protocol error, however fast they come.
+    for (const int interims : {100, 101})
+        run([interims](memory_session& s, memory_stream& stream) -> net::awaitable<void> {
+            std::string flood;
+            for (int i = 0; i < interims; ++i)
+                flood += "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n";
+            stream.serve(flood + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            auto out = co_await exchange_once(s, get_head());
+            if (interims == 100)
+            {
+                EXPECT_FALSE(out.sent) << out.sent.ec.message();
+                EXPECT_EQ(out.status, 200u);
+            }
+            else
+            {
+                EXPECT_EQ(out.sent.ec, errc::too_many_interim_responses);
+                EXPECT_EQ(classify(out.sent.ec), error_kind::protocol);
+            }
+        });
+}
+
+TEST(http1_exchange, a_body_whose_bytes_keep_coming_still_ends_at_the_deadline)
+{
+    // The stream never makes a read wait (here: it would wait forever for the missing bytes, with
+    // no timer); the read loop checks the deadline itself.
+    run([](memory_session& s, memory_stream& stream) -> net::awaitable<void> {
+        stream.serve("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+        exchange& ex = s.start_exchange();
+        EXPECT_FALSE(co_await ex.send(get_head(), nullptr, far_deadline));
+        body_sink sink;
+        const auto f = co_await ex.read_body(&sink, clock_type::now() - std::chrono::milliseconds(1));
+        EXPECT_EQ(f.ec, boost::beast::error::timeout);
+        EXPECT_EQ(sink.decoded(), 3u);
+        EXPECT_FALSE(ex.reusable());
+        s.end_exchange(ex);
+    });
+}
+
 TEST(http1_session, idle_liveness_follows_the_stream_and_cancel_shuts_it)
 {
     run([](memory_session& s, memory_stream& stream) -> net::awaitable<void> {
