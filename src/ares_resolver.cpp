@@ -1,5 +1,4 @@
-// The c-ares channel on Asio: socket-state callback -> descriptor waits -> ares_process_fd, and one
-// timer for ares_timeout.
+// c-ares on Asio: socket-state callback -> descriptor waits -> ares_process_fd; one timer for ares_timeout.
 #include "ares_resolver.hpp"
 
 #include <boost/asio/posix/stream_descriptor.hpp>

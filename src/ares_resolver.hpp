@@ -1,5 +1,4 @@
-// The run's c-ares channel, driven by the run's executor: its sockets waited on by Asio descriptors,
-// its retry timeouts by one timer. Single-threaded, like the io_context it runs on.
+// The run's c-ares channel (/etc/hosts, then DNS), driven single-threaded by the run's executor.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

@@ -1,5 +1,4 @@
-// Happy Eyeballs v2 (RFC 8305): the order addresses are tried in, and the race of staggered connect
-// attempts, on any socket type (tcp::socket in the connector, a scripted fake in the tests).
+// Happy Eyeballs v2 (RFC 8305): the address order and the race of staggered connects, on any socket type.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

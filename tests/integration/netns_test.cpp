@@ -1,6 +1,4 @@
-// Tests that need a private network (and mount) namespace: a black-holed IPv6 address (Happy
-// Eyeballs) and the system resolver pointed at a fake server through /etc/resolv.conf. Each runs
-// in a forked child; they skip where namespaces cannot be made (not root) or nft is missing.
+// In private network and mount namespaces: Happy Eyeballs past a black-holed ::1, the system resolver.
 #include "asyncfetch/testbed.hpp"
 #include "fake_dns_server.hpp"
 #include "test_support.hpp"
@@ -31,6 +29,7 @@ using test::fake_dns_server;
 using test::run_urls;
 using namespace std::chrono_literals;
 
+// Each test runs in a forked child and skips where namespaces cannot be made (not root) or nft is missing.
 constexpr int skip_no_namespace = 77;
 constexpr int skip_no_nft = 78;
 

@@ -1,5 +1,4 @@
-// A fake DNS server for the tests: UDP and TCP on 127.0.0.1, one thread, answers per name with a
-// delay, A and AAAA lists, NXDOMAIN, SERVFAIL, silence or garbage; unknown names are NXDOMAIN.
+// A fake DNS server for the tests (UDP and TCP on 127.0.0.1, one thread), answering by per-name rules.
 #pragma once
 
 #include <arpa/inet.h>
@@ -23,7 +22,8 @@
 
 namespace asyncfetch::test {
 
-/// How the fake server answers one name.
+/// How the fake server answers one name: a delay, A and AAAA lists, NXDOMAIN, SERVFAIL, silence,
+/// garbage or truncation. Names without a rule are NXDOMAIN.
 struct dns_rule
 {
     enum class kind
