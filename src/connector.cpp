@@ -1,5 +1,4 @@
-// The connector: DNS, TCP (Happy Eyeballs), proxy tunnel and TLS handshake (SNI, verification, resumption,
-// ALPN).
+// The connector: DNS, TCP (Happy Eyeballs), proxy tunnel, TLS handshake (SNI, verify, resumption, ALPN).
 #include "connector.hpp"
 
 #include "asyncfetch/error.hpp"
