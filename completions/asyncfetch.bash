@@ -114,7 +114,8 @@ _asyncfetch()
             ;;
         -j | --concurrency | --per-host | --max-redirs | --retry | --retry-delay | --retry-max-time | \
             --runs | --max-failures | --max-streams | --connect-timeout | -m | --timeout | --max-time | \
-            -A | --user-agent | -H | --header | --resolve | --noproxy)
+            -A | --user-agent | -H | --header | --resolve | --noproxy | --dns-servers | \
+            --happy-eyeballs-timeout-ms)
             # A number, a time in seconds or free text: nothing to offer.
             return
             ;;
@@ -130,7 +131,7 @@ _asyncfetch()
             --format --json --keep-order -q --quiet -o --output-dir
             -X --request -I --head -H --header -A --user-agent -d --data --data-binary
             -f --fail -L --location --max-redirs --allow-insecure-redirects --compressed
-            --max-filesize --resolve -4 --ipv4 -6 --ipv6
+            --max-filesize --resolve --dns-servers --happy-eyeballs-timeout-ms -4 --ipv4 -6 --ipv6
             -k --insecure --cacert --http1.1 --http2 --http2-prior-knowledge --max-streams
             --connect-timeout -m --timeout --max-time
             --retry --retry-delay --retry-max-time --retry-all-methods

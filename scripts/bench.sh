@@ -7,7 +7,7 @@
 #   scripts/bench.sh                    every workload (about 10 minutes on a quiet 2-core machine)
 #   scripts/bench.sh 'small-http$|big'  only the workloads whose name matches this (unanchored) regex
 #
-# Workloads: small-http small-https small-h2 delay big many one version micro profile.
+# Workloads: small-http small-https small-h2 delay hosts big many one version micro profile.
 # Tools: asyncfetch, wget2, curl --parallel, aiohttp, and h2load --h1 (nghttp2-client) on small-http.
 # Results of earlier runs stay in $BENCH_RESULTS, so a filtered rerun updates its rows and keeps the rest.
 #
@@ -40,7 +40,7 @@ quiet_wait=${BENCH_QUIET_WAIT:-300}
 max_retries=${BENCH_RETRIES:-10}
 results=${BENCH_RESULTS:-$build_dir/bench-results}
 python=/usr/bin/python3  # Debian's, which has python3-aiohttp (a pyenv or venv python may not)
-all_workloads=(small-http small-https small-h2 relay delay big many one version micro profile)
+all_workloads=(small-http small-https small-h2 relay delay hosts big many one version micro profile)
 
 selected=()
 for w in "${all_workloads[@]}"; do
@@ -93,9 +93,11 @@ work=$(mktemp -d /tmp/asyncfetch-bench.XXXXXX)
 nginx_pid=""
 testbed_pid=""
 relay_pid=""
+dns_pid=""
 cleanup()
 {
     [ -z "$nginx_pid" ] || kill "$nginx_pid" 2>/dev/null || true
+    [ -z "$dns_pid" ] || kill "$dns_pid" 2>/dev/null || true
     [ -z "$testbed_pid" ] || kill "$testbed_pid" 2>/dev/null || true
     [ -z "$relay_pid" ] || kill "$relay_pid" 2>/dev/null || true
     wait 2>/dev/null || true
@@ -351,6 +353,37 @@ if wants delay; then
     log "delay: 1,000 URLs answering after 100 ms (asyncfetch-testbed), -j $jobs"
     peer_cmds delay
     run_rounds delay "$delay_runs" 1
+fi
+
+if wants hosts; then
+    log "hosts: 1,000 URLs on 1,000 host names (nginx), each name answered after 50 ms by bench/fake_dns.py, -j $jobs"
+    if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null; then
+        echo "bench: hosts needs root (DNS on 127.0.0.1:53, a mount namespace for /etc/resolv.conf); skipped" >&2
+    else
+        "$python" bench/fake_dns.py --port 53 --delay-ms 50 >"$work/dns.out" &
+        dns_pid=$!
+        for _ in $(seq 50); do
+            [ -s "$work/dns.out" ] && break
+            sleep 0.1
+        done
+        printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n' >"$work/resolv.conf"
+        for ((i = 0; i < 1000; i++)); do
+            printf 'http://h%d.bench.test:%s/small/%05d.bin\n' "$i" "$http_port" "$i"
+        done >"$work/hosts.txt"
+        awk '{ print "url = \"" $0 "\"\noutput = \"/dev/null\"" }' "$work/hosts.txt" >"$work/hosts.curl"
+        # The system resolver's tools see /etc/resolv.conf pointing at the fake server, in a private
+        # mount namespace of their own.
+        sysres="unshare -m sh -c 'mount --bind $work/resolv.conf /etc/resolv.conf && exec \"\$0\" \"\$@\"'"
+        peer_cmds hosts
+        cmd[asyncfetch]="$af -q -j $jobs --format tsv --dns-servers 127.0.0.1:53 -i $work/hosts.txt"
+        cmd[asyncfetch-sysres]="$sysres $af -q -j $jobs --format tsv -i $work/hosts.txt"
+        cmd[curl]="$sysres ${cmd[curl]}"
+        cmd[wget2]="$sysres ${cmd[wget2]}"
+        tools=(asyncfetch asyncfetch-sysres curl wget2)
+        run_rounds hosts "$delay_runs" 1
+        kill "$dns_pid" 2>/dev/null || true
+        dns_pid=""
+    fi
 fi
 
 if wants big; then

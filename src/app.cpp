@@ -51,6 +51,8 @@ run_config make_run_config(const options& o)
     cfg.client.proxies.noproxy = o.noproxy;
     cfg.client.resolves = o.resolves;
     cfg.client.ip_family = o.ip_family;
+    cfg.client.dns_servers = o.dns_servers;
+    cfg.client.happy_eyeballs_delay = std::chrono::milliseconds(o.happy_eyeballs_timeout_ms);
     cfg.client.versions = o.versions;
     cfg.client.max_streams = o.max_streams;
     cfg.max_failures = o.max_failures;

@@ -1,17 +1,17 @@
-// The connector: DNS, TCP, proxy tunnel and TLS handshake (SNI, verification, resumption, ALPN).
+// The connector: DNS, TCP (Happy Eyeballs), proxy tunnel, TLS handshake (SNI, verify, resumption, ALPN).
 #include "connector.hpp"
 
 #include "asyncfetch/error.hpp"
 #include "asyncfetch/fetch.hpp"
 #include "asyncfetch/url.hpp"
 #include "dns_cache.hpp"
+#include "happy_eyeballs.hpp"
 #include "http1_session.hpp"
 #include "http2_session.hpp"
 #include "tls_sessions.hpp"
 #include "transport.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -109,6 +109,8 @@ void connector::cancel_all() noexcept
     cancelled_ = true;
     for (auto* t : connecting_)
         t->shut_down();
+    for (auto* r : racing_)
+        r->cancel();
 }
 
 std::unique_ptr<session> connector::make_session(std::unique_ptr<transport> t, bool via_proxy) const
@@ -147,7 +149,8 @@ net::awaitable<connector::result> connector::connect(const url& target,
     auto t = clock_type::now();
     const auto connect_deadline = std::min(t + cfg_.connect_timeout, deadline);
     auto addresses = co_await dns_.resolve(peer.host, peer.port, connect_deadline);
-    times.dns_ms = ms_between(t, clock_type::now());
+    times.dns_ms = addresses.waited ? ms_between(t, clock_type::now())
+                                    : 0;  // zero from the cache, as on a reused connection
     if (addresses.ec)
         co_return result{nullptr, failure{addresses.ec, phase::dns}};
     if (cancelled_)
@@ -171,11 +174,21 @@ net::awaitable<connector::result> connector::connect(const url& target,
     }
     connecting_guard guard(connecting_, conn.get());
     t = clock_type::now();
+    {
+        // Happy Eyeballs: IPv6 first, families alternating, a new attempt every delay; first one wins.
+        connect_race<tcp::socket> race(ex_, cfg_.happy_eyeballs_delay, connect_deadline);
+        racing_.insert(&race);
+        auto raced = co_await race.run(interleave_families(addresses.endpoints),
+                                       [this] { return tcp::socket(ex_); });
+        racing_.erase(&race);
+        times.connect_ms = ms_between(t, clock_type::now());
+        if (raced.ec == net::error::timed_out && clock_type::now() >= connect_deadline)
+            raced.ec = beast::error::timeout;
+        if (raced.ec)
+            co_return result{nullptr, failure{raced.ec, phase::connect}};
+        conn->tcp().socket() = std::move(*raced.socket);
+    }
     conn->expires_at(connect_deadline);
-    auto [ec, endpoint] = co_await conn->tcp().async_connect(addresses.endpoints, token);
-    times.connect_ms = ms_between(t, clock_type::now());
-    if (ec)
-        co_return result{nullptr, failure{ec, phase::connect}};
     boost::system::error_code ignored;
     conn->tcp().socket().set_option(tcp::no_delay(true), ignored);
 

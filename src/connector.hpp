@@ -22,6 +22,7 @@ class tls_source;
 
 namespace asyncfetch::detail {
 
+class cancellable_race;
 class dns_cache;
 class session_cache;
 class transport;
@@ -49,7 +50,8 @@ struct connector_config
     bool verify = true;                                 ///< verify certificates and host names
     std::string user_agent;                             ///< sent in CONNECT requests
     http_versions versions = http_versions::http2;
-    std::size_t max_streams = 100;  ///< most streams at once on one HTTP/2 connection
+    std::size_t max_streams = 100;                        ///< most streams at once on one HTTP/2 connection
+    std::chrono::milliseconds happy_eyeballs_delay{250};  ///< between connect attempts (RFC 8305)
 };
 
 /// Opens transports. One per client; not thread-safe.
@@ -109,6 +111,7 @@ private:
     session_cache& sessions_;
     connector_config cfg_;
     std::unordered_set<transport*> connecting_;
+    std::unordered_set<cancellable_race*> racing_;
     bool cancelled_ = false;
     std::size_t tls_handshakes_ = 0;
     std::size_t tls_resumed_ = 0;

@@ -1,4 +1,4 @@
-// The run's DNS cache: one lookup per host and port, shared by every fetch that needs it.
+// The run's DNS cache: one lookup per host name at a time, shared by every fetch that needs it.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -15,39 +16,69 @@
 
 namespace asyncfetch::detail {
 
+class ares_resolver;
+
 /// Addresses of a host, or why there are none.
 struct resolved
 {
     boost::system::error_code ec;
     std::vector<boost::asio::ip::tcp::endpoint> endpoints;
+    bool waited = false;  ///< a lookup was waited for (false: IP literal, --resolve or cache)
 };
 
-/// Resolves host names once per run. Concurrent lookups of one name wait for the first.
-/// Successful and definitive failures are cached; timeouts are not.
+/// How the cache resolves and how long it keeps answers.
+struct dns_settings
+{
+    int family = 0;                ///< 4 or 6 keeps only that address family, 0 keeps both
+    std::string servers;           ///< "ADDR[:PORT],..." instead of the system's servers; empty: system
+    std::chrono::seconds ttl{60};  ///< how long an answer is reused (curl's default)
+    /// The clock answers expire by (tests set their own).
+    std::function<std::chrono::steady_clock::time_point()> now = [] {
+        return std::chrono::steady_clock::now();
+    };
+};
+
+/// Resolves host names through c-ares, many at once. Concurrent lookups of one name share one
+/// query. Addresses and definitive negative answers (no such name, no address) are kept for
+/// settings.ttl; other failures and timeouts are not kept.
 class dns_cache
 {
 public:
-    /// family: 4 or 6 keeps only that address family, 0 keeps both.
-    explicit dns_cache(boost::asio::any_io_executor ex, int family = 0);
+    explicit dns_cache(boost::asio::any_io_executor ex, dns_settings settings = {});
+    ~dns_cache();
+    dns_cache(const dns_cache&) = delete;
+    dns_cache& operator=(const dns_cache&) = delete;
 
     /// Pins host:port to an address (--resolve); later lookups of it never reach the resolver.
     void pin(const std::string& host, std::uint16_t port, const boost::asio::ip::address& address);
-    ~dns_cache();
 
-    /// Resolves host:port before deadline. IP literals never reach the resolver.
+    /// Resolves host:port before deadline, which bounds the wait whatever the query underneath
+    /// does (errc::dns_timeout). IP literals never reach the resolver.
     boost::asio::awaitable<resolved> resolve(std::string host,
                                              std::uint16_t port,
                                              std::chrono::steady_clock::time_point deadline);
 
-    /// Lookups that went to the system resolver.
+    /// Queries sent to the resolver (cache hits and shared queries not counted).
     std::size_t lookups() const noexcept { return lookups_; }
 
 private:
     struct entry;
+    void start(const std::string& host, const std::shared_ptr<entry>& e);
+    ares_resolver& resolver();
+
     boost::asio::any_io_executor ex_;
-    int family_ = 0;
-    std::unordered_map<std::string, std::shared_ptr<entry>> entries_;
+    dns_settings settings_;
+    std::unordered_map<std::string, std::shared_ptr<entry>> entries_;  // by host name
+    std::unordered_map<std::string, boost::asio::ip::address> pins_;   // by host:port
+    std::unique_ptr<ares_resolver> resolver_;                          // made at the first lookup
     std::size_t lookups_ = 0;
+    std::size_t waiting_ = 0;  // fetches waiting for an answer: the channel is driven while > 0
 };
+
+/// The error for a c-ares status (ARES_SUCCESS gives none).
+boost::system::error_code dns_error(int ares_status);
+
+/// Whether an answer with this c-ares status is definitive and kept in the cache.
+bool dns_cacheable(int ares_status) noexcept;
 
 }  // namespace asyncfetch::detail

@@ -49,6 +49,12 @@ public:
         case errc::http2_protocol: return "HTTP/2 protocol error";
         case errc::invalid_request_field:
             return "request method, target or header field contains CR, LF or NUL";
+        case errc::dns_not_found: return "no such host";
+        case errc::dns_server_failure: return "DNS server failure (SERVFAIL, refused or unreachable)";
+        case errc::dns_refused: return "DNS server refused the query";
+        case errc::dns_bad_answer: return "malformed DNS answer";
+        case errc::dns_no_answer: return "no answer from the DNS servers";
+        case errc::dns_failure: return "DNS lookup failed";
         }
         return "unknown asyncfetch error";
     }
@@ -96,7 +102,13 @@ error_kind classify(const boost::system::error_code& ec) noexcept
         case errc::unsupported_scheme:
         case errc::missing_host:
         case errc::invalid_port: return error_kind::invalid_url;
-        case errc::dns_no_address: return error_kind::dns;
+        case errc::dns_no_address:
+        case errc::dns_not_found:
+        case errc::dns_server_failure:
+        case errc::dns_refused:
+        case errc::dns_bad_answer:
+        case errc::dns_no_answer:
+        case errc::dns_failure: return error_kind::dns;
         case errc::dns_timeout:
         case errc::request_timeout: return error_kind::timeout;
         case errc::http_error_status: return error_kind::http;

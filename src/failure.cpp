@@ -43,14 +43,15 @@ std::pair<error_kind, std::string> describe_failure(const failure& f, const fail
         return {error_kind::timeout,
                 what + where + " timed out after " + limit_seconds_text(c.connect_timeout)};
     }
+    const std::string via = c.via_proxy ? "proxy " : "";
+    if (f.where == phase::dns)
+        return {error_kind::dns,
+                "could not resolve " + via + "host " + std::string(c.resolved_host) + ": " + describe(f.ec)};
     if (f.ec.category() == error_category())
         return {classify(f.ec), f.detail.empty() ? describe(f.ec) : f.detail};
-    const std::string via = c.via_proxy ? "proxy " : "";
     switch (f.where)
     {
-    case phase::dns:
-        return {classify(f.ec),
-                "could not resolve " + via + "host " + std::string(c.resolved_host) + ": " + describe(f.ec)};
+    case phase::dns: break;  // above
     case phase::connect:
         return {c.via_proxy ? error_kind::proxy : error_kind::connect,
                 "failed to connect to " + via + where + ": " + describe(f.ec)};

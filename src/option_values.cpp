@@ -78,6 +78,61 @@ std::optional<resolve_entry> parse_resolve(std::string_view text)
     return e;
 }
 
+namespace {
+
+/// A port of 1 to 65535 in decimal.
+std::optional<std::uint16_t> parse_port(std::string_view text)
+{
+    if (text.empty() || text.size() > 5 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    const auto port = std::stoul(std::string(text));
+    if (port == 0 || port > 65535)
+        return std::nullopt;
+    return static_cast<std::uint16_t>(port);
+}
+
+}  // namespace
+
+std::optional<std::string> parse_dns_servers(std::string_view text)
+{
+    std::string out;
+    while (true)
+    {
+        const auto comma = text.find(',');
+        auto item = text.substr(0, comma);
+        std::string_view host = item;
+        std::optional<std::uint16_t> port = 53;
+        if (item.starts_with('['))
+        {
+            const auto close = item.find(']');
+            if (close == std::string_view::npos)
+                return std::nullopt;
+            host = item.substr(1, close - 1);
+            const auto rest = item.substr(close + 1);
+            if (!rest.empty())
+                port = rest.starts_with(':') ? parse_port(rest.substr(1)) : std::nullopt;
+        }
+        else if (const auto colon = item.find(':');
+                 colon != std::string_view::npos && item.rfind(':') == colon)
+        {
+            host = item.substr(0, colon);  // one colon: IPv4:PORT; more: a bare IPv6 address
+            port = parse_port(item.substr(colon + 1));
+        }
+        boost::system::error_code ec;
+        const auto address = boost::asio::ip::make_address(std::string(host), ec);
+        if (ec || !port || (item.starts_with('[') && !address.is_v6()))
+            return std::nullopt;
+        if (!out.empty())
+            out += ',';
+        out += address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+        out += ":" + std::to_string(*port);
+        if (comma == std::string_view::npos)
+            return out;
+        text.remove_prefix(comma + 1);
+    }
+}
+
 }  // namespace detail
 
 std::optional<std::uint64_t> parse_size(std::string_view text)

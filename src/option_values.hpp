@@ -20,4 +20,8 @@ std::optional<request_options::header> parse_header(std::string_view text);
 /// HOST:PORT:ADDRESS for --resolve, the address possibly a bracketed IPv6 literal.
 std::optional<resolve_entry> parse_resolve(std::string_view text);
 
+/// ADDR[:PORT][,...] for --dns-servers (IPv6 as [ADDR]:PORT, or a bare IPv6 address without a
+/// port), as the list c-ares takes: every entry with its port ("127.0.0.1:53,[::1]:5353").
+std::optional<std::string> parse_dns_servers(std::string_view text);
+
 }  // namespace asyncfetch::detail

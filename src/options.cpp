@@ -18,6 +18,7 @@ namespace asyncfetch {
 
 using detail::has_forbidden_char;
 using detail::is_token;
+using detail::parse_dns_servers;
 using detail::parse_header;
 using detail::parse_resolve;
 
@@ -57,6 +58,7 @@ struct raw_values
     std::string user_agent;
     std::vector<std::string> headers;
     std::vector<std::string> resolves;
+    std::string dns_servers;
     std::string max_filesize;
     std::optional<std::string> noproxy;
     double retry_delay_s = 1;
@@ -147,6 +149,14 @@ void add_network_and_run_options(CLI::App& app, options& o, raw_values& raw)
     app.add_option("--noproxy", raw.noproxy, "Hosts to reach directly, comma-separated ('*' for all)");
     app.add_option("--resolve", raw.resolves, "Use ADDRESS for HOST:PORT (HOST:PORT:ADDRESS, repeatable)")
         ->allow_extra_args(false);
+    app.add_option("--dns-servers",
+                   raw.dns_servers,
+                   "Use these DNS servers instead of the system's: ADDR[:PORT][,...], IPv6 as [ADDR]:PORT");
+    app.add_option("--happy-eyeballs-timeout-ms",
+                   o.happy_eyeballs_timeout_ms,
+                   "Start the next address's connect this many ms after the last (Happy Eyeballs)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{60'000}))
+        ->capture_default_str();
     app.add_flag("--stats", o.stats, "Show a per-host table and a latency histogram after the summary");
     app.add_option("--runs", o.runs, "With --compare: repeat each pass N times (mean ± σ, min … max)")
         ->check(CLI::Range(1u, 1000u));
@@ -272,6 +282,14 @@ std::optional<std::string> apply_request_values(options& o, const raw_values& ra
         if (!parsed)
             return "invalid --resolve '" + r + "' (expected HOST:PORT:ADDRESS)";
         o.resolves.push_back(std::move(*parsed));
+    }
+    if (!raw.dns_servers.empty())
+    {
+        auto servers = parse_dns_servers(raw.dns_servers);
+        if (!servers)
+            return "invalid --dns-servers '" + raw.dns_servers +
+                   "' (expected ADDR[:PORT][,...], IPv6 as [ADDR]:PORT)";
+        o.dns_servers = std::move(*servers);
     }
     if (!raw.max_filesize.empty())
     {

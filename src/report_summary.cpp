@@ -121,6 +121,7 @@ std::string format_summary_json(const run_summary& s, const compare_summary* com
                 {"concurrent_tls_handshakes", std::to_string(compare->concurrent.tls_handshakes)},
             });
     }
+    fields.emplace_back("dns_lookups", std::to_string(s.dns_lookups));
     return compact_object(fields) + '\n';
 }
 
@@ -160,6 +161,8 @@ std::string format_summary_text(const run_summary& s)
             text += ", " + count_of(s.tls_handshakes, "TLS handshake", "TLS handshakes");
         text += '\n';
     }
+    if (s.dns_lookups > 0)
+        text += "dns: " + count_of(s.dns_lookups, "lookup", "lookups") + "\n";
     return text;
 }
 

@@ -327,6 +327,7 @@ pass_outcome run_pass(net::io_context& ioc,
     out.summary.connections_opened = after.connections_opened - before.connections_opened;
     out.summary.connections_reused = after.connections_reused - before.connections_reused;
     out.summary.tls_handshakes = after.tls_handshakes - before.tls_handshakes;
+    out.summary.dns_lookups = after.dns_lookups - before.dns_lookups;
     out.stopped = st.output_closed;
     out.interrupted = st.interrupted;
     out.gave_up = st.gave_up;

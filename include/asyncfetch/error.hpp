@@ -36,6 +36,12 @@ enum class errc
     http2_stream_reset,          ///< the server reset the HTTP/2 stream (RST_STREAM) before it ended
     http2_stream_refused,        ///< the server refused the HTTP/2 stream (REFUSED_STREAM or above GOAWAY)
     http2_protocol,              ///< the HTTP/2 connection broke the protocol or was closed with an error
+    dns_not_found,               ///< the DNS says the name does not exist (NXDOMAIN)
+    dns_server_failure,          ///< every DNS server failed (SERVFAIL), refused or could not be reached
+    dns_refused,                 ///< the DNS server refused the query (REFUSED)
+    dns_bad_answer,              ///< the DNS answer could not be parsed
+    dns_no_answer,               ///< the DNS servers gave no answer before the resolver gave up
+    dns_failure,                 ///< any other resolver failure
 };
 
 /// The category of errc.

@@ -43,8 +43,10 @@ struct client_config
     proxy_settings proxies;                             ///< -x, environment, --noproxy
     std::vector<resolve_entry> resolves;                ///< --resolve
     int ip_family = 0;                                  ///< 4 or 6 to use only that family; 0 both
-    http_versions versions = http_versions::http2;      ///< --http1.1, --http2, --http2-prior-knowledge
-    std::size_t max_streams = 100;                      ///< most streams at once on an HTTP/2 connection
+    std::string dns_servers;                            ///< --dns-servers as "ADDR[:PORT],..."; empty: system
+    std::chrono::milliseconds happy_eyeballs_delay{250};  ///< between connect attempts (RFC 8305)
+    http_versions versions = http_versions::http2;        ///< --http1.1, --http2, --http2-prior-knowledge
+    std::size_t max_streams = 100;                        ///< most streams at once on an HTTP/2 connection
 };
 
 /// Connection counts of a client.
@@ -53,7 +55,7 @@ struct client_counters
     std::size_t connections_opened = 0;  ///< new connections established
     std::size_t connections_reused = 0;  ///< requests sent over a pooled connection
     std::size_t tls_handshakes = 0;      ///< TLS handshakes completed
-    std::size_t dns_lookups = 0;         ///< lookups sent to the system resolver
+    std::size_t dns_lookups = 0;         ///< DNS queries sent (cache hits not counted)
     std::size_t tls_resumed = 0;         ///< TLS handshakes that resumed an earlier session
 };
 

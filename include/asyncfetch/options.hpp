@@ -58,6 +58,8 @@ struct options
     std::optional<std::string> noproxy;   ///< --noproxy
     std::vector<resolve_entry> resolves;  ///< --resolve
     int ip_family = 0;                    ///< -4 or -6
+    std::string dns_servers;              ///< --dns-servers, checked: "ADDR:PORT,..." ([ADDR]:PORT for IPv6)
+    std::size_t happy_eyeballs_timeout_ms = 250;    ///< --happy-eyeballs-timeout-ms
     http_versions versions = http_versions::http2;  ///< --http1.1, --http2, --http2-prior-knowledge
     std::size_t max_streams = 100;                  ///< --max-streams
 

@@ -116,6 +116,7 @@ struct run_summary
     std::size_t connections_opened = 0;               ///< new connections the pass made
     std::size_t connections_reused = 0;               ///< requests that went over a pooled connection
     std::size_t tls_handshakes = 0;                   ///< TLS handshakes the pass made
+    std::size_t dns_lookups = 0;                      ///< DNS queries the pass sent (cache hits not counted)
     double total_request_ms = 0;                      ///< sum of every result's time_ms
     latency_samples latencies_ms;                     ///< time_ms of every result
     std::map<unsigned, std::size_t> status_counts;    ///< final HTTP status -> results (no 0 entry)

@@ -81,7 +81,13 @@ TEST(failure_wording, dns_and_connect_failures_name_the_host_and_the_proxy)
                   .second.rfind("could not resolve proxy host proxy.test: ", 0),
               0u);
     EXPECT_EQ(describe_failure({errc::dns_no_address, phase::dns}, direct()),
-              described(error_kind::dns, "host name resolved to no address"));
+              described(error_kind::dns, "could not resolve host a.test: host name resolved to no address"));
+    EXPECT_EQ(describe_failure({errc::dns_not_found, phase::dns}, direct()),
+              described(error_kind::dns, "could not resolve host a.test: no such host"));
+    EXPECT_EQ(describe_failure({errc::dns_server_failure, phase::dns}, via_proxy()),
+              described(error_kind::dns,
+                        "could not resolve proxy host proxy.test: DNS server failure (SERVFAIL, refused or "
+                        "unreachable)"));
     const auto refused = describe_failure({net::error::connection_refused, phase::connect}, direct());
     EXPECT_EQ(refused.first, error_kind::connect);
     EXPECT_EQ(refused.second.rfind("failed to connect to a.test:8080: ", 0), 0u);

@@ -412,6 +412,43 @@ TEST(options_resolve, entries)
     EXPECT_EQ(r[2].address, "2001:db8::2");
 }
 
+TEST(options_dns, servers_are_listed_with_their_ports)
+{
+    auto p = parse({"http://a/", "--dns-servers", "127.0.0.1:5353,10.0.0.1,[::1]:53,[2001:db8::1],fe80::2"});
+    ASSERT_TRUE(p.opts) << p.err;
+    EXPECT_EQ(p.opts->dns_servers, "127.0.0.1:5353,10.0.0.1:53,[::1]:53,[2001:db8::1]:53,[fe80::2]:53");
+    EXPECT_EQ(parse({"http://a/"}).opts->dns_servers, "");
+}
+
+TEST(options_dns, malformed_servers_are_usage_errors)
+{
+    for (const char* bad : {"dns.example",
+                            "1.2.3.4:0",
+                            "1.2.3.4:65536",
+                            "1.2.3.4:",
+                            "1.2.3.4,",
+                            ",1.2.3.4",
+                            "[1.2.3.4]:53",
+                            "[::1",
+                            "[::1]53",
+                            "1.2.3.4 ,5.6.7.8"})
+    {
+        auto p = parse({"http://a/", "--dns-servers", bad});
+        EXPECT_FALSE(p.opts) << bad;
+        EXPECT_EQ(p.exit_code, 2) << bad;
+        EXPECT_NE(p.err.find("invalid --dns-servers"), std::string::npos) << p.err;
+    }
+}
+
+TEST(options_dns, happy_eyeballs_delay)
+{
+    EXPECT_EQ(parse({"http://a/"}).opts->happy_eyeballs_timeout_ms, 250u);
+    auto p = parse({"http://a/", "--happy-eyeballs-timeout-ms", "100"});
+    ASSERT_TRUE(p.opts) << p.err;
+    EXPECT_EQ(p.opts->happy_eyeballs_timeout_ms, 100u);
+    EXPECT_FALSE(parse({"http://a/", "--happy-eyeballs-timeout-ms", "0"}).opts);
+}
+
 TEST(options_resolve, malformed_entries_are_usage_errors)
 {
     for (const char* bad : {"h:80",

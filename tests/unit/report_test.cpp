@@ -514,6 +514,16 @@ TEST(format_summary_text, tls_handshakes_singular_and_plural)
               "connections: 4 opened, 96 reused, 4 TLS handshakes\n");
 }
 
+TEST(format_summary_text, dns_lookups_only_when_there_were_some)
+{
+    run_summary s;
+    EXPECT_EQ(line_starting(format_summary_text(s), "dns: "), "");
+    s.dns_lookups = 1;
+    EXPECT_EQ(line_starting(format_summary_text(s), "dns: "), "dns: 1 lookup\n");
+    s.dns_lookups = 1000;
+    EXPECT_EQ(line_starting(format_summary_text(s), "dns: "), "dns: 1000 lookups\n");
+}
+
 TEST(format_summary_text, connections_without_tls)
 {
     run_summary s;
@@ -590,14 +600,16 @@ TEST(format_summary_json, without_compare)
     run_summary s = summary(3, 2, 3072, 1004);
     s.connections_opened = 3;
     s.connections_reused = 1;
+    s.dns_lookups = 2;
     const std::string line = format_summary_json(s);
     EXPECT_EQ(line,
               R"({"type":"summary","count":3,"ok":2,"failed":1,"bytes":3072,"elapsed_ms":1004.0,)"
               R"("requests_per_second":2.988,"connections_opened":3,"connections_reused":1,)"
               R"("bytes_per_second":3059.761,"effective_parallelism":0.0,"tls_handshakes":0,)" +
-                  std::string(zero_latency_json) + R"(,"status_counts":{},"error_counts":{}})" + "\n");
+                  std::string(zero_latency_json) +
+                  R"(,"status_counts":{},"error_counts":{},"dns_lookups":2})" + "\n");
     json::object o = parse_line(line);
-    EXPECT_EQ(o.size(), 15u);
+    EXPECT_EQ(o.size(), 16u);
     EXPECT_EQ(o.at("type").as_string(), "summary");
     EXPECT_EQ(o.at("failed").as_int64(), 1);
     EXPECT_DOUBLE_EQ(o.at("requests_per_second").as_double(), 2.988);
@@ -624,10 +636,10 @@ TEST(format_summary_json, with_compare)
                   R"("sequential_mean_ms":3000.0,"sequential_stddev_ms":0.0,)"
                   R"("concurrent_mean_ms":1100.0,"concurrent_stddev_ms":0.0,)"
                   R"("sequential_parallelism":0.0,"concurrent_parallelism":0.0,)"
-                  R"("sequential_tls_handshakes":0,"concurrent_tls_handshakes":0})" +
+                  R"("sequential_tls_handshakes":0,"concurrent_tls_handshakes":0,"dns_lookups":0})" +
                   "\n");
     json::object o = parse_line(line);
-    EXPECT_EQ(o.size(), 30u);
+    EXPECT_EQ(o.size(), 31u);
     EXPECT_DOUBLE_EQ(o.at("speedup").as_double(), 2.73);
     EXPECT_EQ(o.at("sequential_connections").as_int64(), 1);
 }
