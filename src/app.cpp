@@ -136,6 +136,10 @@ std::optional<std::string> open_input(const options& o,
         input = &in;
     else if (!o.input.empty())
     {
+        // A directory opens as a stream that reads nothing: say so instead of running no URL.
+        std::error_code ec;
+        if (std::filesystem::is_directory(o.input, ec))
+            return "asyncfetch: cannot read " + o.input + ": Is a directory\n";
         file.open(o.input);
         if (!file)
             return "asyncfetch: cannot read " + o.input + ": " + std::strerror(errno) + "\n";

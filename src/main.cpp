@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <utility>
 
@@ -32,5 +33,15 @@ int main(int argc, char** argv)
         setrlimit(RLIMIT_NOFILE, &limit);
     }
     std::ios::sync_with_stdio(false);
-    return asyncfetch::run_app(std::move(*parsed.opts), std::cin, std::cout, std::cerr);
+    try
+    {
+        return asyncfetch::run_app(std::move(*parsed.opts), std::cin, std::cout, std::cerr);
+    }
+    catch (const std::exception& e)
+    {
+        // Setting up the run failed (with very few file descriptors, the signal handling's pipe):
+        // a message and exit 2, never an abort.
+        std::cerr << "asyncfetch: cannot start: " << e.what() << std::endl;
+        return 2;
+    }
 }

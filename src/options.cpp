@@ -356,6 +356,9 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     CLI::App app{"Fetch many URLs concurrently and report status, size and time for each.", "asyncfetch"};
     app.footer(examples);
     app.set_version_flag("--version", version_text().substr(0, version_text().size() - 1));
+    // As curl: a single-value option given twice takes the last value (-m 8 -m 2 means 2);
+    // options that take a list (-H, --resolve, URLs) keep every value.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     add_input_and_output_options(app, o, raw);
     add_request_options(app, o, raw);
     add_network_and_run_options(app, o, raw);

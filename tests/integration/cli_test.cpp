@@ -412,6 +412,23 @@ TEST(cli, unreadable_files_are_named_in_the_message)
     EXPECT_NE(ca.err.find("/nonexistent/asyncfetch-ca.pem"), std::string::npos) << ca.err;
 }
 
+TEST(cli, a_directory_as_input_is_an_error_naming_it)
+{
+    const auto p = run_cli({"-i", "/tmp"});
+    EXPECT_EQ(p.exit_code, 2);
+    EXPECT_EQ(p.err, "asyncfetch: cannot read /tmp: Is a directory\n");
+}
+
+TEST(cli, too_few_file_descriptors_to_start_is_a_message_not_an_abort)
+{
+    // With 7 descriptors the run cannot even set up its signal handling; it says so and exits 2
+    // (it used to abort with an exception out of main, exit 134).
+    const auto p = test::run_process(
+        {"/bin/sh", "-c", std::string("ulimit -n 7 && exec ") + ASYNCFETCH_BIN + " http://127.0.0.1:1/"});
+    EXPECT_TRUE(p.exit_code == 2 || p.exit_code == 1) << p.exit_code << ": " << p.err;
+    EXPECT_TRUE(p.err.starts_with("asyncfetch: ")) << p.err;
+}
+
 TEST(cli, version_prints_one_line)
 {
     const auto p = run_cli({"--version"});

@@ -72,6 +72,16 @@ TEST(options, every_flag)
     EXPECT_EQ(o.urls.size(), 2u);
 }
 
+TEST(options, a_single_value_option_given_twice_takes_the_last_as_curl_does)
+{
+    auto p = parse(
+        {"-m", "8", "-j", "4", "--max-time", "2", "-j", "9", "-H", "A: 1", "-H", "B: 2", "http://a/"});
+    ASSERT_TRUE(p.opts) << p.err;
+    EXPECT_EQ(p.opts->timeout, std::chrono::milliseconds(2000));
+    EXPECT_EQ(p.opts->concurrency, 9u);
+    EXPECT_EQ(p.opts->request.headers.size(), 2u) << "a list option keeps every value";
+}
+
 TEST(options, long_spellings)
 {
     auto p = parse({"--concurrency",
