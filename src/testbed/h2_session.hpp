@@ -5,7 +5,6 @@
 #include "routes.hpp"
 #include "server_context.hpp"
 
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
