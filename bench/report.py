@@ -12,13 +12,16 @@ import statistics
 import subprocess
 import sys
 
-TOOLS = ["asyncfetch", "wget2", "curl", "aiohttp", "h2load"]
-COLORS = {"asyncfetch": "#1f77b4", "wget2": "#2ca02c", "curl": "#ff7f0e", "aiohttp": "#9467bd", "h2load": "#8c564b"}
+TOOLS = ["asyncfetch", "asyncfetch-h1", "wget2", "curl", "aiohttp", "h2load"]
+COLORS = {"asyncfetch": "#1f77b4", "asyncfetch-h1": "#6baed6", "wget2": "#2ca02c", "curl": "#ff7f0e",
+          "aiohttp": "#9467bd", "h2load": "#8c564b"}
 
 WORKLOADS = [
     ("small-http", "10,000 small files (0.5-1.5 KB), HTTP, -j 64"),
     ("small-https", "10,000 small files, HTTPS (HTTP/1.1), -j 64"),
     ("small-h2", "10,000 small files, HTTPS with HTTP/2 (nginx http2), -j 64"),
+    ("relay", "2,000 small files, HTTPS through a relay adding a 20 ms round trip, -j 64 "
+              "(asyncfetch: HTTP/2; asyncfetch-h1: --http1.1)"),
     ("delay", "1,000 URLs answering after 100 ms, -j 64 (ideal 1.6 s)"),
     ("big", "one 100 MiB body"),
     ("many", "100,000 URLs in one run, -j 64"),
@@ -29,6 +32,7 @@ CHART_TITLES = {
     "small-http": "10,000 × 0.5-1.5 KB, HTTP",
     "small-https": "10,000 × 0.5-1.5 KB, HTTPS",
     "small-h2": "10,000 × 0.5-1.5 KB, HTTP/2",
+    "relay": "2,000 × 0.5-1.5 KB, HTTPS, 20 ms round trip",
     "delay": "1,000 × 100 ms delay (dashed: ideal)",
     "big": "one 100 MiB body",
     "many": "100,000 URLs",
@@ -189,6 +193,14 @@ def verdicts(workload, stats):
             if h["cpu"] and a["cpu"]:
                 out.append((f"client CPU within 1.5x h2load's: {a['cpu'] * 1000:.0f} ms against "
                             f"{h['cpu'] * 1000:.0f} ms ({a['cpu'] / h['cpu']:.2f}x)", a["cpu"] <= 1.5 * h["cpu"]))
+    elif workload == "relay":
+        if "curl" in stats:
+            r = stats["curl"]["ratio"]
+            out.append((f"over HTTP/2 at least as fast as curl --parallel: {compared('curl', r)}", r >= 1.0))
+        h1 = stats.get("asyncfetch-h1")
+        if h1:
+            out.append((f"HTTP/2 against asyncfetch's own HTTP/1.1: {compared('--http1.1', h1['ratio'])}",
+                        h1["ratio"] >= 1.0))
     elif workload == "delay":
         m = a["median"]
         out.append((f"within 5% of 1.6 s: {m:.3f} s ({(m / 1.6 - 1) * 100:+.1f}%)", m <= 1.6 * 1.05))

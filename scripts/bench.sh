@@ -40,7 +40,7 @@ quiet_wait=${BENCH_QUIET_WAIT:-300}
 max_retries=${BENCH_RETRIES:-10}
 results=${BENCH_RESULTS:-$build_dir/bench-results}
 python=/usr/bin/python3  # Debian's, which has python3-aiohttp (a pyenv or venv python may not)
-all_workloads=(small-http small-https small-h2 delay big many one version micro profile)
+all_workloads=(small-http small-https small-h2 relay delay big many one version micro profile)
 
 selected=()
 for w in "${all_workloads[@]}"; do
@@ -92,10 +92,12 @@ log "data, CA and servers"
 work=$(mktemp -d /tmp/asyncfetch-bench.XXXXXX)
 nginx_pid=""
 testbed_pid=""
+relay_pid=""
 cleanup()
 {
     [ -z "$nginx_pid" ] || kill "$nginx_pid" 2>/dev/null || true
     [ -z "$testbed_pid" ] || kill "$testbed_pid" 2>/dev/null || true
+    [ -z "$relay_pid" ] || kill "$relay_pid" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$work"
 }
@@ -322,6 +324,27 @@ if wants small-h2; then
     cmd[h2load]="h2load -c 1 -m $jobs -n $small_count -i $work/small-h2.txt"
     tools+=(h2load)
     run_rounds small-h2 "$runs" 1
+fi
+
+if wants relay; then
+    log "relay: 2,000 small files over HTTPS through a relay adding 10 ms each way (a 20 ms round trip), -j $jobs"
+    # Loopback has no round trips and the kernels here no netem: bench/delay_relay.py delays every
+    # chunk by 10 ms each way in front of nginx's HTTP/2 port (which also speaks HTTP/1.1 by ALPN).
+    "$python" bench/delay_relay.py --upstream "127.0.0.1:$h2_port" --delay-ms 10 >"$work/relay.out" &
+    relay_pid=$!
+    for _ in $(seq 50); do
+        [ -s "$work/relay.out" ] && break
+        sleep 0.1
+    done
+    read -r relay_port <"$work/relay.out"
+    url_list "https://127.0.0.1:$relay_port" 2000 "" >"$work/relay.txt"
+    awk '{ print "url = \"" $0 "\"\noutput = \"/dev/null\"" }' "$work/relay.txt" >"$work/relay.curl"
+    peer_cmds relay "$ca"
+    cmd[asyncfetch-h1]="${cmd[asyncfetch]} --http1.1"
+    tools=(asyncfetch asyncfetch-h1 curl wget2)
+    run_rounds relay "$runs" 1
+    kill "$relay_pid" 2>/dev/null || true
+    relay_pid=
 fi
 
 if wants delay; then

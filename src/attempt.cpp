@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -82,7 +83,16 @@ public:
         r_.dns_ms = times.dns_ms;
         r_.connect_ms = times.connect_ms;
         r_.tls_ms = times.tls_ms;
+        opening_ms_ += times.total();
         co_return result;
+    }
+
+    /// Adds the time since `since` that was not spent opening a session of this fetch's own to
+    /// r.queue_ms: waiting for a slot, or for a connect another fetch started.
+    void add_queue_time(clock_type::time_point since)
+    {
+        r_.queue_ms += std::max(0.0, detail::ms_between(since, clock_type::now()) - opening_ms_);
+        opening_ms_ = 0;
     }
 
 private:
@@ -91,6 +101,7 @@ private:
     const url* proxy_;
     clock_type::time_point deadline_;
     fetch_result& r_;
+    double opening_ms_ = 0;
 };
 
 }  // namespace
@@ -142,23 +153,33 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
                                                      detail::session_lease& lease)
 {
     hop_source source(connect, cur, proxy, deadline, r);
-    if (auto f = co_await pool.acquire(key, deadline, source, lease))
+    auto since = clock_type::now();
+    auto f = co_await pool.acquire(key, deadline, source, lease);
+    source.add_queue_time(since);
+    if (f)
         co_return f;
     r.reused = lease.reused();
     if (r.reused)
         ++requests_reused;
-    auto f = co_await lease->send(head, body, deadline);
+    f = co_await lease->send(head, body, deadline);
     // A request the server never saw (an idle connection it had closed) is not the user's
     // failure: it is tried once more, on a new session.
     if (f && lease->may_send_again(f))
     {
         const bool only_new = !lease->reusable();
         lease.release();
-        if (auto again = co_await pool.acquire(key, deadline, source, lease, only_new))
+        since = clock_type::now();
+        auto again = co_await pool.acquire(key, deadline, source, lease, only_new);
+        source.add_queue_time(since);
+        if (again)
             co_return again;
         r.reused = lease.reused();
         f = co_await lease->send(head, body, deadline);
     }
+    // An HTTP/2-only server ends a TLS connection whose ALPN offered only http/1.1 (nghttpd does).
+    if (f && cur.tls() && !r.reused && cfg.versions == http_versions::http1_only &&
+        detail::closed_without_response(f))
+        f.detail = "the server may speak only HTTP/2; try without --http1.1";
     co_return f;
 }
 
@@ -191,7 +212,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
                                 : cur.tls() ? cur.origin() + " via " + proxy->origin()
                                             : "proxy " + proxy->origin();
 
-        r.dns_ms = r.connect_ms = r.tls_ms = 0;
+        r.queue_ms = r.dns_ms = r.connect_ms = r.tls_ms = 0;
         detail::session_lease lease;
         if (auto f = co_await start_exchange(key, cur, proxy, head, body, deadline, r, lease))
             co_return fail(r, f, cur, proxy, deadline);

@@ -42,6 +42,18 @@ public:
         return take(data, n);
     }
 
+    /// The bytes are only counted: no decoding and no file. A reader may then drop them unread
+    /// and call skip() instead of put().
+    bool discards() const noexcept { return fd_ < 0 && (!decoder_ || decoder_->identity()); }
+    /// Counts n bytes of an identity body that were dropped unread (see discards()).
+    boost::system::error_code skip(std::size_t n) noexcept
+    {
+        wire_ += n;
+        decoded_ += n;
+        if (limit_ && decoded_ > *limit_)
+            return errc::size_limit;
+        return {};
+    }
     boost::system::error_code finish() const
     {
         return decoder_ ? decoder_->finish() : boost::system::error_code{};

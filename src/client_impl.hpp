@@ -26,12 +26,6 @@ namespace asyncfetch {
 
 namespace detail {
 
-/// Milliseconds from one time point to another.
-inline double ms_between(clock_type::time_point from, clock_type::time_point to)
-{
-    return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
 /// Marks r failed with kind and message.
 inline void set_error(fetch_result& r, error_kind kind, std::string message)
 {

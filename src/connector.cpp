@@ -37,11 +37,6 @@ namespace {
 
 constexpr auto token = net::as_tuple(net::use_awaitable);
 
-double ms_since(clock_type::time_point from)
-{
-    return std::chrono::duration<double, std::milli>(clock_type::now() - from).count();
-}
-
 /// Asks an HTTP proxy for a tunnel to target (CONNECT host:port).
 net::awaitable<failure> open_tunnel(beast::tcp_stream& tcp,
                                     const url& target,
@@ -152,7 +147,7 @@ net::awaitable<connector::result> connector::connect(const url& target,
     auto t = clock_type::now();
     const auto connect_deadline = std::min(t + cfg_.connect_timeout, deadline);
     auto addresses = co_await dns_.resolve(peer.host, peer.port, connect_deadline);
-    times.dns_ms = ms_since(t);
+    times.dns_ms = ms_between(t, clock_type::now());
     if (addresses.ec)
         co_return result{nullptr, failure{addresses.ec, phase::dns}};
     if (cancelled_)
@@ -178,7 +173,7 @@ net::awaitable<connector::result> connector::connect(const url& target,
     t = clock_type::now();
     conn->expires_at(connect_deadline);
     auto [ec, endpoint] = co_await conn->tcp().async_connect(addresses.endpoints, token);
-    times.connect_ms = ms_since(t);
+    times.connect_ms = ms_between(t, clock_type::now());
     if (ec)
         co_return result{nullptr, failure{ec, phase::connect}};
     boost::system::error_code ignored;
@@ -192,7 +187,7 @@ net::awaitable<connector::result> connector::connect(const url& target,
     {
         t = clock_type::now();
         auto f = co_await handshake(*conn, target, connect_deadline);
-        times.tls_ms = ms_since(t);
+        times.tls_ms = ms_between(t, clock_type::now());
         if (f)
             co_return result{nullptr, std::move(f)};
     }

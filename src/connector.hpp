@@ -26,12 +26,20 @@ class dns_cache;
 class session_cache;
 class transport;
 
+/// Milliseconds from one time point to another.
+inline double ms_between(clock_type::time_point from, clock_type::time_point to)
+{
+    return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
 /// Milliseconds spent in each phase of one connect.
 struct connect_times
 {
     double dns_ms = 0;
     double connect_ms = 0;
     double tls_ms = 0;
+
+    double total() const noexcept { return dns_ms + connect_ms + tls_ms; }
 };
 
 /// Settings of the connector.

@@ -3,6 +3,7 @@
 
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
 
 namespace asyncfetch::detail {
 
@@ -20,6 +21,11 @@ std::string limit_seconds_text(std::chrono::milliseconds d)
         out += "." + frac;
     }
     return out + " s";
+}
+
+bool closed_without_response(const failure& f) noexcept
+{
+    return f.ec == boost::beast::http::error::end_of_stream && !f.got_response;
 }
 
 std::pair<error_kind, std::string> describe_failure(const failure& f, const failure_context& c)
@@ -61,7 +67,7 @@ std::pair<error_kind, std::string> describe_failure(const failure& f, const fail
         kind = error_kind::truncated;  // reset in the middle of the body
     if (kind == error_kind::tls && f.got_response)
         kind = error_kind::truncated;
-    return {kind, describe(f.ec)};
+    return {kind, f.detail.empty() ? describe(f.ec) : describe(f.ec) + " (" + f.detail + ")"};
 }
 
 }  // namespace asyncfetch::detail

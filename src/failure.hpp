@@ -50,6 +50,9 @@ struct failure_context
     std::chrono::milliseconds connect_timeout{0};
 };
 
+/// The server closed the connection before any byte of a response.
+bool closed_without_response(const failure& f) noexcept;
+
 /// "2 s", "1.5 s": a duration the way the messages give it.
 std::string limit_seconds_text(std::chrono::milliseconds d);
 

@@ -36,6 +36,15 @@ void read_response_head(const response_parser& p, response_head& head)
         head.content_length = *n;
 }
 
+bool looks_like_http2(std::string_view bytes) noexcept
+{
+    // A frame header: 24-bit length, type, flags, then a 31-bit stream id, here 0.
+    if (bytes.size() < 9)
+        return false;
+    const auto type = static_cast<unsigned char>(bytes[3]);
+    return (type == 0x04 || type == 0x07) && bytes.substr(5, 4) == std::string_view("\0\0\0\0", 4);
+}
+
 bool is_stale_connection_error(const boost::system::error_code& ec) noexcept
 {
     return ec == http::error::end_of_stream || ec == net::error::connection_reset ||

@@ -14,10 +14,13 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace asyncfetch::detail {
 
@@ -29,8 +32,19 @@ void serialize_request(const request_head& head, std::string& out);
 /// Copies the status, version and field views (into p's storage) of p's header into head.
 void read_response_head(const response_parser& p, response_head& head);
 
+/// Whether bytes a server sent in answer to an HTTP/1.1 request begin like HTTP/2 frames (a SETTINGS
+/// or GOAWAY frame on stream 0), as an h2c-only server's do.
+bool looks_like_http2(std::string_view bytes) noexcept;
+
 /// Errors a kept-alive connection gives when the server had closed it while it was idle.
 bool is_stale_connection_error(const boost::system::error_code& ec) noexcept;
+
+/// Whether Stream can drop received bytes unread (transport::discard_some).
+template <class Stream>
+inline constexpr bool drops_unread = requires(Stream& s)
+{
+    s.discard_some(boost::asio::mutable_buffer{}, clock_type::now());
+};
 
 /// HTTP/1.1 on a Stream with async_read_some, async_write, expires_at, shut_down, idle_and_quiet and
 /// a clean flag: transport in the client, an in-memory stream in tests.
@@ -75,7 +89,13 @@ private:
         if (wec)
             co_return failure{wec, phase::send};
         if (auto ec = co_await read_final_header(*stream_, buffer_, parser_, head_method_, &fields_))
-            co_return failure{ec, phase::receive, parser_->got_some()};
+        {
+            failure f{ec, phase::receive, parser_->got_some()};
+            const auto seen = buffer_.cdata();
+            if (looks_like_http2({static_cast<const char*>(seen.data()), seen.size()}))
+                f.detail = "the server answered in HTTP/2; try --http2-prior-knowledge";
+            co_return f;
+        }
         read_response_head(*parser_, head_);
         co_return failure{};
     }
@@ -85,7 +105,11 @@ private:
     boost::asio::awaitable<failure> read_body(body_sink* sink, clock_type::time_point deadline) override
     {
         stream_->expires_at(deadline);
-        auto ec = co_await read_response_body(*stream_, buffer_, *parser_, sink);
+        boost::system::error_code ec;
+        if (can_discard(sink))
+            ec = co_await discard_body(sink, deadline);
+        else
+            ec = co_await read_response_body(*stream_, buffer_, *parser_, sink);
         if (buffer_.capacity() > response_read_size && buffer_.size() <= response_read_size)
         {
             // A large body's reads grew the buffer: give the memory back for the next response.
@@ -97,6 +121,47 @@ private:
         complete_ = true;
         stream_->clean = true;
         co_return failure{};
+    }
+
+    /// A large body over plain TCP that nobody reads (counted only: no decoding, no file) is dropped
+    /// in the kernel instead of copied in and thrown away.
+    bool can_discard(const body_sink* sink)
+    {
+        if constexpr (drops_unread<Stream>)
+        {
+            const auto length = parser_->content_length_remaining();
+            return !stream_->tls() && (!sink || sink->discards()) && length && *length > large_body_size;
+        }
+        return false;
+    }
+
+    boost::asio::awaitable<boost::system::error_code> discard_body(body_sink* sink,
+                                                                   clock_type::time_point deadline)
+    {
+        if constexpr (drops_unread<Stream>)
+        {
+            // The bytes that came with the header go through the parser; the rest are counted unread.
+            parser_->get().body() = sink;
+            auto ec = parse_buffered(*parser_, buffer_, false);
+            if (ec != boost::beast::http::error::need_more)
+                co_return ec;
+            std::uint64_t remaining = parser_->content_length_remaining().value_or(0);
+            while (remaining > 0)
+            {
+                auto room = buffer_.prepare(
+                    static_cast<std::size_t>(std::min<std::uint64_t>(remaining, large_read_size)));
+                auto [rec, n] = co_await stream_->discard_some(room, deadline);
+                remaining -= n;
+                if (n > 0 && sink)
+                    if (auto limit = sink->skip(n))
+                        co_return limit;
+                if (rec == boost::asio::error::eof)
+                    co_return boost::beast::http::error::partial_message;
+                if (rec)
+                    co_return rec;
+            }
+        }
+        co_return boost::system::error_code{};
     }
 
     bool reusable() const noexcept override { return complete_ && parser_ && parser_->keep_alive(); }

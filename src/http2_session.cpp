@@ -90,12 +90,14 @@ int on_data_chunk(nghttp2_session* s,
                   std::int32_t id,
                   const std::uint8_t* data,
                   std::size_t n,
-                  void*)
+                  void* user)
 {
+    auto* st = static_cast<http2_session::state*>(user);
+    st->data_bytes += n;
     if (auto* stream = stream_of(s, id))
         stream->on_data(data, n);
     else
-        nghttp2_session_consume(s, id, n);  // nobody reads it: give the window back at once
+        st->consume(id, n);  // nobody reads it: give the window back at once
     return 0;
 }
 
@@ -147,29 +149,69 @@ void http2_session::state::fail_all(const failure& f)
     wake();
 }
 
+bool http2_session::state::receive(const std::uint8_t* data, std::size_t n)
+{
+    read_bytes += n;
+    const ssize_t rv = nghttp2_session_mem_recv(ng, data, n);
+    if (rv < 0)
+    {
+        fail_all(protocol_failure(static_cast<int>(rv), true));
+        return false;
+    }
+    wake();  // SETTINGS, PING and WINDOW_UPDATE may need an answer or unblock a send
+    if (!nghttp2_session_want_read(ng) && !nghttp2_session_want_write(ng))
+    {
+        // nghttp2 ended the connection (a GOAWAY it sent after a protocol error).
+        fail_all(protocol_failure(NGHTTP2_ERR_PROTO, true));
+        return false;
+    }
+    return true;
+}
+
+bool http2_session::state::take_output(std::string& out, std::size_t limit)
+{
+    while (out.size() < limit)
+    {
+        const std::uint8_t* data = nullptr;
+        const ssize_t n = nghttp2_session_mem_send(ng, &data);
+        if (n < 0)
+        {
+            fail_all(protocol_failure(static_cast<int>(n), false));
+            return false;
+        }
+        if (n == 0)
+            break;
+        // Copied at once: the pointer is only good until the next mem_send.
+        out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+void http2_session::state::end_stream(h2_stream& s) noexcept
+{
+    if (s.id() >= 0)
+    {
+        nghttp2_session_set_stream_user_data(ng, s.id(), nullptr);
+        if (s.pending() > 0)
+            consume(s.id(), s.pending());
+        if (!s.closed() && !dead)
+        {
+            nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s.id(), NGHTTP2_CANCEL);
+            ++resets_sent;
+        }
+        wake();
+    }
+    streams.remove_if([&](const h2_stream& x) { return &x == &s; });
+}
+
 net::awaitable<void> http2_session::state::reader(std::shared_ptr<state> /*keeps the state alive*/)
 {
     std::vector<std::uint8_t> buffer(response_read_size);
     while (!dead)
     {
         auto [ec, n] = co_await t->async_read_some(net::buffer(buffer), token);
-        if (n > 0 && !dead)
-        {
-            read_bytes += n;
-            const ssize_t rv = nghttp2_session_mem_recv(ng, buffer.data(), n);
-            if (rv < 0)
-            {
-                fail_all(protocol_failure(static_cast<int>(rv), true));
-                break;
-            }
-            wake();  // SETTINGS, PING and WINDOW_UPDATE may need an answer or unblock a send
-            if (!nghttp2_session_want_read(ng) && !nghttp2_session_want_write(ng))
-            {
-                // nghttp2 ended the connection (a GOAWAY it sent after a protocol error).
-                fail_all(protocol_failure(NGHTTP2_ERR_PROTO, true));
-                break;
-            }
-        }
+        if (n > 0 && !dead && !receive(buffer.data(), n))
+            break;
         if (ec)
         {
             fail_all(failure{ec, phase::receive});
@@ -185,21 +227,8 @@ net::awaitable<void> http2_session::state::writer(std::shared_ptr<state> /*keeps
     while (!dead)
     {
         out.clear();
-        for (;;)
-        {
-            const std::uint8_t* data = nullptr;
-            const ssize_t n = nghttp2_session_mem_send(ng, &data);
-            if (n < 0)
-            {
-                fail_all(protocol_failure(static_cast<int>(n), false));
-                co_return;
-            }
-            if (n == 0)
-                break;
-            out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
-            if (out.size() >= write_batch)
-                break;
-        }
+        if (!take_output(out, write_batch))
+            co_return;
         if (!out.empty())
         {
             auto [ec, written] = co_await t->async_write(net::buffer(out), token);
@@ -247,31 +276,18 @@ http2_session::~http2_session()
 
 std::size_t http2_session::capacity() const noexcept
 {
-    if (st_->dead || st_->goaway)
+    if (st_->retiring())
         return 0;
     const std::uint32_t peer = nghttp2_session_get_remote_settings(st_->ng,
                                                                    NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
     return std::min<std::size_t>(peer, st_->settings.max_streams);
 }
 
-bool http2_session::alive() noexcept { return !st_->dead && !st_->goaway; }
+bool http2_session::alive() noexcept { return !st_->retiring(); }
 
 exchange& http2_session::start_exchange() { return st_->streams.emplace_back(*st_); }
 
-void http2_session::end_exchange(exchange& e) noexcept
-{
-    auto& s = static_cast<h2_stream&>(e);
-    if (s.id() >= 0 && !st_->dead)
-    {
-        nghttp2_session_set_stream_user_data(st_->ng, s.id(), nullptr);
-        if (!s.closed())
-            nghttp2_submit_rst_stream(st_->ng, NGHTTP2_FLAG_NONE, s.id(), NGHTTP2_CANCEL);
-        if (s.pending() > 0)
-            nghttp2_session_consume(st_->ng, s.id(), s.pending());
-        st_->wake();
-    }
-    st_->streams.remove_if([&](const h2_stream& x) { return &x == &s; });
-}
+void http2_session::end_exchange(exchange& e) noexcept { st_->end_stream(static_cast<h2_stream&>(e)); }
 
 void http2_session::cancel() noexcept
 {

@@ -49,7 +49,7 @@ h2_stream::h2_stream(http2_session::state& st)
 {
 }
 
-bool h2_stream::reusable() const noexcept { return !st_.dead && !st_.goaway; }
+bool h2_stream::reusable() const noexcept { return !st_.retiring(); }
 
 // The stream as the callbacks see it.
 
@@ -251,7 +251,7 @@ net::awaitable<failure> h2_stream::read_body(body_sink* sink, clock_type::time_p
                 ec = sink->put(reinterpret_cast<const unsigned char*>(body_.data()), n);
             body_.clear();
             // Consumed as the sink takes the bytes: a slow sink holds the server back.
-            nghttp2_session_consume(st_.ng, id_, n);
+            st_.consume(id_, n);
             st_.wake();
             if (ec)
                 co_return failure{ec, phase::receive, true};

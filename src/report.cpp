@@ -122,6 +122,8 @@ std::string format_json(const fetch_result& r)
     line += r.file.empty() ? "null" : json_string(r.file);
     line += R"(,"attempts":)";
     line += std::to_string(r.attempts);
+    line += R"(,"queue_ms":)";
+    line += json_number(r.queue_ms, 3);
     line += R"(,"dns_ms":)";
     line += json_number(r.dns_ms, 3);
     line += R"(,"connect_ms":)";

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/stream_traits.hpp>
@@ -11,8 +13,10 @@
 #include <openssl/ssl.h>
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace asyncfetch::detail {
 
@@ -71,6 +75,13 @@ public:
             return boost::asio::async_write(*secure_, b, std::forward<Token>(token));
         return boost::asio::async_write(*plain_, b, std::forward<Token>(token));
     }
+
+    /// Plain TCP only: drops up to room.size() received bytes without copying them (recv with
+    /// MSG_TRUNC; room is never written), waiting for some until deadline (beast::error::timeout).
+    /// eof once the peer has closed.
+    boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> discard_some(
+        boost::asio::mutable_buffer room,
+        std::chrono::steady_clock::time_point deadline);
 
     /// Ends pending reads and writes at once (socket::cancel() did not reach Beast's reads here).
     void shut_down() noexcept;

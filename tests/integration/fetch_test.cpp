@@ -94,6 +94,35 @@ TEST_P(fetch_over, body_larger_than_beasts_default_limit_is_not_cut)
     EXPECT_EQ(r.bytes, 20000000u);
 }
 
+/// HTTP/1.1 only, as the next one: the kernel drop and the short Content-Length body are HTTP/1.1's.
+TEST_F(fetch, large_bodies_nobody_reads_are_counted_exactly_and_the_connection_goes_on)
+{
+    // Over plain HTTP, large bodies that are only counted are dropped in the kernel unread; the
+    // framing must still hold for the responses after them on the same connection.
+    auto out = test::run_urls({server_.base_url() + "/bytes/3000001",
+                               server_.base_url() + "/bytes/2500000",
+                               server_.base_url() + "/bytes/7"},
+                              config_with(1));
+    ASSERT_EQ(out.results.size(), 3u);
+    const std::uint64_t sizes[] = {3000001, 2500000, 7};
+    for (std::size_t i = 0; i < 3; ++i)
+    {
+        EXPECT_TRUE(out.results[i].ok()) << out.results[i].error;
+        EXPECT_EQ(out.results[i].bytes, sizes[i]);
+        EXPECT_EQ(out.results[i].wire_bytes, sizes[i]);
+    }
+    EXPECT_TRUE(out.results[1].reused);
+    EXPECT_TRUE(out.results[2].reused);
+    EXPECT_EQ(out.summary.connections_opened, 1u);
+}
+
+TEST_F(fetch, large_body_cut_short_is_truncated_with_the_bytes_that_came)
+{
+    auto r = one("/truncate/1500000");
+    EXPECT_EQ(r.kind, error_kind::truncated) << r.error;
+    EXPECT_EQ(r.bytes, 1500000u);
+}
+
 TEST_P(fetch_over, head_has_no_body)
 {
     auto cfg = config_with(1);

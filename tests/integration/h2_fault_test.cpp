@@ -83,6 +83,22 @@ TEST(h2_faults, a_stalled_stream_times_out_alone_and_the_connection_carries_the_
     EXPECT_LT(took, 3s);
 }
 
+TEST(h2_faults, a_connection_that_spent_its_resets_takes_no_new_streams)
+{
+    // 150 streams in three waves of 50 time out and are reset: the first connection takes no new
+    // streams once it has reset 100 (servers punish bursts of RST_STREAM), so a second one opens.
+    testbed server(h2c_server());
+    const std::vector<std::string> urls(150, server.base_url() + "/silent");
+    auto cfg = h2c(50);
+    cfg.client.timeout = 300ms;
+    const auto run = run_urls(urls, cfg);
+    expect_one_result_each(run, urls.size());
+    for (const auto& r : run.results)
+        EXPECT_EQ(r.kind, error_kind::timeout) << r.error;
+    EXPECT_EQ(run.summary.connections_opened, 2u);
+    EXPECT_EQ(server.counters().connections_accepted, 2u);
+}
+
 TEST(h2_faults, a_refused_stream_is_sent_again_on_the_connection_that_refused_it)
 {
     testbed server(h2c_server());

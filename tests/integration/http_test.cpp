@@ -587,6 +587,24 @@ TEST_P(http, phase_times_and_version)
     EXPECT_EQ(second.connect_ms, 0.0);
     EXPECT_EQ(second.dns_ms, 0.0);
     EXPECT_EQ(second.tls_ms, 0.0);
+    EXPECT_LT(first.queue_ms, first.time_ms);
+}
+
+TEST(queue_time, waiting_for_the_one_connection_an_origin_allows)
+{
+    // Two fetches at once, one connection allowed: the second waits out the first's 400 ms.
+    testbed server;
+    auto c = test::config_with(2, 1);
+    auto out = run_urls({server.base_url() + "/delay/400", server.base_url() + "/delay/400"}, c);
+    ASSERT_EQ(out.results.size(), 2u);
+    const auto& waited = out.results[0].queue_ms > out.results[1].queue_ms ? out.results[0] : out.results[1];
+    const auto& first = &waited == &out.results[0] ? out.results[1] : out.results[0];
+    ASSERT_TRUE(first.ok()) << first.error;
+    ASSERT_TRUE(waited.ok()) << waited.error;
+    EXPECT_LT(first.queue_ms, 100.0);
+    EXPECT_GT(waited.queue_ms, 300.0);
+    EXPECT_LT(waited.queue_ms, waited.time_ms);
+    EXPECT_TRUE(waited.reused);
 }
 
 }  // namespace

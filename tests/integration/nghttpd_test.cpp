@@ -166,6 +166,35 @@ TEST_F(nghttpd, prior_knowledge_speaks_h2c_on_http_urls)
     EXPECT_EQ(run.summary.connections_opened, 1u);
 }
 
+TEST_F(nghttpd, http1_only_against_an_h2_only_server_says_so)
+{
+    // nghttpd closes a TLS connection whose ALPN offered only http/1.1.
+    auto cfg = config_with(2);
+    cfg.client.versions = http_versions::http1_only;
+    const auto run = run_urls(urls(tls_base(), 2), cfg, cert_pem_);
+    ASSERT_EQ(run.results.size(), 2u);
+    for (const auto& r : run.results)
+    {
+        EXPECT_EQ(r.kind, error_kind::protocol) << r.error;
+        EXPECT_EQ(r.error,
+                  "server closed the connection without a response "
+                  "(the server may speak only HTTP/2; try without --http1.1)");
+    }
+}
+
+TEST_F(nghttpd, http1_against_an_h2c_only_server_suggests_prior_knowledge)
+{
+    const auto run = run_urls(urls(h2c_base(), 2), config_with(2));
+    ASSERT_EQ(run.results.size(), 2u);
+    for (const auto& r : run.results)
+    {
+        EXPECT_EQ(r.kind, error_kind::protocol) << r.error;
+        EXPECT_NE(r.error.find("(the server answered in HTTP/2; try --http2-prior-knowledge)"),
+                  std::string::npos)
+            << r.error;
+    }
+}
+
 TEST_F(nghttpd, a_request_body_larger_than_the_initial_window_is_sent_whole)
 {
     // nghttpd --echo-upload answers with the body it received; 100,000 bytes need several DATA

@@ -262,6 +262,26 @@ TEST(http1_exchange, too_many_header_fields_is_a_protocol_error)
     });
 }
 
+TEST(http1_exchange, http2_frames_in_answer_get_a_hint_and_other_junk_does_not)
+{
+    // An h2c-only server answers an HTTP/1.1 request with SETTINGS and GOAWAY frames.
+    run([](memory_session& s, memory_stream& stream) -> net::awaitable<void> {
+        stream.serve(std::string("\0\0\0\x04\0\0\0\0\0\0\0\x08\x07\0\0\0\0\0\0\0\0\0\0\0\x01", 26));
+        auto out = co_await exchange_once(s, get_head());
+        EXPECT_TRUE(out.sent);
+        EXPECT_EQ(out.sent.detail, "the server answered in HTTP/2; try --http2-prior-knowledge");
+    });
+    run([](memory_session& s, memory_stream& stream) -> net::awaitable<void> {
+        stream.serve("SSH-2.0-OpenSSH_9.2\r\n");
+        auto out = co_await exchange_once(s, get_head());
+        EXPECT_TRUE(out.sent);
+        EXPECT_EQ(out.sent.detail, "");
+    });
+    EXPECT_FALSE(looks_like_http2(std::string_view("\0\0\0\x04\0\0\0\0", 8)));      // short of a frame header
+    EXPECT_FALSE(looks_like_http2(std::string_view("\0\0\0\x04\0\0\0\0\x01", 9)));  // not stream 0
+    EXPECT_TRUE(looks_like_http2(std::string_view("\0\0\x06\x04\0\0\0\0\0", 9)));
+}
+
 TEST(http1_session, idle_liveness_follows_the_stream_and_cancel_shuts_it)
 {
     run([](memory_session& s, memory_stream& stream) -> net::awaitable<void> {
