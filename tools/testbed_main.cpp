@@ -21,10 +21,10 @@ int main(int argc, char** argv)
         "/cut/N, /silent, /interim/N, /drop/N, /echo, /redirect-to?url=URL&status=CODE, /gzip/N,\n"
         "/deflate/N, /br/N, /gzip-chunked/N, /deflate-chunked/N, /br-chunked/N, /bomb/N,\n"
         "/flaky/N?key=K&status=S&retry-after=R.\n"
-        "HTTP/2 faults (HTTP/2 only): /h2-goaway/N?key=K (GOAWAY halfway through the body, last_stream_id\n"
-        "this stream, once per key), /h2-refuse/N?key=K (the first N streams refused), /h2-reset/N (N "
-        "bytes,\n"
-        "then RST_STREAM INTERNAL_ERROR), /h2-window-stall/N (the request body's window never reopens),\n"
+        "HTTP/2 faults (HTTP/2 only): /h2-goaway/N?key=K&streams=S (GOAWAY halfway through the body,\n"
+        "last_stream_id this stream, once per key, after S more streams are open), /h2-refuse/N?key=K\n"
+        "(the first N streams refused), /h2-reset/N (N bytes, then RST_STREAM INTERNAL_ERROR),\n"
+        "/h2-window-stall/N (the request body's window never reopens),\n"
         "/h2-ping/N?count=C (C PINGs first), /h2-headers/N?size=S (N extra fields of S bytes),\n"
         "/h2-padded/N (padded DATA frames). See asyncfetch/testbed.hpp for the details.",
         "asyncfetch-testbed"};

@@ -115,10 +115,12 @@ struct testbed_counters
 ///                 per key K (default empty), the first N requests get status S (200-599, default 503)
 ///                 with "Retry-After: R" when given (verbatim), later ones 200 "ok\n"
 /// HTTP/2 faults, over HTTP/2 only (HTTP/1.1 answers 404):
-///   /h2-goaway/N?key=K
+///   /h2-goaway/N?key=K&streams=S
 ///                 200 with N bytes; the first time per key K, halfway through the body a GOAWAY with
 ///                 this stream as last_stream_id: streams above it are never answered (the client's are
-///                 refused), this one ends, then the connection closes. Later times: a plain 200
+///                 refused), this one ends, then the connection closes. With S, the answer waits until S
+///                 streams above this one are open on the connection (at most 1 s). Later times: a
+///                 plain 200
 ///   /h2-refuse/N?key=K
 ///                 per key K, the first N streams get RST_STREAM REFUSED_STREAM, later ones 200 "ok\n"
 ///   /h2-reset/N   200 announcing N bytes, N bytes, then RST_STREAM INTERNAL_ERROR instead of the end;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <stdexcept>
 
 namespace asyncfetch::detail::testbed_parts {
@@ -15,6 +16,8 @@ namespace {
 
 /// nghttp2 sends header blocks of 64 KiB at most unless told otherwise: /h2-headers needs more.
 constexpr std::size_t max_send_header_block = std::size_t{4} << 20;
+/// /h2-goaway?streams=S answers after this long even when fewer streams came.
+constexpr auto goaway_wait_limit = std::chrono::seconds(1);
 
 std::string_view view(const std::uint8_t* data, std::size_t size)
 {
@@ -145,9 +148,14 @@ std::optional<h2_session::clock::time_point> h2_session::answer_due(clock::time_
             work_ = true;
         }
     }
-    if (delayed_.empty())
-        return std::nullopt;
-    return delayed_.begin()->first;
+    if (goaway_wait_ && goaway_wait_->second <= now)
+        answer_goaway();
+    std::optional<clock::time_point> next;
+    if (!delayed_.empty())
+        next = delayed_.begin()->first;
+    if (goaway_wait_ && (!next || goaway_wait_->second < *next))
+        next = goaway_wait_->second;
+    return next;
 }
 
 h2_request* h2_session::find(std::int32_t id)
@@ -171,6 +179,10 @@ bool h2_session::after_callbacks()
     consume_.clear();
     for (auto id : std::exchange(ended_, {}))
         answer(id);
+    if (goaway_wait_ && goaway_stream_ &&
+        static_cast<std::uint64_t>(std::distance(streams_.upper_bound(*goaway_stream_), streams_.end())) >=
+            goaway_wait_->first.fault_count)
+        answer_goaway();
     for (auto it = awaiting_acks_.begin(); it != awaiting_acks_.end();)
     {
         auto& [acks, id, plan] = *it;
@@ -219,11 +231,29 @@ void h2_session::answer(std::int32_t id)
     if (plan.end == response_plan::ending::silent)
         return;
     if (plan.fault == h2_fault::goaway)
+    {
         goaway_stream_ = id;
+        if (plan.fault_count > 0)
+        {
+            // The client's other streams are on their way: wait for them (bounded), so that they are
+            // above last_stream_id when the GOAWAY goes.
+            goaway_wait_.emplace(std::move(plan), clock::now() + goaway_wait_limit);
+            return;
+        }
+    }
     if (plan.delay.count() > 0)
         delayed_.emplace(clock::now() + plan.delay, std::pair{id, std::move(plan)});
     else
         submit(id, *stream, plan);
+}
+
+void h2_session::answer_goaway()
+{
+    auto waited = std::move(goaway_wait_);
+    goaway_wait_.reset();
+    if (auto* stream = find(*goaway_stream_))
+        submit(*goaway_stream_, *stream, waited->first);
+    work_ = true;
 }
 
 void h2_session::submit(std::int32_t id, h2_request& stream, const response_plan& plan)

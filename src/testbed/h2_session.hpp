@@ -88,6 +88,8 @@ private:
     h2_request* find(std::int32_t id);
     /// A request ended: plan its answer, now or after its delay.
     void answer(std::int32_t id);
+    /// Answers the /h2-goaway stream that waited for the streams above it.
+    void answer_goaway();
     /// Submits the planned answer of a request.
     void submit(std::int32_t id, h2_request& stream, const response_plan& plan);
     /// What the callbacks could not do themselves: consume received bytes, answer ended requests, send a
@@ -104,8 +106,10 @@ private:
     std::multimap<clock::time_point, std::pair<std::int32_t, response_plan>> delayed_;
     /// /h2-ping streams waiting for their PINGs' ACKs: the ACK count they wait for, and their plan.
     std::vector<std::tuple<std::size_t, std::int32_t, response_plan>> awaiting_acks_;
-    std::size_t pings_sent_ = 0;                 ///< PINGs submitted on this connection
-    std::size_t acks_ = 0;                       ///< PING ACKs received on this connection
+    std::size_t pings_sent_ = 0;  ///< PINGs submitted on this connection
+    std::size_t acks_ = 0;        ///< PING ACKs received on this connection
+    /// /h2-goaway?streams=S waiting for S streams above its own (or its deadline): its plan and deadline.
+    std::optional<std::pair<response_plan, clock::time_point>> goaway_wait_;
     std::optional<std::int32_t> goaway_stream_;  ///< /h2-goaway's stream: none above it is answered
     bool goaway_due_ = false;                    ///< its body reached the half: send the GOAWAY
     bool goaway_sent_ = false;

@@ -168,7 +168,11 @@ std::optional<response_plan> plan_h2_fault(std::string_view name,
     const std::string key = query_param(target, "key").value_or(std::string());
     if (name == "h2-goaway")
     {
+        const auto streams = parse_number(query_param(target, "streams").value_or("0"), max_fields);
+        if (!streams)
+            return text_plan(400, "bad request\n");
         auto plan = filler_plan(n);
+        plan.fault_count = *streams;
         auto& used = state.went_away_[key];
         if (!used)
             plan.fault = h2_fault::goaway;

@@ -74,7 +74,7 @@ struct response_plan
     bool interim = false;    ///< 100 Continue and 103 Early Hints first
     bool head_only = false;  ///< HEAD: the head as for GET, no body
     h2_fault fault = h2_fault::none;
-    std::uint64_t fault_count = 0;  ///< /h2-ping: PINGs to send
+    std::uint64_t fault_count = 0;  ///< /h2-ping: PINGs to send; /h2-goaway: streams to wait for
 };
 
 /// A whole error response, body included, announcing that the connection ends.

@@ -161,10 +161,10 @@ TEST(h2_faults, a_stream_reset_halfway_through_its_body_fails_alone)
 }
 
 /// Six URLs at -j 6 over one h2c connection, the first answered with a GOAWAY halfway through its body
-/// and that stream as last_stream_id: the other five, sent at once, are above it.
+/// and that stream as last_stream_id, once the other five are open on the connection: they are above it.
 test::pass_results goaway_run(const testbed& server)
 {
-    std::vector<std::string> urls{server.base_url() + "/h2-goaway/200000?key=a"};
+    std::vector<std::string> urls{server.base_url() + "/h2-goaway/200000?key=a&streams=5"};
     for (const auto& u : oks(server, 5))
         urls.push_back(u);
     return run_urls(urls, h2c(6));
@@ -317,7 +317,7 @@ TEST(h2_faults, over_tls_alpn_chooses_h2_and_the_faults_apply)
     tls.tls = true;
     testbed server(tls);
     // Separate runs: a stream refused by the GOAWAY and then by RST_STREAM would be refused twice.
-    std::vector<std::string> urls{server.base_url() + "/h2-goaway/100000?key=tls"};
+    std::vector<std::string> urls{server.base_url() + "/h2-goaway/100000?key=tls&streams=3"};
     for (const auto& u : oks(server, 3))
         urls.push_back(u);
     const auto run = run_urls(urls, config_with(4), server.cert_pem());
