@@ -167,6 +167,7 @@ h2_request* h2_session::find(std::int32_t id)
 bool h2_session::after_callbacks()
 {
     const bool queued = goaway_due_ || !to_reset_.empty() || !ended_.empty();
+    const auto submitted_before = submitted_;
     for (const auto& [id, size] : consume_)
     {
         auto* stream = find(id);
@@ -205,7 +206,7 @@ bool h2_session::after_callbacks()
     }
     for (auto id : std::exchange(to_reset_, {}))
         nghttp2_submit_rst_stream(ng_, NGHTTP2_FLAG_NONE, id, NGHTTP2_INTERNAL_ERROR);
-    return queued;
+    return queued || submitted_ != submitted_before;
 }
 
 void h2_session::answer(std::int32_t id)
@@ -258,6 +259,7 @@ void h2_session::answer_goaway()
 
 void h2_session::submit(std::int32_t id, h2_request& stream, const response_plan& plan)
 {
+    ++submitted_;
     using body_type = response_plan::body_type;
     if (plan.fault == h2_fault::refuse || (plan.fault == h2_fault::reset && plan.length == 0))
     {

@@ -114,6 +114,7 @@ private:
     bool goaway_due_ = false;                    ///< its body reached the half: send the GOAWAY
     bool goaway_sent_ = false;
     bool work_ = false;
+    std::size_t submitted_ = 0;  ///< answers submitted so far (frames for the writer)
 };
 
 }  // namespace asyncfetch::detail::testbed_parts
