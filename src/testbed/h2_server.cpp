@@ -39,15 +39,20 @@ template <class Stream>
 class h2_connection
 {
 public:
-    h2_connection(Stream& stream, live_connection& conn)
-        : stream_(stream), conn_(conn), session_(conn), delays_(conn.socket_.get_executor())
+    /// `initial`: bytes already read (the preface or part of it), fed to the session first.
+    h2_connection(Stream& stream, live_connection& conn, std::string initial)
+        : stream_(stream),
+          conn_(conn),
+          session_(conn),
+          delays_(conn.socket_.get_executor()),
+          initial_(std::move(initial))
     {
     }
 
-    net::awaitable<void> reader(std::string initial)
+    net::awaitable<void> reader()
     {
-        if (!initial.empty() &&
-            !received(reinterpret_cast<const std::uint8_t*>(initial.data()), initial.size()))
+        if (!initial_.empty() &&
+            !received(reinterpret_cast<const std::uint8_t*>(initial_.data()), initial_.size()))
             co_return;
         std::vector<std::uint8_t> buffer(read_size);
         for (;;)
@@ -125,6 +130,7 @@ private:
     live_connection& conn_;
     h2_session session_;
     net::steady_timer delays_;
+    std::string initial_;
     bool wake_pending_ = false;
 };
 
@@ -136,9 +142,9 @@ net::awaitable<void> serve_http2(Stream& stream, live_connection& conn, std::str
     using namespace net::experimental::awaitable_operators;
     ++conn.owner_.http2_connections_;
     {
-        h2_connection<Stream> h2(stream, conn);
+        h2_connection<Stream> h2(stream, conn, initial);  // at most the 24 bytes of the preface
         // Whichever loop ends first ends the connection: the client went away, or the session is done.
-        co_await (h2.reader(std::move(initial)) || h2.writer() || h2.delay_loop());
+        co_await (h2.reader() || h2.writer() || h2.delay_loop());
     }
     // Lingering: closing with unread bytes sends a reset, which can destroy a GOAWAY before it is read.
     co_await finish(stream, conn, after_response::close_lingering);

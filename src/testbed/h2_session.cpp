@@ -36,7 +36,7 @@ nghttp2_nv nv(const std::string& name, const std::string& value)
 /// A header block as nghttp2 takes it; the strings live as long as this.
 struct header_block
 {
-    void add(std::string name, std::string value)
+    void add(std::string_view name, std::string value)
     {
         // HTTP/2 field names are lower case: an upper-case one is a malformed message.
         fields.emplace_back(ascii_lower(name), std::move(value));
@@ -238,14 +238,18 @@ void h2_session::answer(std::int32_t id)
         {
             // The client's other streams are on their way: wait for them (bounded), so that they are
             // above last_stream_id when the GOAWAY goes.
-            goaway_wait_.emplace(std::move(plan), clock::now() + goaway_wait_limit);
+            goaway_wait_.emplace(plan, clock::now() + goaway_wait_limit);
             return;
         }
     }
-    if (plan.delay.count() > 0)
-        delayed_.emplace(clock::now() + plan.delay, std::pair{id, std::move(plan)});
-    else
+    if (plan.delay.count() == 0)
+    {
         submit(id, *stream, plan);
+        return;
+    }
+    // The due time first: the plan is moved into the map.
+    const auto due = clock::now() + plan.delay;
+    delayed_.emplace(due, std::pair{id, std::move(plan)});
 }
 
 void h2_session::answer_goaway()

@@ -112,7 +112,7 @@ net::awaitable<after_response> write_plan(Stream& stream,
         head += "Content-Length: " +
                 std::to_string(plan.end == ending::truncate ? 2 * plan.length : plan.length) + "\r\n";
     for (const auto& [name, value] : plan.fields)
-        head += name + ": " + value + "\r\n";
+        head.append(name).append(": ").append(value).append("\r\n");
     if (plan.chunked)
         head += "Transfer-Encoding: chunked\r\n";
     head += connection_field + "\r\n";
