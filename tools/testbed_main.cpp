@@ -13,8 +13,20 @@
 int main(int argc, char** argv)
 {
     CLI::App app{
-        "A small HTTP/1.1 test server on loopback with well-behaved and faulty endpoints.\n"
-        "Prints its base URL as the first line of stdout, then serves until SIGINT or SIGTERM.",
+        "A small HTTP/1.1 and HTTP/2 test server on loopback with well-behaved and faulty endpoints.\n"
+        "Prints its base URL as the first line of stdout, then serves until SIGINT or SIGTERM.\n"
+        "With --tls, ALPN offers h2 and http/1.1 and HTTP/2 is served when the client chooses it; with\n"
+        "--h2c, plain connections that start with the HTTP/2 preface get HTTP/2 (prior knowledge).\n\n"
+        "Endpoints: /bytes/N, /delay/MS, /status/CODE, /chunked/N, /redirect/N, /close/N, /truncate/N,\n"
+        "/cut/N, /silent, /interim/N, /drop/N, /echo, /redirect-to?url=URL&status=CODE, /gzip/N,\n"
+        "/deflate/N, /br/N, /gzip-chunked/N, /deflate-chunked/N, /br-chunked/N, /bomb/N,\n"
+        "/flaky/N?key=K&status=S&retry-after=R.\n"
+        "HTTP/2 faults (HTTP/2 only): /h2-goaway/N?key=K&streams=S (GOAWAY halfway through the body,\n"
+        "last_stream_id this stream, once per key, after S more streams are open), /h2-refuse/N?key=K\n"
+        "(the first N streams refused), /h2-reset/N (N bytes, then RST_STREAM INTERNAL_ERROR),\n"
+        "/h2-window-stall/N (the request body's window never reopens),\n"
+        "/h2-ping/N?count=C (C PINGs first), /h2-headers/N?size=S (N extra fields of S bytes),\n"
+        "/h2-padded/N (padded DATA frames). See asyncfetch/testbed.hpp for the details.",
         "asyncfetch-testbed"};
     asyncfetch::testbed_config config;
     // Nothing reads the request log of a server run as a process: keep long benchmark runs lean.
@@ -28,6 +40,12 @@ int main(int argc, char** argv)
     app.add_option("--cert-out", cert_out, "Write the certificate PEM to FILE (needs --tls)")
         ->type_name("FILE")
         ->needs(tls);
+    app.add_flag("--h2c", config.h2c, "Also serve HTTP/2 with prior knowledge on plain TCP")->excludes(tls);
+    app.add_option("--h2-max-streams",
+                   config.h2_max_streams,
+                   "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS to announce")
+        ->check(CLI::Range(1u, 0x7fffffffu))
+        ->capture_default_str();
 
     try
     {

@@ -1,4 +1,4 @@
-// asyncfetch-testbed: a small Beast HTTP/1.1 server on loopback for the demo, the tests and benchmarks.
+// asyncfetch-testbed: a small HTTP/1.1 and HTTP/2 server on loopback for the demo, the tests and benchmarks.
 #pragma once
 
 #include <cstddef>
@@ -29,11 +29,16 @@ self_signed_certificate make_self_signed_certificate(const std::vector<std::stri
 /// How a testbed listens.
 struct testbed_config
 {
-    std::string address = "127.0.0.1";                                 ///< bind address
-    std::uint16_t port = 0;                                            ///< 0 picks a free port
-    bool tls = false;                                                  ///< serve https
+    std::string address = "127.0.0.1";  ///< bind address
+    std::uint16_t port = 0;             ///< 0 picks a free port
+    bool tls = false;  ///< serve https; ALPN offers h2 and http/1.1 and HTTP/2 is served when chosen
+    /// Without tls: also serve HTTP/2 with prior knowledge (h2c) to connections that start with the
+    /// client preface; the others get HTTP/1.1 as always.
+    bool h2c = false;
     std::vector<std::string> cert_names = {"localhost", "127.0.0.1"};  ///< SANs of the generated cert
     bool record_requests = true;  ///< keep the request log that testbed::requests() returns
+    /// HTTP/2: SETTINGS_MAX_CONCURRENT_STREAMS announced (at least 1); streams past it are refused.
+    std::uint32_t h2_max_streams = 100;
 };
 
 /// One request as the testbed read it.
@@ -65,23 +70,33 @@ struct testbed_counters
     std::size_t requests = 0;              ///< request headers read
     std::size_t peak_connections = 0;      ///< most connections open at once
     std::size_t peak_in_flight = 0;        ///< most requests being answered at once
+    std::size_t http2_connections = 0;     ///< connections that spoke HTTP/2
+    std::size_t ping_acks = 0;             ///< HTTP/2 PING ACKs received (answers to /h2-ping)
 };
 
-/// The server. Endpoints (any method, all answered alike, HEAD without a body; query strings ignored
+/// The server. HTTP/1.1, and HTTP/2 over TLS when ALPN chooses h2 or with prior knowledge on plain TCP
+/// (testbed_config::h2c); both protocols share the endpoints, the request log and the counters. Over
+/// HTTP/2 the log has the request's fields with a Host field made from :authority first, names as sent
+/// (lower case), and the framings below map to HTTP/2 as noted.
+/// Endpoints (any method, all answered alike, HEAD without a body; query strings ignored
 /// unless listed; absolute-form targets served as their path; HTTP/1.1 keep-alive; request bodies up to
 /// 16 MiB, Content-Length or chunked, larger ones get 413 and the connection closes; "Expect: 100-continue"
 /// gets a 100 before the body is read; request headers over 64 KiB get 431):
 ///   /bytes/N      200 with Content-Length N, body of N bytes streamed in pieces
 ///   /delay/MS     200 with a 3-byte body after MS milliseconds
 ///   /status/CODE  that status (200-599); no body for 204 and 304
-///   /chunked/N    200 with N bytes in chunked transfer encoding
+///   /chunked/N    200 with N bytes in chunked transfer encoding (HTTP/2: without content-length)
 ///   /redirect/N   302 to /redirect/N-1; /redirect/0 answers 200
 ///   /close/N      200 with N bytes delimited by closing the connection (TLS: with close_notify)
+///                 (HTTP/2: without content-length, the stream ends)
 ///   /truncate/N   200 announcing 2N bytes with Content-Length, sending N, then closing
+///                 (HTTP/2: then RST_STREAM INTERNAL_ERROR)
 ///   /cut/N        TLS only matters: N bytes delimited by close, TCP closed without close_notify
+///                 (HTTP/2: as /close/N)
 ///   /silent       reads the request, never answers
 ///   /interim/N    100 Continue and 103 Early Hints, then 200 with N bytes
 ///   /drop/N       200 with N bytes as keep-alive, then closes the idle connection after 20 ms
+///                 (HTTP/2: the connection stays)
 ///   /echo[/...]   200 text/plain listing the request: "METHOD TARGET", then one "Name: value" line per
 ///                 header in wire order, then an empty line, then the request body (lines end in \n)
 ///   /redirect-to?url=URL&status=CODE, also /ANY/PREFIX/redirect-to?...
@@ -99,6 +114,27 @@ struct testbed_counters
 ///   /flaky/N?key=K&status=S&retry-after=R
 ///                 per key K (default empty), the first N requests get status S (200-599, default 503)
 ///                 with "Retry-After: R" when given (verbatim), later ones 200 "ok\n"
+/// HTTP/2 faults, over HTTP/2 only (HTTP/1.1 answers 404):
+///   /h2-goaway/N?key=K&streams=S
+///                 200 with N bytes; the first time per key K, halfway through the body a GOAWAY with
+///                 this stream as last_stream_id: streams above it are never answered (the client's are
+///                 refused), this one ends, then the connection closes. With S, the answer waits until S
+///                 streams above this one are open on the connection (at most 1 s). Later times: a
+///                 plain 200
+///   /h2-refuse/N?key=K
+///                 per key K, the first N streams get RST_STREAM REFUSED_STREAM, later ones 200 "ok\n"
+///   /h2-reset/N   200 announcing N bytes, N bytes, then RST_STREAM INTERNAL_ERROR instead of the end;
+///                 /h2-reset/0 resets at once, without a response
+///   /h2-window-stall/N
+///                 the stream's receive window is never opened again (the connection's is): a request
+///                 body past 65,535 bytes stalls; a request that ends gets 200 with N bytes
+///   /h2-ping/N?count=C
+///                 C PINGs (default 500, at most 900), then 200 with N bytes; ACKs are counted
+///   /h2-headers/N?size=S
+///                 200 "ok\n" with N more fields "x-filler-I: " and S bytes of 'y' (S default 100, at
+///                 most 16,384; N at most 10,000)
+///   /h2-padded/N  200 with N bytes, each DATA frame padded by up to 256 bytes
+/// testbed_config::h2_max_streams sets SETTINGS_MAX_CONCURRENT_STREAMS.
 class testbed
 {
 public:

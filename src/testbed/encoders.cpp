@@ -16,6 +16,7 @@
 #include <charconv>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
 
 namespace asyncfetch {
 

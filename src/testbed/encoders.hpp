@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +69,39 @@ private:
     coding kind_;
     z_stream zlib_{};
     BrotliEncoderState* brotli_ = nullptr;
+};
+
+/// A body made on demand, piece by piece, for HTTP/2's data provider: memory stays bounded whatever
+/// its length.
+class body_source
+{
+public:
+    /// `n` bytes of 'x'.
+    static body_source filler(std::uint64_t n);
+    /// `text` as is.
+    static body_source text(std::string text);
+    /// The first `n` bytes of the pattern (or `n` zeros, compressed about 1000:1) compressed with `kind`.
+    static body_source encoded(coding kind, std::uint64_t n, bool zeros);
+
+    /// Copies up to `max` bytes of the body to `out` and returns how many; 0 only once done().
+    std::size_t read(std::uint8_t* out, std::size_t max);
+    /// Whether every byte has been read.
+    bool done() const;
+
+private:
+    enum class kind
+    {
+        filler,
+        text,
+        encoded,
+    };
+    kind kind_ = kind::filler;
+    std::uint64_t left_ = 0;    ///< filler: bytes left; encoded: input bytes left
+    std::uint64_t offset_ = 0;  ///< encoded: input bytes taken
+    bool zeros_ = false;
+    std::string pending_;  ///< text, or encoded output not read yet
+    std::size_t pending_at_ = 0;
+    std::unique_ptr<encoder> encoder_;
 };
 
 // The writers below are instantiated in encoders.cpp for tcp::socket and ssl::stream<tcp::socket>.

@@ -1,43 +1,30 @@
-// The testbed's endpoints: handle_request answers one request that a session has read.
+// The testbed's endpoints: plan_response turns one request into a protocol-neutral response plan.
 #include "routes.hpp"
 
-#include "encoders.hpp"
 #include "text.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
-#include <boost/system/error_code.hpp>
 
 #include <algorithm>
-#include <array>
 #include <charconv>
-#include <chrono>
-#include <memory>
+#include <optional>
 #include <system_error>
-#include <tuple>
-#include <utility>
 
 namespace asyncfetch::detail::testbed_parts {
 
-namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
-using boost::system::error_code;
 
 namespace {
-
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 constexpr std::uint64_t max_length = std::uint64_t{1} << 40;
 constexpr std::uint64_t max_delay_ms = 24ULL * 3600 * 1000;
 constexpr std::uint64_t max_encoded_length = std::uint64_t{64} << 20;
+// The client's nghttp2 counts a storm of unanswered PING ACKs of 1000 as a flood: stay below.
+constexpr std::uint64_t max_pings = 900;
+constexpr std::uint64_t max_fields = 10'000;
+constexpr std::uint64_t max_field_size = 16 * 1024;
 
 /// A decimal number, all of `text`, at most `limit`.
 std::optional<std::uint64_t> parse_number(std::string_view text, std::uint64_t limit)
@@ -48,14 +35,6 @@ std::optional<std::uint64_t> parse_number(std::string_view text, std::uint64_t l
     if (text.empty() || ec != std::errc() || ptr != end || value > limit)
         return std::nullopt;
     return value;
-}
-
-std::string status_line(unsigned code)
-{
-    std::string_view reason = http::obsolete_reason(http::int_to_status(code));
-    if (reason.empty() || reason.front() == '<')
-        reason = "Unknown";
-    return "HTTP/1.1 " + std::to_string(code) + " " + std::string(reason) + "\r\n";
 }
 
 /// The endpoint name and its argument: "/bytes/10?x" gives {"bytes", "10", true}.
@@ -141,98 +120,128 @@ std::string echo_text(const http::request<http::string_body>& request)
     return out;
 }
 
-net::awaitable<void> sleep(connection& conn, std::chrono::steady_clock::duration how_long)
+/// A small text answer.
+response_plan text_plan(unsigned code, std::string body)
 {
-    // A closed socket means stop() already ran and cancelled the timer: do not start a new wait.
-    if (!conn.socket_.is_open())
-        co_return;
-    conn.timer_.expires_after(how_long);
-    co_await conn.timer_.async_wait(use_tuple);
+    response_plan plan;
+    plan.status = code;
+    plan.content_type = "text/plain";
+    plan.body = response_plan::body_type::text;
+    plan.text = std::move(body);
+    return plan;
 }
 
-}  // namespace
-
-void connection::close()
+/// A status with its number as the body, or no body at all where the status forbids one.
+response_plan status_plan(unsigned code)
 {
-    boost::system::error_code ignored;
-    socket_.close(ignored);
-    timer_.cancel();
+    if (code != 204 && code != 304)
+        return text_plan(code, std::to_string(code) + "\n");
+    response_plan plan;
+    plan.status = code;
+    return plan;
 }
 
-std::string closing_error(unsigned code, std::string_view body)
+/// `n` bytes of 'x'.
+response_plan filler_plan(std::uint64_t n)
 {
-    return status_line(code) + "Server: asyncfetch-testbed\r\nContent-Type: text/plain\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + std::string(body);
+    response_plan plan;
+    plan.content_type = "application/octet-stream";
+    plan.body = response_plan::body_type::filler;
+    plan.length = n;
+    return plan;
 }
 
-template <class Stream>
-net::awaitable<void> wait_for_close(Stream& stream)
+/// The once-per-key counters of /flaky and /h2-refuse: whether this request is one of the first `n`.
+bool among_first(std::unordered_map<std::string, std::uint64_t>& counts,
+                 const std::string& key,
+                 std::uint64_t n)
 {
-    std::array<char, 1024> sink;
-    for (;;)
+    return counts[key]++ < n;
+}
+
+/// The h2 fault endpoints, over HTTP/2 only.
+std::optional<response_plan> plan_h2_fault(std::string_view name,
+                                           std::uint64_t n,
+                                           std::string_view target,
+                                           route_state& state)
+{
+    const std::string key = query_param(target, "key").value_or(std::string());
+    if (name == "h2-goaway")
     {
-        auto [ec, n] = co_await stream.async_read_some(net::buffer(sink), use_tuple);
-        (void)n;
-        if (ec)
-            co_return;
+        const auto streams = parse_number(query_param(target, "streams").value_or("0"), max_fields);
+        if (!streams)
+            return text_plan(400, "bad request\n");
+        auto plan = filler_plan(n);
+        plan.fault_count = *streams;
+        auto& used = state.went_away_[key];
+        if (!used)
+            plan.fault = h2_fault::goaway;
+        used = true;
+        return plan;
     }
+    if (name == "h2-refuse")
+    {
+        if (!among_first(state.refused_counts_, key, n))
+            return text_plan(200, "ok\n");
+        response_plan plan;
+        plan.fault = h2_fault::refuse;
+        return plan;
+    }
+    if (name == "h2-reset")
+    {
+        auto plan = filler_plan(n);
+        plan.fault = h2_fault::reset;
+        return plan;
+    }
+    if (name == "h2-window-stall")
+    {
+        auto plan = filler_plan(n);
+        plan.fault = h2_fault::window_stall;
+        return plan;
+    }
+    if (name == "h2-ping")
+    {
+        const auto count = parse_number(query_param(target, "count").value_or("500"), max_pings);
+        if (!count)
+            return text_plan(400, "bad request\n");
+        auto plan = filler_plan(n);
+        plan.fault = h2_fault::ping_storm;
+        plan.fault_count = *count;
+        return plan;
+    }
+    if (name == "h2-headers")
+    {
+        const auto size = parse_number(query_param(target, "size").value_or("100"), max_field_size);
+        if (!size || n > max_fields)
+            return text_plan(400, "bad request\n");
+        auto plan = text_plan(200, "ok\n");
+        for (std::uint64_t i = 0; i < n; ++i)
+            plan.fields.emplace_back("x-filler-" + std::to_string(i), std::string(*size, 'y'));
+        return plan;
+    }
+    if (name == "h2-padded")
+    {
+        auto plan = filler_plan(n);
+        plan.fault = h2_fault::padded;
+        return plan;
+    }
+    return std::nullopt;
 }
 
-template <class Stream>
-net::awaitable<after_response> handle_request(Stream& stream,
-                                              connection& conn,
-                                              const http::request<http::string_body>& request,
-                                              route_state& state)
+/// The plan of every endpoint but HEAD handling.
+response_plan plan_route(const http::request<http::string_body>& request, route_state& state, bool http2)
 {
-    const bool head_only = request.method() == http::verb::head;
-    const bool keep_alive = request.keep_alive();
     const std::string_view target = request.target();
     const route where = split_target(target);
-
-    // HTTP/1.1 is persistent by default; an HTTP/1.0 client that asked for keep-alive gets it confirmed.
-    std::string connection_field;
-    if (!keep_alive)
-        connection_field = "Connection: close\r\n";
-    else if (request.version() < 11)
-        connection_field = "Connection: keep-alive\r\n";
-    const after_response persistent = keep_alive ? after_response::keep_alive
-                                                 : after_response::close_graceful;
-    auto finished = [&](const error_code& ec) { return ec ? after_response::close_abrupt : persistent; };
-
-    const std::string server_field = "Server: asyncfetch-testbed\r\n";
-    auto fixed_head =
-        [&](unsigned code, std::string_view type, std::uint64_t length, std::string_view extra) {
-            return status_line(code) + server_field + "Content-Type: " + std::string(type) + "\r\n" +
-                   "Content-Length: " + std::to_string(length) + "\r\n" + std::string(extra) +
-                   connection_field + "\r\n";
-        };
-
-    // Small text answers: the body is appended to the head, which is written alone.
-    std::string text_head;
-    auto text = [&](unsigned code, std::string_view body, std::string_view extra = {}) {
-        text_head = fixed_head(code, "text/plain", body.size(), extra);
-        if (!head_only)
-            text_head += body;
-    };
-    // A status with its number as the body, or no body at all where the status forbids one.
-    auto status_text = [&](unsigned code, std::string_view extra = {}) {
-        if (code == 204 || code == 304)
-            text_head = status_line(code) + server_field + std::string(extra) + connection_field + "\r\n";
-        else
-            text(code, std::to_string(code) + "\n", extra);
-    };
-
     const std::string_view name = where.name;
     if (name == "silent" && !where.has_arg)
     {
-        co_await wait_for_close(stream);
-        co_return after_response::close_abrupt;
+        response_plan plan;
+        plan.end = response_plan::ending::silent;
+        return plan;
     }
     if (name == "echo")
-    {
-        text(200, echo_text(request));
-        co_return finished(co_await write_fixed(stream, text_head, 0));
-    }
+        return text_plan(200, echo_text(request));
     if (name == "redirect-to" && !where.has_arg)
     {
         const auto url = query_param(target, "url");
@@ -242,22 +251,20 @@ net::awaitable<after_response> handle_request(Stream& stream,
         const bool redirect_code = code && (*code == 301 || *code == 302 || *code == 303 || *code == 307 ||
                                             *code == 308);
         if (!url || !redirect_code || has_control_characters(*url))
-            text(400, "bad request\n");
-        else
-            text(static_cast<unsigned>(*code), "redirecting to " + *url + "\n", "Location: " + *url + "\r\n");
-        co_return finished(co_await write_fixed(stream, text_head, 0));
+            return text_plan(400, "bad request\n");
+        auto plan = text_plan(static_cast<unsigned>(*code), "redirecting to " + *url + "\n");
+        plan.fields.emplace_back("Location", *url);
+        return plan;
     }
 
     const auto encoded = coding_of(name);
+    const bool h2_only = name.starts_with("h2-");
     const bool takes_number = name == "bytes" || name == "delay" || name == "status" || name == "chunked" ||
                               name == "redirect" || name == "close" || name == "truncate" || name == "cut" ||
                               name == "interim" || name == "drop" || name == "bomb" || name == "flaky" ||
-                              encoded.has_value();
+                              encoded.has_value() || (h2_only && http2);
     if (!takes_number || !where.has_arg)
-    {
-        text(404, "not found\n");
-        co_return finished(co_await write_fixed(stream, text_head, 0));
-    }
+        return text_plan(404, "not found\n");
 
     std::uint64_t limit = max_length;
     if (name == "delay")
@@ -266,78 +273,47 @@ net::awaitable<after_response> handle_request(Stream& stream,
         limit = max_encoded_length;
     const auto value = parse_number(where.arg, limit);
     if (!value || (name == "status" && (*value < 200 || *value > 599)))
-    {
-        text(400, "bad request\n");
-        co_return finished(co_await write_fixed(stream, text_head, 0));
-    }
+        return text_plan(400, "bad request\n");
     const std::uint64_t n = *value;
-    const std::uint64_t body = head_only ? 0 : n;
-    error_code ec;
 
+    if (h2_only)
+        return plan_h2_fault(name, n, target, state).value_or(text_plan(404, "not found\n"));
     if (name == "bytes")
-    {
-        ec = co_await write_fixed(stream, fixed_head(200, "application/octet-stream", n, {}), body);
-        co_return finished(ec);
-    }
+        return filler_plan(n);
     if (name == "delay")
     {
-        co_await sleep(conn, std::chrono::milliseconds(n));
-        text(200, "ok\n");
-        co_return finished(co_await write_fixed(stream, text_head, 0));
+        auto plan = text_plan(200, "ok\n");
+        plan.delay = std::chrono::milliseconds(n);
+        return plan;
     }
     if (name == "status")
-    {
-        status_text(static_cast<unsigned>(n));
-        co_return finished(co_await write_fixed(stream, text_head, 0));
-    }
+        return status_plan(static_cast<unsigned>(n));
     if (name == "chunked")
     {
-        std::string head = status_line(200) + server_field +
-                           "Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n" +
-                           connection_field + "\r\n";
-        if (head_only)
-            ec = co_await write_fixed(stream, head, 0);
-        else
-            ec = co_await write_chunked(stream, head, n);
-        co_return finished(ec);
+        auto plan = filler_plan(n);
+        plan.chunked = true;
+        return plan;
     }
     if (name == "redirect")
     {
         if (n == 0)
-            text(200, "ok\n");
+            return text_plan(200, "ok\n");
+        auto plan = text_plan(302, "");
+        plan.fields.emplace_back("Location", "/redirect/" + std::to_string(n - 1));
+        return plan;
+    }
+    if (name == "close" || name == "cut" || name == "truncate" || name == "drop" || name == "interim")
+    {
+        auto plan = filler_plan(n);
+        if (name == "interim")
+            plan.interim = true;
+        else if (name == "drop")
+            plan.end = response_plan::ending::drop;
+        else if (name == "truncate")
+            plan.end = response_plan::ending::truncate;
         else
-            text(302, "", "Location: /redirect/" + std::to_string(n - 1) + "\r\n");
-        co_return finished(co_await write_fixed(stream, text_head, 0));
-    }
-    if (name == "close" || name == "cut")
-    {
-        // No Content-Length: the end of the connection ends the body.
-        std::string head = status_line(200) + server_field +
-                           "Content-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
-        ec = co_await write_fixed(stream, head, body);
-        if (ec)
-            co_return after_response::close_abrupt;
-        co_return name == "close" ? after_response::close_graceful : after_response::close_abrupt;
-    }
-    if (name == "truncate")
-    {
-        // Announces 2N, sends N, then closes without close_notify: the client sees a short body.
-        co_await write_fixed(stream, fixed_head(200, "application/octet-stream", 2 * n, {}), body);
-        co_return after_response::close_abrupt;
-    }
-    if (name == "interim")
-    {
-        static constexpr std::string_view interim =
-            "HTTP/1.1 100 Continue\r\n\r\n"
-            "HTTP/1.1 103 Early Hints\r\n"
-            "Link: </style.css>; rel=preload\r\n\r\n";
-        std::size_t written = 0;
-        std::tie(ec, written) = co_await net::async_write(stream,
-                                                          net::buffer(interim.data(), interim.size()),
-                                                          use_tuple);
-        if (!ec)
-            ec = co_await write_fixed(stream, fixed_head(200, "application/octet-stream", n, {}), body);
-        co_return finished(ec);
+            plan.end = name == "close" ? response_plan::ending::until_close : response_plan::ending::cut;
+        return plan;
     }
     if (name == "flaky")
     {
@@ -347,66 +323,50 @@ net::awaitable<after_response> handle_request(Stream& stream,
             code = parse_number(*status, 599);
         const auto retry_after = query_param(target, "retry-after");
         if (!code || *code < 200 || (retry_after && has_control_characters(*retry_after)))
-        {
-            text(400, "bad request\n");
-        }
-        else if (state.flaky_counts_[key]++ < n)
-        {
-            status_text(static_cast<unsigned>(*code),
-                        retry_after ? "Retry-After: " + *retry_after + "\r\n" : std::string());
-        }
-        else
-        {
-            text(200, "ok\n");
-        }
-        co_return finished(co_await write_fixed(stream, text_head, 0));
+            return text_plan(400, "bad request\n");
+        if (!among_first(state.flaky_counts_, key, n))
+            return text_plan(200, "ok\n");
+        auto plan = status_plan(static_cast<unsigned>(*code));
+        if (retry_after)
+            plan.fields.emplace_back("Retry-After", *retry_after);
+        return plan;
     }
-    if (encoded && !encoded->chunked)
-    {
-        // Compressed whole first, so that Content-Length can give the encoded size.
-        auto compressed = co_await encode_whole(conn.socket_, encoded->kind, n);
-        if (!compressed)
-            co_return after_response::close_abrupt;
-        const std::string extra = "Content-Encoding: " + std::string(coding_name(encoded->kind)) + "\r\n";
-        std::string head = fixed_head(200, "text/plain", compressed->size(), extra);
-        std::array<net::const_buffer, 2> buffers{
-            net::buffer(head),
-            net::buffer(*compressed, head_only ? 0 : compressed->size())};
-        std::size_t written = 0;
-        std::tie(ec, written) = co_await net::async_write(stream, buffers, use_tuple);
-        co_return finished(ec);
-    }
-    if (encoded || name == "bomb")
-    {
-        const coding kind = encoded ? encoded->kind : coding::gzip;
-        const std::string type = encoded ? "text/plain" : "application/octet-stream";
-        std::string head = status_line(200) + server_field + "Content-Type: " + type + "\r\n" +
-                           "Content-Encoding: " + std::string(coding_name(kind)) +
-                           "\r\nTransfer-Encoding: chunked\r\n" + connection_field + "\r\n";
-        if (head_only)
-            co_return finished(co_await write_fixed(stream, head, 0));
-        // Zeros: run-length matching at the best level gives deflate's ceiling of about 1000:1, fast.
-        auto compress = encoded ? std::make_unique<encoder>(kind)
-                                : std::make_unique<encoder>(kind, Z_BEST_COMPRESSION, Z_RLE);
-        ec = co_await write_encoded_chunked(stream, conn.socket_, std::move(head), *compress, n, !encoded);
-        co_return finished(ec);
-    }
-    // drop
-    ec = co_await write_fixed(stream, fixed_head(200, "application/octet-stream", n, {}), body);
-    if (ec)
-        co_return after_response::close_abrupt;
-    co_return keep_alive ? after_response::drop_when_idle : after_response::close_graceful;
+    // The codings and /bomb.
+    response_plan plan;
+    plan.length = n;
+    plan.encoding = encoded ? encoded->kind : coding::gzip;
+    plan.content_type = encoded ? "text/plain" : "application/octet-stream";
+    plan.fields.emplace_back("Content-Encoding", std::string(coding_name(plan.encoding)));
+    plan.body = encoded && !encoded->chunked ? response_plan::body_type::encoded_whole
+                                             : response_plan::body_type::encoded_stream;
+    plan.chunked = plan.body == response_plan::body_type::encoded_stream;
+    plan.zeros = !encoded;
+    return plan;
 }
 
-template net::awaitable<void> wait_for_close(tcp::socket&);
-template net::awaitable<void> wait_for_close(ssl::stream<tcp::socket>&);
-template net::awaitable<after_response> handle_request(tcp::socket&,
-                                                       connection&,
-                                                       const http::request<http::string_body>&,
-                                                       route_state&);
-template net::awaitable<after_response> handle_request(ssl::stream<tcp::socket>&,
-                                                       connection&,
-                                                       const http::request<http::string_body>&,
-                                                       route_state&);
+}  // namespace
+
+std::string_view reason_of(unsigned code)
+{
+    std::string_view reason = http::obsolete_reason(http::int_to_status(code));
+    if (reason.empty() || reason.front() == '<')
+        reason = "Unknown";
+    return reason;
+}
+
+std::string closing_error(unsigned code, std::string_view body)
+{
+    return "HTTP/1.1 " + std::to_string(code) + " " + std::string(reason_of(code)) +
+           "\r\nServer: asyncfetch-testbed\r\nContent-Type: text/plain\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + std::string(body);
+}
+
+response_plan plan_response(const http::request<http::string_body>& request, route_state& state, bool http2)
+{
+    const bool head_only = request.method() == http::verb::head;
+    auto plan = plan_route(request, state, http2);
+    plan.head_only = head_only;
+    return plan;
+}
 
 }  // namespace asyncfetch::detail::testbed_parts

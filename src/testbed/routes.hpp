@@ -1,71 +1,92 @@
-// The testbed's endpoints: handle_request answers one request that a session has read.
+// The testbed's endpoints: plan_response turns one request into a protocol-neutral response plan.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "encoders.hpp"
+
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <chrono>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace asyncfetch::detail::testbed_parts {
-
-/// What the connection does once a response is written.
-enum class after_response
-{
-    keep_alive,       ///< read the next request
-    close_graceful,   ///< TLS close_notify (bounded), then close
-    close_abrupt,     ///< close the TCP socket, no close_notify
-    close_lingering,  ///< like close_graceful, but first drain what the client still sends (bounded), so
-                      ///< that unread request bytes do not turn the close into a reset that loses the answer
-    drop_when_idle,   ///< keep alive, but close silently if the client stays idle for 20 ms
-};
-
-/// One open connection, as the endpoints and the session loop share it.
-struct connection
-{
-    explicit connection(boost::asio::ip::tcp::socket& lowest) : socket_(lowest), timer_(lowest.get_executor())
-    {
-    }
-    connection(const connection&) = delete;
-    connection& operator=(const connection&) = delete;
-
-    /// Closes the TCP socket: no close_notify, pending operations fail.
-    void close();
-
-    boost::asio::ip::tcp::socket& socket_;
-    boost::asio::steady_timer timer_;         ///< for /delay, /drop and the TLS shutdown bound
-    bool tls_ = false;                        ///< the TLS handshake completed
-    std::optional<std::string> server_name_;  ///< the SNI the client sent, if any
-};
 
 /// What the endpoints remember from one request to the next; io thread only.
 struct route_state
 {
-    std::unordered_map<std::string, std::uint64_t> flaky_counts_;  ///< /flaky requests seen per key
+    std::unordered_map<std::string, std::uint64_t> flaky_counts_;    ///< /flaky requests seen per key
+    std::unordered_map<std::string, std::uint64_t> refused_counts_;  ///< /h2-refuse streams refused per key
+    std::unordered_map<std::string, bool> went_away_;                ///< /h2-goaway keys already used
+};
+
+/// The HTTP/2 faults (see the endpoint list in asyncfetch/testbed.hpp); the HTTP/1.1 server answers 404.
+enum class h2_fault
+{
+    none,
+    goaway,        ///< GOAWAY with this stream as last_stream_id, halfway through its body
+    refuse,        ///< RST_STREAM REFUSED_STREAM
+    reset,         ///< RST_STREAM INTERNAL_ERROR after `length` body bytes
+    window_stall,  ///< the request body's stream window is never opened again
+    ping_storm,    ///< `fault_count` PINGs before the response
+    padded,        ///< every DATA frame padded to its largest size
+};
+
+/// A response as both protocols send it; the HTTP/1.1 writer adds Connection and chunked framing, the
+/// HTTP/2 writer adds nothing.
+struct response_plan
+{
+    /// Where the body comes from.
+    enum class body_type
+    {
+        none,            ///< no body, no Content-Length (204, 304, /h2-refuse)
+        text,            ///< `text`, with Content-Length
+        filler,          ///< `length` bytes of 'x'
+        encoded_whole,   ///< testbed_pattern(length) compressed whole first, with Content-Length
+        encoded_stream,  ///< the pattern (or zeros) compressed while sending, without Content-Length
+    };
+    /// How the body ends.
+    enum class ending
+    {
+        normal,       ///< Content-Length, or chunked over HTTP/1.1 when `chunked`
+        until_close,  ///< no Content-Length: HTTP/1.1 closes gracefully, HTTP/2 ends the stream
+        cut,          ///< as until_close, but HTTP/1.1 closes without close_notify
+        truncate,     ///< announces 2 * length, sends length, then HTTP/1.1 closes, HTTP/2 resets the stream
+        drop,         ///< HTTP/1.1: keep-alive, then close the idle connection after 20 ms
+        silent,       ///< never answers
+    };
+
+    unsigned status = 200;
+    std::string content_type;                                 ///< empty: no Content-Type
+    std::vector<std::pair<std::string, std::string>> fields;  ///< further fields (Location, Content-Encoding)
+    std::chrono::milliseconds delay{0};                       ///< wait this long before answering
+    body_type body = body_type::none;
+    std::string text;
+    std::uint64_t length = 0;  ///< filler bytes, or the uncompressed bytes of an encoded body
+    coding encoding = coding::gzip;
+    bool zeros = false;    ///< encoded_stream of zeros, compressed about 1000:1
+    bool chunked = false;  ///< HTTP/1.1: chunked framing for a body of unknown or hidden length
+    ending end = ending::normal;
+    bool interim = false;    ///< 100 Continue and 103 Early Hints first
+    bool head_only = false;  ///< HEAD: the head as for GET, no body
+    h2_fault fault = h2_fault::none;
+    std::uint64_t fault_count = 0;  ///< /h2-ping: PINGs to send; /h2-goaway: streams to wait for
 };
 
 /// A whole error response, body included, announcing that the connection ends.
 std::string closing_error(unsigned code, std::string_view body);
 
-// The templates below are instantiated in routes.cpp for tcp::socket and ssl::stream<tcp::socket>.
+/// The reason phrase of `code` ("Unknown" when Beast has none).
+std::string_view reason_of(unsigned code);
 
-/// Discards whatever arrives until the client goes away or stop() closes the socket.
-template <class Stream>
-boost::asio::awaitable<void> wait_for_close(Stream& stream);
-
-/// Answers `request`, read on `conn`, on `stream` (see the endpoint list in asyncfetch/testbed.hpp) and
-/// says what the connection does next.
-template <class Stream>
-boost::asio::awaitable<after_response> handle_request(
-    Stream& stream,
-    connection& conn,
-    const boost::beast::http::request<boost::beast::http::string_body>& request,
-    route_state& state);
+/// The plan for `request` (see the endpoint list in asyncfetch/testbed.hpp); `http2` says whether it came
+/// over HTTP/2, where the h2 fault endpoints answer.
+response_plan plan_response(const boost::beast::http::request<boost::beast::http::string_body>& request,
+                            route_state& state,
+                            bool http2);
 
 }  // namespace asyncfetch::detail::testbed_parts

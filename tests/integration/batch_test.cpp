@@ -1,6 +1,7 @@
 // Batch-run behaviour: progress on a terminal only, Ctrl-C with partial results, --rate accuracy,
 // --fail-fast and --max-failures, --compare --runs and the exports.
 #include "asyncfetch/testbed.hpp"
+#include "protocols.hpp"
 #include "test_support.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -153,6 +154,28 @@ private:
     std::string pty_;
 };
 
+/// Batch behaviour over HTTP/1.1 and over HTTP/2 (h2c with prior knowledge).
+class batch_over : public ::testing::TestWithParam<test::protocol>
+{
+protected:
+    /// The command-line flag for the protocol.
+    std::string flag() const
+    {
+        return GetParam() == test::protocol::h2 ? "--http2-prior-knowledge" : "--http1.1";
+    }
+    run_config config(std::size_t concurrency) const
+    {
+        return test::speaking(GetParam(), config_with(concurrency));
+    }
+
+    testbed server{test::serving_both()};
+};
+
+INSTANTIATE_TEST_SUITE_P(both,
+                         batch_over,
+                         ::testing::Values(test::protocol::http1, test::protocol::h2),
+                         test::protocol_name{});
+
 TEST(batch, progress_is_drawn_on_a_terminal_and_cleared)
 {
     testbed server;
@@ -191,10 +214,10 @@ TEST(batch, no_progress_in_a_pipe_or_with_quiet)
     EXPECT_EQ(quiet.err(), "");
 }
 
-TEST(batch, interrupt_prints_results_so_far_and_exits_130)
+TEST_P(batch_over, interrupt_prints_results_so_far_and_exits_130)
 {
-    testbed server;
     std::vector<std::string> args{ASYNCFETCH_BIN,
+                                  flag(),
                                   "-j",
                                   "4",
                                   "--keep-order",
@@ -307,9 +330,8 @@ TEST(batch, rate_per_host_buckets_are_origins_not_spellings)
     EXPECT_GE(out.summary.elapsed_ms, 950.0);
 }
 
-TEST(batch, fail_fast_cancels_in_flight_requests)
+TEST_P(batch_over, fail_fast_cancels_in_flight_requests)
 {
-    testbed server;
     boost::asio::io_context ioc;
     boost::asio::ip::tcp::acceptor gone(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
     const auto port = gone.local_endpoint().port();
@@ -328,7 +350,7 @@ TEST(batch, fail_fast_cancels_in_flight_requests)
         got.push_back(r);
         return true;
     };
-    auto cfg = config_with(4);
+    auto cfg = config(4);
     cfg.max_failures = 1;
     const auto start = std::chrono::steady_clock::now();
     auto outcome = run_pass(run_ioc, *tls, cfg, src, sink);
@@ -376,14 +398,14 @@ TEST(batch, progress_snapshots_count_up_and_end_with_a_final_one)
     }
 }
 
-TEST(batch, compare_runs_and_exports)
+TEST_P(batch_over, compare_runs_and_exports)
 {
-    testbed server;
     const fs::path dir = fs::temp_directory_path() / ("asyncfetch-export-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     const std::string json_path = (dir / "cmp.json").string();
     const std::string md_path = (dir / "cmp.md").string();
     auto p = test::run_process({ASYNCFETCH_BIN,
+                                flag(),
                                 "--compare",
                                 "--runs",
                                 "2",
@@ -414,10 +436,10 @@ TEST(batch, compare_runs_and_exports)
     fs::remove_all(dir);
 }
 
-TEST(batch, warm_keeps_the_pool_between_passes)
+TEST_P(batch_over, warm_keeps_the_pool_between_passes)
 {
-    testbed server;
     auto p = test::run_process({ASYNCFETCH_BIN,
+                                flag(),
                                 "--compare",
                                 "--warm",
                                 "--json",
@@ -428,6 +450,7 @@ TEST(batch, warm_keeps_the_pool_between_passes)
     ASSERT_EQ(p.exit_code, 0) << p.err;
     // One connection for both passes: the concurrent pass (-j 1) finds it in the pool.
     EXPECT_EQ(server.counters().connections_accepted, 1u);
+    EXPECT_EQ(server.counters().http2_connections, GetParam() == test::protocol::h2 ? 1u : 0u);
 }
 
 }  // namespace

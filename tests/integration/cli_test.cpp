@@ -222,6 +222,9 @@ public:
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
 
+    /// The child's process id (0 once it was waited for).
+    pid_t pid() const { return pid_; }
+
 private:
     pid_t pid_ = 0;
     int read_fd_ = -1;
@@ -629,6 +632,50 @@ TEST(cli, testbed_binary_prints_its_url_and_stops_on_sigterm)
     EXPECT_EQ(int_of(run.summary, "bytes"), 1042);
 
     EXPECT_EQ(tb.signal_and_wait(SIGTERM, std::chrono::seconds(5)), 0);
+}
+
+/// --h2c: HTTP/2 for clients with prior knowledge, HTTP/1.1 for the others on the same port; --tls: ALPN
+/// picks h2 when the client offers it.
+TEST(cli, testbed_binary_serves_h2c_and_h2_over_tls)
+{
+    auto version_of = [](const process_result& p) {
+        const auto run = split_json(p.out);
+        EXPECT_EQ(run.results.size(), 1u) << p.out;
+        EXPECT_EQ(p.exit_code, 0) << p.err;
+        return run.results.empty() ? std::string() : text_of(run.results[0], "http_version");
+    };
+    {
+        spawned_process tb({testbed_bin, "--h2c", "--h2-max-streams", "8"});
+        const auto base = tb.read_line(std::chrono::seconds(5));
+        ASSERT_TRUE(base.has_value()) << "no base URL line within 5 s";
+        EXPECT_EQ(version_of(run_cli({"--json", "--http2-prior-knowledge", *base + "/bytes/42"})), "2");
+        EXPECT_EQ(version_of(run_cli({"--json", *base + "/bytes/42"})), "1.1");
+        // 100 MiB over HTTP/2 are streamed through the data provider, not built in memory first.
+        const long before_kb = test::peak_rss_kb_of(tb.pid());
+        const auto big = run_cli({"--json", "--http2-prior-knowledge", *base + "/bytes/104857600"});
+        const long after_kb = test::peak_rss_kb_of(tb.pid());
+        EXPECT_EQ(version_of(big), "2");
+        EXPECT_NE(big.out.find("\"bytes\":104857600"), std::string::npos) << big.out.substr(0, 500);
+        EXPECT_GT(before_kb, 0);
+        EXPECT_LT(after_kb - before_kb, 32 * 1024)
+            << "the testbed's peak RSS grew by " << after_kb - before_kb << " KiB for a 100 MiB body";
+        EXPECT_EQ(tb.signal_and_wait(SIGTERM, std::chrono::seconds(5)), 0);
+    }
+    {
+        temp_file cert("");
+        spawned_process tb({testbed_bin, "--tls", "--cert-out", cert.path()});
+        const auto base = tb.read_line(std::chrono::seconds(5));
+        ASSERT_TRUE(base.has_value()) << "no base URL line within 5 s";
+        EXPECT_EQ(version_of(run_cli({"--json", "--cacert", cert.path(), *base + "/h2-padded/42"})), "2");
+        EXPECT_EQ(version_of(run_cli({"--json", "--http1.1", "--cacert", cert.path(), *base + "/bytes/42"})),
+                  "1.1");
+        EXPECT_EQ(tb.signal_and_wait(SIGTERM, std::chrono::seconds(5)), 0);
+    }
+    const auto help = run_process({testbed_bin, "--help"});
+    EXPECT_EQ(help.exit_code, 0);
+    for (const char* word : {"--h2c", "--h2-max-streams", "ALPN", "/h2-goaway/N", "/h2-window-stall/N"})
+        EXPECT_NE(help.out.find(word), std::string::npos) << word << " missing from --help:\n" << help.out;
+    EXPECT_EQ(run_process({testbed_bin, "--h2c", "--tls"}).exit_code, 2) << "--h2c is for plain TCP";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // One fetch against the in-process testbed: body framing, status handling, failures as values.
 #include "asyncfetch/testbed.hpp"
+#include "protocols.hpp"
 #include "test_support.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,23 +18,44 @@ namespace asyncfetch {
 namespace {
 
 using test::config_with;
+using test::protocol;
 using test::run_urls;
 namespace net = boost::asio;
 
 class fetch : public ::testing::Test
 {
 protected:
-    fetch_result one(const std::string& path, run_config cfg = config_with(1))
+    virtual fetch_result one(const std::string& path, run_config cfg = config_with(1))
     {
         auto r = run_urls({server_.base_url() + path}, cfg);
         EXPECT_EQ(r.results.size(), 1u);
         return r.results.empty() ? fetch_result{} : r.results.front();
     }
 
-    testbed server_;
+    testbed server_{test::serving_both()};
 };
 
-TEST_F(fetch, content_length_body_is_counted)
+/// The same fetches over HTTP/1.1 and over HTTP/2 (h2c with prior knowledge).
+class fetch_over : public fetch, public ::testing::WithParamInterface<protocol>
+{
+protected:
+    fetch_result one(const std::string& path, run_config cfg = config_with(1)) override
+    {
+        auto r = fetch::one(path, test::speaking(GetParam(), cfg));
+        if (r.ok())
+        {
+            EXPECT_EQ(r.http_version, test::version_of(GetParam())) << path;
+        }
+        return r;
+    }
+};
+
+INSTANTIATE_TEST_SUITE_P(both,
+                         fetch_over,
+                         ::testing::Values(protocol::http1, protocol::h2),
+                         test::protocol_name{});
+
+TEST_P(fetch_over, content_length_body_is_counted)
 {
     auto r = one("/bytes/12345");
     EXPECT_TRUE(r.ok()) << r.error;
@@ -44,34 +66,35 @@ TEST_F(fetch, content_length_body_is_counted)
     EXPECT_FALSE(r.reused);
 }
 
-TEST_F(fetch, empty_body)
+TEST_P(fetch_over, empty_body)
 {
     auto r = one("/bytes/0");
     EXPECT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.bytes, 0u);
 }
 
-TEST_F(fetch, chunked_body_is_counted)
+TEST_P(fetch_over, chunked_body_is_counted)
 {
     auto r = one("/chunked/100000");
     EXPECT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.bytes, 100000u);
 }
 
-TEST_F(fetch, body_until_close_is_counted)
+TEST_P(fetch_over, body_until_close_is_counted)
 {
     auto r = one("/close/5000");
     EXPECT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.bytes, 5000u);
 }
 
-TEST_F(fetch, body_larger_than_beasts_default_limit_is_not_cut)
+TEST_P(fetch_over, body_larger_than_beasts_default_limit_is_not_cut)
 {
     auto r = one("/bytes/20000000");
     EXPECT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.bytes, 20000000u);
 }
 
+/// HTTP/1.1 only, as the next one: the kernel drop and the short Content-Length body are HTTP/1.1's.
 TEST_F(fetch, large_bodies_nobody_reads_are_counted_exactly_and_the_connection_goes_on)
 {
     // Over plain HTTP, large bodies that are only counted are dropped in the kernel unread; the
@@ -100,7 +123,7 @@ TEST_F(fetch, large_body_cut_short_is_truncated_with_the_bytes_that_came)
     EXPECT_EQ(r.bytes, 1500000u);
 }
 
-TEST_F(fetch, head_has_no_body)
+TEST_P(fetch_over, head_has_no_body)
 {
     auto cfg = config_with(1);
     cfg.client.request.method = "HEAD";
@@ -110,7 +133,7 @@ TEST_F(fetch, head_has_no_body)
     EXPECT_EQ(r.bytes, 0u);
 }
 
-TEST_F(fetch, no_body_statuses)
+TEST_P(fetch_over, no_body_statuses)
 {
     for (const char* code : {"204", "304"})
     {
@@ -121,7 +144,7 @@ TEST_F(fetch, no_body_statuses)
     }
 }
 
-TEST_F(fetch, interim_responses_are_skipped)
+TEST_P(fetch_over, interim_responses_are_skipped)
 {
     auto r = one("/interim/10");
     EXPECT_TRUE(r.ok()) << r.error;
@@ -129,7 +152,7 @@ TEST_F(fetch, interim_responses_are_skipped)
     EXPECT_EQ(r.bytes, 10u);
 }
 
-TEST_F(fetch, error_status_is_a_completed_transfer_unless_fail)
+TEST_P(fetch_over, error_status_is_a_completed_transfer_unless_fail)
 {
     auto r = one("/status/404");
     EXPECT_TRUE(r.ok()) << r.error;
@@ -145,6 +168,7 @@ TEST_F(fetch, error_status_is_a_completed_transfer_unless_fail)
 
 TEST_F(fetch, short_body_is_truncated)
 {
+    // HTTP/1.1: the connection ends short of Content-Length.
     auto r = one("/truncate/1000");
     EXPECT_FALSE(r.ok());
     EXPECT_EQ(r.kind, error_kind::truncated) << r.error;
@@ -152,7 +176,7 @@ TEST_F(fetch, short_body_is_truncated)
     EXPECT_EQ(r.bytes, 1000u);
 }
 
-TEST_F(fetch, silent_server_times_out)
+TEST_P(fetch_over, silent_server_times_out)
 {
     auto cfg = config_with(1);
     cfg.client.timeout = std::chrono::milliseconds(300);
@@ -178,9 +202,11 @@ TEST_F(fetch, refused_connection_is_a_connect_error)
     EXPECT_NE(r.error.find("127.0.0.1"), std::string::npos) << r.error;
 }
 
-TEST_F(fetch, localhost_name_is_resolved)
+TEST_P(fetch_over, localhost_name_is_resolved)
 {
-    auto r = run_urls({"http://localhost:" + std::to_string(server_.port()) + "/bytes/3"}).results.at(0);
+    auto r = run_urls({"http://localhost:" + std::to_string(server_.port()) + "/bytes/3"},
+                      test::speaking(GetParam(), {}))
+                 .results.at(0);
     EXPECT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.bytes, 3u);
 }
@@ -221,8 +247,21 @@ TEST_F(fetch, pooled_connection_closed_by_server_is_retried_on_a_new_one)
     EXPECT_EQ(server_.counters().connections_accepted, 2u);
 }
 
-/// A run of http URLs never builds the TLS context; the first https URL does, and later ones share it.
-TEST_F(fetch, deferred_tls_context_is_built_by_the_first_https_url_only)
+/// HTTP/2: a stream that ends short of its content-length is reset, a protocol error of its own.
+TEST_F(fetch, short_body_over_h2_is_a_reset_stream)
+{
+    auto r = one("/truncate/1000", test::speaking(protocol::h2, config_with(1)));
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.kind, error_kind::protocol) << r.error;
+    EXPECT_NE(r.error.find("INTERNAL_ERROR"), std::string::npos) << r.error;
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.bytes, 1000u);
+}
+
+/// A run of http URLs never builds the TLS context; the first https URL does, and later ones share it
+/// (over HTTP/1.1, /close ends the first TLS connection; over HTTP/2 the stream ends and the connection
+/// is reused).
+TEST_P(fetch_over, deferred_tls_context_is_built_by_the_first_https_url_only)
 {
     testbed_config tls_cfg;
     tls_cfg.tls = true;
@@ -231,6 +270,7 @@ TEST_F(fetch, deferred_tls_context_is_built_by_the_first_https_url_only)
     auto tls = tls_source::deferred(false, {});
     client_config cfg;
     cfg.verify = false;
+    cfg.versions = test::versions_for(GetParam());
     client c(ioc.get_executor(), tls, cfg);
     std::vector<fetch_result> results;
     bool ready_after_http = true;
@@ -240,6 +280,7 @@ TEST_F(fetch, deferred_tls_context_is_built_by_the_first_https_url_only)
         ready_after_http = tls.ready();
         results.push_back(co_await c.fetch(2, secure.base_url() + "/close/5"));
         results.push_back(co_await c.fetch(3, secure.base_url() + "/bytes/6"));
+        ioc.stop();  // the pooled connections would keep the loop running
     };
     net::co_spawn(ioc, scenario, net::detached);
     ioc.run_for(std::chrono::seconds(10));
@@ -248,7 +289,9 @@ TEST_F(fetch, deferred_tls_context_is_built_by_the_first_https_url_only)
         EXPECT_TRUE(r.ok()) << r.url << ": " << r.error;
     EXPECT_FALSE(ready_after_http);
     EXPECT_TRUE(tls.ready());
-    EXPECT_EQ(c.counters().tls_handshakes, 2u);
+    EXPECT_EQ(c.counters().tls_handshakes, GetParam() == protocol::h2 ? 1u : 2u);
+    for (const auto& r : results)
+        EXPECT_EQ(r.http_version, test::version_of(GetParam())) << r.url;
 }
 
 }  // namespace

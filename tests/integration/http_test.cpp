@@ -1,6 +1,7 @@
 // curl-style HTTP features against the in-process testbed, each in concurrent and sequential mode:
 // redirects, request headers and bodies, content decoding, size limits, -o, retries, proxies, timing.
 #include "asyncfetch/testbed.hpp"
+#include "protocols.hpp"
 #include "test_proxy.hpp"
 #include "test_support.hpp"
 
@@ -16,11 +17,32 @@ namespace {
 using test::run_urls;
 namespace fs = std::filesystem;
 
-/// Every test runs with -j 4 and with --sequential.
-class http : public ::testing::TestWithParam<std::size_t>
+using test::protocol;
+
+/// -j 4 or --sequential, and the HTTP version spoken.
+struct mode
+{
+    std::size_t concurrency = 4;
+    protocol speaks = protocol::http1;
+};
+
+std::string name_of(const mode& m)
+{
+    return std::string(m.concurrency == 1 ? "sequential" : "concurrent") + "_" + test::to_string(m.speaks);
+}
+
+void PrintTo(const mode& m, std::ostream* out) { *out << name_of(m); }
+
+/// Every test runs with -j 4 and with --sequential, over HTTP/1.1 and over HTTP/2 (h2c with prior
+/// knowledge on http://, ALPN on https://); the proxy tests (http1 below) over HTTP/1.1 only.
+class http : public ::testing::TestWithParam<mode>
 {
 protected:
-    run_config cfg() const { return test::config_with(GetParam()); }
+    run_config cfg() const
+    {
+        return test::speaking(GetParam().speaks, test::config_with(GetParam().concurrency));
+    }
+    bool h2() const { return GetParam().speaks == protocol::h2; }
 
     fetch_result one(const std::string& url, const run_config& c, const std::string& ca = {})
     {
@@ -29,12 +51,26 @@ protected:
         return out.results.empty() ? fetch_result{} : out.results.front();
     }
 
-    testbed server_;
+    testbed server_{test::serving_both()};
 };
 
-INSTANTIATE_TEST_SUITE_P(modes, http, ::testing::Values(4, 1), [](const auto& info) {
-    return info.param == 1 ? "sequential" : "concurrent";
-});
+INSTANTIATE_TEST_SUITE_P(modes,
+                         http,
+                         ::testing::Values(mode{4, protocol::http1},
+                                           mode{1, protocol::http1},
+                                           mode{4, protocol::h2},
+                                           mode{1, protocol::h2}),
+                         [](const auto& info) { return name_of(info.param); });
+
+/// Through an HTTP proxy: HTTP/1.1 to the proxy, -j 4 and --sequential.
+class http1 : public http
+{
+};
+
+INSTANTIATE_TEST_SUITE_P(modes,
+                         http1,
+                         ::testing::Values(mode{4, protocol::http1}, mode{1, protocol::http1}),
+                         [](const auto& info) { return name_of(info.param); });
 
 std::string encode(std::string_view s)
 {
@@ -110,7 +146,7 @@ TEST_P(http, relative_and_network_path_locations_are_resolved)
 
 TEST_P(http, credentials_do_not_cross_origins)
 {
-    testbed other;
+    testbed other(test::serving_both());
     auto c = cfg();
     c.client.request.headers.push_back({"Authorization", "Bearer secret", false});
     c.client.request.headers.push_back({"Cookie", "session=1", false});
@@ -134,7 +170,7 @@ TEST_P(http, credentials_do_not_cross_origins)
 
 TEST_P(http, url_credentials_become_basic_auth_on_the_same_origin_only)
 {
-    testbed other;
+    testbed other(test::serving_both());
     const std::string base = "http://user:pw@127.0.0.1:" + std::to_string(server_.port());
     auto r = one(
         base + "/redirect-to?url=" + encode("/redirect-to?url=" + encode(other.base_url() + "/echo")),
@@ -335,7 +371,7 @@ TEST_P(http, max_filesize_stops_plain_and_chunked_bodies)
 TEST_P(http, output_dir_keeps_files_inside_and_unique)
 {
     const fs::path dir = fs::temp_directory_path() /
-                         ("asyncfetch-o-" + std::to_string(::getpid()) + "-" + std::to_string(GetParam()));
+                         ("asyncfetch-o-" + std::to_string(::getpid()) + "-" + name_of(GetParam()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     auto c = cfg();
@@ -373,8 +409,7 @@ TEST_P(http, transient_failures_are_retried)
     c.client.retry.base_delay = std::chrono::milliseconds(20);
     std::vector<std::string> urls;
     for (int i = 0; i < 8; ++i)
-        urls.push_back(server_.base_url() + "/flaky/2?key=" + std::to_string(GetParam()) + "-" +
-                       std::to_string(i));
+        urls.push_back(server_.base_url() + "/flaky/2?key=" + name_of(GetParam()) + "-" + std::to_string(i));
     auto out = run_urls(urls, c);
     ASSERT_EQ(out.results.size(), 8u);
     for (const auto& r : out.results)
@@ -391,7 +426,7 @@ TEST_P(http, retries_run_out)
     c.client.retry.retries = 1;
     c.client.retry.base_delay = std::chrono::milliseconds(10);
     c.client.fail = true;
-    auto r = one(server_.base_url() + "/flaky/5?key=out" + std::to_string(GetParam()), c);
+    auto r = one(server_.base_url() + "/flaky/5?key=out" + name_of(GetParam()), c);
     EXPECT_EQ(r.kind, error_kind::http);
     EXPECT_EQ(r.status, 503u);
     EXPECT_EQ(r.attempts, 2u);
@@ -403,8 +438,7 @@ TEST_P(http, retry_after_is_honoured)
     c.client.retry.retries = 2;
     c.client.retry.base_delay = std::chrono::milliseconds(10);
     const auto start = std::chrono::steady_clock::now();
-    auto r = one(server_.base_url() + "/flaky/1?status=429&retry-after=1&key=ra" + std::to_string(GetParam()),
-                 c);
+    auto r = one(server_.base_url() + "/flaky/1?status=429&retry-after=1&key=ra" + name_of(GetParam()), c);
     const auto took = std::chrono::steady_clock::now() - start;
     EXPECT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.attempts, 2u);
@@ -419,12 +453,12 @@ TEST_P(http, post_is_not_retried_unless_asked)
     c.client.retry.base_delay = std::chrono::milliseconds(10);
     c.client.request.method = "POST";
     c.client.request.body = "x";
-    auto r = one(server_.base_url() + "/flaky/1?key=post" + std::to_string(GetParam()), c);
+    auto r = one(server_.base_url() + "/flaky/1?key=post" + name_of(GetParam()), c);
     EXPECT_EQ(r.status, 503u);
     EXPECT_EQ(r.attempts, 1u);
 
     c.client.retry.all_methods = true;
-    auto again = one(server_.base_url() + "/flaky/1?key=post-all" + std::to_string(GetParam()), c);
+    auto again = one(server_.base_url() + "/flaky/1?key=post-all" + name_of(GetParam()), c);
     EXPECT_EQ(again.status, 200u);
     EXPECT_EQ(again.attempts, 2u);
 }
@@ -448,7 +482,7 @@ TEST_P(http, refused_connections_are_retried_until_retry_max_time)
 
 // ---- proxies
 
-TEST_P(http, plain_requests_go_through_the_proxy_in_absolute_form)
+TEST_P(http1, plain_requests_go_through_the_proxy_in_absolute_form)
 {
     test::test_proxy proxy;
     auto c = cfg();
@@ -464,6 +498,7 @@ TEST_P(http, plain_requests_go_through_the_proxy_in_absolute_form)
     EXPECT_TRUE(got.count("GET " + server_.base_url() + "/bytes/5 HTTP/1.1")) << lines[0];
 }
 
+/// ALPN happens inside the tunnel: over HTTP/2 too.
 TEST_P(http, https_goes_through_a_connect_tunnel)
 {
     testbed_config tls;
@@ -475,12 +510,13 @@ TEST_P(http, https_goes_through_a_connect_tunnel)
     auto r = one(secure.base_url() + "/bytes/9", c, secure.cert_pem());
     EXPECT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.bytes, 9u);
+    EXPECT_EQ(r.http_version, test::version_of(GetParam().speaks));
     const auto lines = proxy.request_lines();
     ASSERT_EQ(lines.size(), 1u);
     EXPECT_EQ(lines[0], "CONNECT 127.0.0.1:" + std::to_string(secure.port()) + " HTTP/1.1");
 }
 
-TEST_P(http, proxy_credentials_and_noproxy)
+TEST_P(http1, proxy_credentials_and_noproxy)
 {
     test::test_proxy proxy("Basic dTpw");
     auto c = cfg();
@@ -496,7 +532,7 @@ TEST_P(http, proxy_credentials_and_noproxy)
     EXPECT_EQ(proxy.request_lines().size(), 1u);
 }
 
-TEST_P(http, environment_proxy_is_used_per_scheme)
+TEST_P(http1, environment_proxy_is_used_per_scheme)
 {
     test::test_proxy proxy;
     auto c = cfg();
@@ -506,7 +542,7 @@ TEST_P(http, environment_proxy_is_used_per_scheme)
     EXPECT_EQ(proxy.request_lines().size(), 1u);
 }
 
-TEST_P(http, unreachable_proxy_is_a_proxy_error)
+TEST_P(http1, unreachable_proxy_is_a_proxy_error)
 {
     boost::asio::io_context ioc;
     boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
@@ -518,7 +554,7 @@ TEST_P(http, unreachable_proxy_is_a_proxy_error)
     EXPECT_EQ(r.kind, error_kind::proxy) << r.error;
 }
 
-TEST_P(http, invalid_environment_proxy_is_a_proxy_error_naming_it)
+TEST_P(http1, invalid_environment_proxy_is_a_proxy_error_naming_it)
 {
     // -x is checked at start-up (exit 2); a proxy from the environment is checked per URL.
     auto c = cfg();
@@ -537,12 +573,13 @@ TEST_P(http, invalid_environment_proxy_is_a_proxy_error_naming_it)
 
 TEST_P(http, phase_times_and_version)
 {
-    auto c = test::config_with(1);
+    auto c = test::speaking(GetParam().speaks, test::config_with(1));
     auto out = run_urls({server_.base_url() + "/bytes/1", server_.base_url() + "/bytes/1"}, c);
     ASSERT_EQ(out.results.size(), 2u);
     const auto& first = out.results[0];
     const auto& second = out.results[1];
-    EXPECT_EQ(first.http_version, "1.1");
+    EXPECT_EQ(first.http_version, test::version_of(GetParam().speaks));
+    EXPECT_EQ(second.http_version, test::version_of(GetParam().speaks));
     EXPECT_GT(first.connect_ms, 0.0);
     EXPECT_LE(first.connect_ms, first.time_ms);
     EXPECT_LE(first.ttfb_ms, first.time_ms);

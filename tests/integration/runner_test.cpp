@@ -1,5 +1,6 @@
 // Many fetches: concurrency versus sequential timing, connection reuse, -j and --per-host limits, order.
 #include "asyncfetch/testbed.hpp"
+#include "protocols.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -25,6 +26,24 @@ double wall_ms(std::chrono::steady_clock::time_point since)
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
 }
 
+/// Runs over HTTP/1.1 and over HTTP/2 (h2c with prior knowledge) against a testbed serving both.
+class runner_over : public ::testing::TestWithParam<test::protocol>
+{
+protected:
+    run_config config(std::size_t concurrency, std::size_t per_host = 0) const
+    {
+        return test::speaking(GetParam(), config_with(concurrency, per_host));
+    }
+    bool h2() const { return GetParam() == test::protocol::h2; }
+
+    testbed server{test::serving_both()};
+};
+
+INSTANTIATE_TEST_SUITE_P(both,
+                         runner_over,
+                         ::testing::Values(test::protocol::http1, test::protocol::h2),
+                         test::protocol_name{});
+
 /// The reading thread must never flush std::cout (std::cin is tied to it) while the event loop
 /// writes results: the buffer is not thread-safe, and ThreadSanitizer cannot see inside libstdc++.
 TEST(runner, threaded_line_source_unties_its_stream_from_the_output)
@@ -40,11 +59,10 @@ TEST(runner, threaded_line_source_unties_its_stream_from_the_output)
     EXPECT_EQ(src.next(), std::nullopt);
 }
 
-TEST(runner, three_slow_urls_overlap_concurrently)
+TEST_P(runner_over, three_slow_urls_overlap_concurrently)
 {
-    testbed server;
     const auto start = std::chrono::steady_clock::now();
-    auto out = run_urls(repeat(server.base_url() + "/delay/300", 3), config_with(50));
+    auto out = run_urls(repeat(server.base_url() + "/delay/300", 3), config(50));
     const double took = wall_ms(start);
     EXPECT_EQ(out.summary.ok, 3u);
     EXPECT_LT(took, 500.0);
@@ -52,19 +70,17 @@ TEST(runner, three_slow_urls_overlap_concurrently)
     EXPECT_GE(out.summary.elapsed_ms, 290.0);
 }
 
-TEST(runner, three_slow_urls_add_up_sequentially)
+TEST_P(runner_over, three_slow_urls_add_up_sequentially)
 {
-    testbed server;
-    auto out = run_urls(repeat(server.base_url() + "/delay/300", 3), config_with(1));
+    auto out = run_urls(repeat(server.base_url() + "/delay/300", 3), config(1));
     EXPECT_EQ(out.summary.ok, 3u);
     EXPECT_GE(out.summary.elapsed_ms, 900.0);
     EXPECT_LT(out.summary.elapsed_ms, 3000.0);
 }
 
-TEST(runner, sequential_requests_reuse_one_connection)
+TEST_P(runner_over, sequential_requests_reuse_one_connection)
 {
-    testbed server;
-    auto out = run_urls(repeat(server.base_url() + "/bytes/100", 20), config_with(1));
+    auto out = run_urls(repeat(server.base_url() + "/bytes/100", 20), config(1));
     EXPECT_EQ(out.summary.ok, 20u);
     EXPECT_EQ(out.summary.bytes, 2000u);
     EXPECT_EQ(out.summary.connections_opened, 1u);
@@ -74,8 +90,11 @@ TEST(runner, sequential_requests_reuse_one_connection)
     EXPECT_FALSE(out.results[0].reused);
     for (std::size_t i = 1; i < out.results.size(); ++i)
         EXPECT_TRUE(out.results[i].reused) << i;
+    for (const auto& r : out.results)
+        EXPECT_EQ(r.http_version, test::version_of(GetParam()));
 }
 
+/// HTTP/1.1 only: HTTP/2 never delimits a body by the end of the connection.
 TEST(runner, body_until_close_is_not_pooled)
 {
     testbed server;
@@ -85,6 +104,7 @@ TEST(runner, body_until_close_is_not_pooled)
     EXPECT_EQ(out.summary.connections_reused, 0u);
 }
 
+/// HTTP/1.1 only: over HTTP/2 one connection carries all twelve; the next test is its HTTP/2 counterpart.
 TEST(runner, per_host_limit_is_respected)
 {
     testbed server;
@@ -98,20 +118,36 @@ TEST(runner, per_host_limit_is_respected)
     EXPECT_GE(out.summary.elapsed_ms, 280.0);
 }
 
-TEST(runner, concurrency_limit_is_respected_and_reached)
+/// HTTP/2: two connections (--per-host 2) of two streams each (--max-streams 2) carry four at a time.
+TEST(runner, per_host_and_max_streams_limits_are_respected_over_h2)
 {
-    testbed server;
-    auto out = run_urls(repeat(server.base_url() + "/delay/100", 20), config_with(5));
+    testbed server(test::serving_both());
+    auto cfg = test::speaking(test::protocol::h2, config_with(12, 2));
+    cfg.client.max_streams = 2;
+    auto out = run_urls(repeat(server.base_url() + "/delay/50", 12), cfg);
+    EXPECT_EQ(out.summary.ok, 12u);
+    const auto c = server.counters();
+    EXPECT_LE(c.peak_connections, 2u);
+    EXPECT_LE(c.peak_in_flight, 4u);
+    EXPECT_GE(c.peak_in_flight, 2u);
+    EXPECT_LE(c.connections_accepted, 2u);
+    EXPECT_EQ(c.http2_connections, c.connections_accepted);
+    // Three rounds of 50 ms at four at a time.
+    EXPECT_GE(out.summary.elapsed_ms, 140.0);
+}
+
+TEST_P(runner_over, concurrency_limit_is_respected_and_reached)
+{
+    auto out = run_urls(repeat(server.base_url() + "/delay/100", 20), config(5));
     EXPECT_EQ(out.summary.ok, 20u);
     const auto c = server.counters();
     EXPECT_LE(c.peak_in_flight, 5u);
     EXPECT_GE(c.peak_in_flight, 4u);
-    EXPECT_LE(c.connections_accepted, 5u);
+    EXPECT_LE(c.connections_accepted, h2() ? 1u : 5u);
 }
 
-TEST(runner, every_url_gets_exactly_one_result)
+TEST_P(runner_over, every_url_gets_exactly_one_result)
 {
-    testbed server;
     std::vector<std::string> urls;
     for (int i = 0; i < 60; ++i)
     {
@@ -123,7 +159,7 @@ TEST(runner, every_url_gets_exactly_one_result)
         case 3: urls.push_back(server.base_url() + "/chunked/" + std::to_string(i)); break;
         }
     }
-    auto out = run_urls(urls, config_with(8));
+    auto out = run_urls(urls, config(8));
     ASSERT_EQ(out.results.size(), urls.size());
     std::set<std::size_t> seen;
     for (const auto& r : out.results)
@@ -137,9 +173,8 @@ TEST(runner, every_url_gets_exactly_one_result)
     EXPECT_EQ(out.summary.failed, 15u);
 }
 
-TEST(runner, keep_order_delivers_in_input_order)
+TEST_P(runner_over, keep_order_delivers_in_input_order)
 {
-    testbed server;
     boost::asio::io_context ioc(1);
     auto tls = make_client_tls_context(true, {});
     std::vector<std::string> urls{server.base_url() + "/delay/200",
@@ -152,7 +187,7 @@ TEST(runner, keep_order_delivers_in_input_order)
         order.push_back(r.index);
         return true;
     };
-    auto cfg = config_with(4);
+    auto cfg = config(4);
     run_pass(ioc, *tls, cfg, src, sink);
     ASSERT_EQ(order.size(), 4u);
     EXPECT_NE(order.front(), 0u) << "without --keep-order the slow first URL should finish last";
@@ -164,9 +199,8 @@ TEST(runner, keep_order_delivers_in_input_order)
     EXPECT_EQ(order, (std::vector<std::size_t>{0, 1, 2, 3}));
 }
 
-TEST(runner, a_sink_that_stops_ends_the_pass_early)
+TEST_P(runner_over, a_sink_that_stops_ends_the_pass_early)
 {
-    testbed server;
     boost::asio::io_context ioc(1);
     auto tls = make_client_tls_context(true, {});
     auto urls = repeat(server.base_url() + "/delay/200", 40);
@@ -178,7 +212,7 @@ TEST(runner, a_sink_that_stops_ends_the_pass_early)
         return false;
     };
     const auto start = std::chrono::steady_clock::now();
-    auto out = run_pass(ioc, *tls, config_with(2), src, sink);
+    auto out = run_pass(ioc, *tls, config(2), src, sink);
     EXPECT_TRUE(out.stopped);
     EXPECT_EQ(delivered, 1u);
     // 20 rounds of 200 ms would take 4 s; the in-flight request is cancelled instead.

@@ -1,13 +1,16 @@
 // The testbed's request log and endpoints for curl-like features, and the test proxy, over raw loopback HTTP.
 #include "asyncfetch/testbed.hpp"
 
+#include "protocols.hpp"
 #include "test_proxy.hpp"
+#include "test_support.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -31,6 +34,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -571,6 +575,95 @@ TEST(testbed_proxy, stops_promptly_with_a_tunnel_open)
         co_return static_cast<bool>(ec);
     };
     EXPECT_TRUE(run(ioc, read_end(*socket)));
+}
+
+// ---- HTTP/2
+
+/// Over h2c the log has the request as HTTP/2 carried it: Host from :authority first, names as sent.
+TEST(testbed_h2, request_log_and_echo_over_h2c)
+{
+    asyncfetch::testbed_config cfg;
+    cfg.h2c = true;
+    testbed server(cfg);
+    auto run_cfg = asyncfetch::test::speaking(asyncfetch::test::protocol::h2,
+                                              asyncfetch::test::config_with(1));
+    run_cfg.client.request.method = "POST";
+    run_cfg.client.request.body = "hello";
+    run_cfg.client.request.headers.push_back({"X-One", "1", false});
+    const auto out = asyncfetch::test::run_urls({server.base_url() + "/echo/x?y=1"}, run_cfg);
+    ASSERT_EQ(out.results.size(), 1u);
+    const auto& r = out.results[0];
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.http_version, "2");
+
+    const auto log = server.requests();
+    ASSERT_EQ(log.size(), 1u);
+    const auto& seen = log[0];
+    EXPECT_EQ(seen.method, "POST");
+    EXPECT_EQ(seen.target, "/echo/x?y=1");
+    EXPECT_EQ(seen.body, "hello");
+    EXPECT_FALSE(seen.tls);
+    ASSERT_FALSE(seen.headers.empty());
+    EXPECT_EQ(seen.headers.front().first, "Host");
+    EXPECT_EQ(seen.headers.front().second, "127.0.0.1:" + std::to_string(server.port()));
+    EXPECT_EQ(seen.header("x-one"), "1");
+    // The echo is the same listing, so its length follows from the log.
+    std::string echo = "POST /echo/x?y=1\n";
+    for (const auto& [name, value] : seen.headers)
+        echo += name + ": " + value + "\n";
+    echo += "\nhello";
+    EXPECT_EQ(r.bytes, echo.size());
+    EXPECT_EQ(server.counters().http2_connections, 1u);
+    EXPECT_EQ(server.counters().requests, 1u);
+}
+
+TEST(testbed_h2, oversized_body_over_h2_gets_413_and_is_logged)
+{
+    asyncfetch::testbed_config cfg;
+    cfg.h2c = true;
+    testbed server(cfg);
+    auto run_cfg = asyncfetch::test::speaking(asyncfetch::test::protocol::h2,
+                                              asyncfetch::test::config_with(1));
+    run_cfg.client.request.method = "POST";
+    run_cfg.client.request.body = std::string((std::size_t{16} << 20) + 1, 'b');
+    const auto out = asyncfetch::test::run_urls({server.base_url() + "/echo"}, run_cfg);
+    ASSERT_EQ(out.results.size(), 1u);
+    EXPECT_EQ(out.results[0].status, 413u) << out.results[0].error;
+    const auto log = server.requests();
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_EQ(log[0].target, "/echo");
+}
+
+/// stop() closes HTTP/2 connections at once, open streams and all.
+TEST(testbed_h2, stops_promptly_with_an_h2c_stream_open)
+{
+    asyncfetch::testbed_config cfg;
+    cfg.h2c = true;
+    testbed server(cfg);
+    net::io_context ioc;
+    tcp::socket socket(ioc);
+    socket.connect({net::ip::make_address("127.0.0.1"), server.port()});
+    // The preface and an empty SETTINGS frame: enough for the server to start an HTTP/2 session.
+    const std::string hello = std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") +
+                              std::string("\0\0\0\4\0\0\0\0\0", 9);
+    net::write(socket, net::buffer(hello));
+    // The server's SETTINGS come back: the session runs.
+    std::array<char, 9> frame{};
+    net::read(socket, net::buffer(frame));
+    EXPECT_EQ(frame[3], 4) << "a SETTINGS frame";
+    for (int i = 0; i < 100 && server.counters().http2_connections == 0; ++i)
+        std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(server.counters().http2_connections, 1u);
+
+    const auto start = std::chrono::steady_clock::now();
+    server.stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+    // The connection is gone: reads end.
+    boost::system::error_code ec;
+    std::array<char, 4096> sink{};
+    while (!ec)
+        socket.read_some(net::buffer(sink), ec);
+    EXPECT_TRUE(ec);
 }
 
 }  // namespace

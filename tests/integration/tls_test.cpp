@@ -1,6 +1,7 @@
 // HTTPS against the in-process testbed: verification on by default, host names checked, -k, truncation, SNI.
 #include "asyncfetch/testbed.hpp"
 #include "asyncfetch/url.hpp"
+#include "protocols.hpp"
 #include "test_support.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -21,7 +22,24 @@ namespace asyncfetch {
 namespace {
 
 using test::config_with;
+using test::protocol;
 using test::run_urls;
+
+/// HTTPS over HTTP/1.1 and over HTTP/2, which the testbed's ALPN chooses when the client offers it.
+class tls_over : public ::testing::TestWithParam<protocol>
+{
+protected:
+    run_config config(std::size_t concurrency) const
+    {
+        return test::speaking(GetParam(), config_with(concurrency));
+    }
+    std::string version() const { return test::version_of(GetParam()); }
+};
+
+INSTANTIATE_TEST_SUITE_P(both,
+                         tls_over,
+                         ::testing::Values(protocol::http1, protocol::h2),
+                         test::protocol_name{});
 
 testbed_config tls_config(std::vector<std::string> names = {"localhost", "127.0.0.1"})
 {
@@ -36,17 +54,19 @@ std::string localhost_url(const testbed& server, const std::string& path)
     return "https://localhost:" + std::to_string(server.port()) + path;
 }
 
-TEST(tls, trusted_ca_succeeds_by_name_and_by_ip)
+TEST_P(tls_over, trusted_ca_succeeds_by_name_and_by_ip)
 {
     testbed server(tls_config());
     auto out = run_urls({server.base_url() + "/bytes/100", localhost_url(server, "/chunked/50")},
-                        config_with(2),
+                        config(2),
                         server.cert_pem());
     ASSERT_EQ(out.results.size(), 2u);
     EXPECT_TRUE(out.results[0].ok()) << out.results[0].error;
     EXPECT_EQ(out.results[0].bytes, 100u);
     EXPECT_TRUE(out.results[1].ok()) << out.results[1].error;
     EXPECT_EQ(out.results[1].bytes, 50u);
+    for (const auto& r : out.results)
+        EXPECT_EQ(r.http_version, version()) << r.url;
 }
 
 TEST(tls, unknown_ca_fails_with_tls_error)
@@ -84,29 +104,31 @@ TEST(tls, wrong_host_name_fails)
     EXPECT_TRUE(good.ok()) << good.error;
 }
 
-TEST(tls, insecure_skips_verification)
+TEST_P(tls_over, insecure_skips_verification)
 {
     testbed server(tls_config({"other.example"}));
-    auto r = run_urls({server.base_url() + "/bytes/10"}, config_with(1), {}, false).results.at(0);
+    auto r = run_urls({server.base_url() + "/bytes/10"}, config(1), {}, false).results.at(0);
     EXPECT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.bytes, 10u);
+    EXPECT_EQ(r.http_version, version());
 }
 
-TEST(tls, connections_and_sessions_are_reused)
+TEST_P(tls_over, connections_and_sessions_are_reused)
 {
     testbed server(tls_config());
     std::vector<std::string> urls(10, server.base_url() + "/bytes/10");
-    auto out = run_urls(urls, config_with(1), server.cert_pem());
+    auto out = run_urls(urls, config(1), server.cert_pem());
     EXPECT_EQ(out.summary.ok, 10u);
     EXPECT_EQ(out.summary.connections_opened, 1u);
     EXPECT_EQ(server.counters().connections_accepted, 1u);
 }
 
+/// HTTP/1.1 only: HTTP/2 never delimits a body by the end of the connection.
 TEST(tls, body_until_close_needs_close_notify)
 {
     testbed server(tls_config());
     auto out = run_urls({server.base_url() + "/close/3000", server.base_url() + "/cut/3000"},
-                        config_with(2),
+                        test::speaking(protocol::http1, config_with(2)),
                         server.cert_pem());
     ASSERT_EQ(out.results.size(), 2u);
     EXPECT_TRUE(out.results[0].ok()) << out.results[0].error;
@@ -212,14 +234,17 @@ TEST(tls, system_store_is_loaded_lazily_from_ssl_cert_file)
 namespace asyncfetch {
 namespace {
 
-/// A reconnect to the same origin offers the previous session; the server accepts it.
+/// A reconnect to the same origin offers the previous session; the server accepts it. HTTP/1.1, where
+/// /close/N ends the connection.
 TEST(tls, reconnects_resume_the_session)
 {
     testbed server(tls_config());
     boost::asio::io_context ioc(1);
     auto ctx = make_client_tls_context(true, {});
     ctx->add_certificate_authority(boost::asio::buffer(server.cert_pem()));
-    client c(ioc.get_executor(), *ctx, client_config{});
+    client_config cfg;
+    cfg.versions = http_versions::http1_only;
+    client c(ioc.get_executor(), *ctx, cfg);
     std::vector<fetch_result> results;
     auto scenario = [&]() -> boost::asio::awaitable<void> {
         // /close/N ends each connection, so every fetch needs a new one.
@@ -250,20 +275,26 @@ struct sni_probe
 };
 
 /// Fetches url from server, trusting its certificate (verify) or skipping verification (-k).
-sni_probe fetch_and_log(testbed& server, const std::string& url, bool verify)
+sni_probe fetch_and_log(testbed& server, const std::string& url, bool verify, protocol p)
 {
     server.clear_requests();
     sni_probe out;
-    out.result = test::run_urls({url}, test::config_with(1), verify ? server.cert_pem() : "", verify)
+    out.result = test::run_urls({url},
+                                test::speaking(p, test::config_with(1)),
+                                verify ? server.cert_pem() : "",
+                                verify)
                      .results.at(0);
     out.requests = server.requests();
     return out;
 }
 
 /// Checks that url reached server over TLS exactly once and returns the SNI of that request.
-std::optional<std::string> sni_of(testbed& server, const std::string& url, bool verify)
+std::optional<std::string> sni_of(testbed& server,
+                                  const std::string& url,
+                                  bool verify,
+                                  protocol p = protocol::http1)
 {
-    const auto probe = fetch_and_log(server, url, verify);
+    const auto probe = fetch_and_log(server, url, verify, p);
     EXPECT_TRUE(probe.result.ok()) << url << ": " << probe.result.error;
     EXPECT_EQ(probe.result.bytes, 3u) << url;
     EXPECT_EQ(probe.requests.size(), 1u) << url;
@@ -328,22 +359,31 @@ TEST(tls_sni, other_ipv4_forms_send_no_server_name_and_match_the_address)
         }
 }
 
+class tls_sni_over : public ::testing::TestWithParam<protocol>
+{
+};
+
+INSTANTIATE_TEST_SUITE_P(both,
+                         tls_sni_over,
+                         ::testing::Values(protocol::http1, protocol::h2),
+                         test::protocol_name{});
+
 /// The positive control: a host name is sent, so the three tests above would see an address if one were.
-TEST(tls_sni, host_name_is_sent_as_server_name)
+TEST_P(tls_sni_over, host_name_is_sent_as_server_name)
 {
     testbed server(tls_config());
     const std::string url = localhost_url(server, "/bytes/3");
     for (bool verify : {true, false})
-        EXPECT_EQ(sni_of(server, url, verify), std::optional<std::string>("localhost"))
+        EXPECT_EQ(sni_of(server, url, verify, GetParam()), std::optional<std::string>("localhost"))
             << url << (verify ? "" : " with -k");
 }
 
 /// Every request on a kept-alive connection carries its handshake's SNI; plain http has none.
-TEST(tls_sni, log_entries_carry_the_connection_server_name)
+TEST_P(tls_sni_over, log_entries_carry_the_connection_server_name)
 {
     testbed server(tls_config());
     std::vector<std::string> urls(3, localhost_url(server, "/bytes/1"));
-    auto out = test::run_urls(urls, test::config_with(1), server.cert_pem());
+    auto out = test::run_urls(urls, test::speaking(GetParam(), test::config_with(1)), server.cert_pem());
     EXPECT_EQ(out.summary.ok, 3u);
     EXPECT_EQ(server.counters().connections_accepted, 1u);
     const auto log = server.requests();
