@@ -162,9 +162,9 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
     if (r.reused)
         ++requests_reused;
     f = co_await lease->send(head, body, deadline);
-    // A request the server never saw (an idle connection it had closed) is not the user's
-    // failure: it is tried once more, on a new session.
-    if (f && lease->may_send_again(f))
+    // A request the server never saw (an idle connection it had closed, a stream refused or above
+    // a GOAWAY) is not the user's failure: it goes again, up to three more times.
+    for (int again_left = 3; f && again_left > 0 && lease->may_send_again(f); --again_left)
     {
         // Not on that session again, nor on an older one (as stale, or as gone away); a newer one,
         // open or connecting, will do.

@@ -185,9 +185,9 @@ TEST(h2_faults, streams_above_a_goaways_last_stream_id_go_again_on_a_new_connect
     EXPECT_EQ(server.counters().requests, 6u + 5u) << "each refused stream sent once more";
 }
 
-// Fails today: each stream refused by the GOAWAY asks the pool for a fresh session (attempt.cpp,
-// only_new), and a fresh acquire neither waits for another's connect nor shares a new h2 session, so
-// five refused streams open five connections instead of one.
+// Each stream refused by the GOAWAY asks the pool for a session newer than the one it left: the
+// first of them connects, the others wait for that connect, so five refused streams open one
+// connection, not five.
 TEST(h2_faults, streams_refused_by_one_goaway_share_one_new_connection)
 {
     testbed server(h2c_server());
