@@ -32,29 +32,16 @@ namespace {
 run_config make_run_config(const options& o)
 {
     run_config cfg;
-    cfg.keep_order = o.keep_order;
-    cfg.client.connect_timeout = o.connect_timeout;
-    cfg.client.timeout = o.timeout;
+    // The client's settings were parsed into their place; only the derived and the environment's
+    // are added here.
+    cfg.client = o.client;
     cfg.client.per_host = o.effective_per_host();
     cfg.client.max_idle = std::max(o.concurrency, o.effective_per_host());
-    cfg.client.fail = o.fail;
-    cfg.client.verify = !o.insecure;
-    cfg.client.request = o.request;
-    cfg.client.max_redirs = o.max_redirs;
-    cfg.client.allow_insecure_redirects = o.allow_insecure_redirects;
-    cfg.client.compressed = o.compressed;
-    cfg.client.max_filesize = o.max_filesize;
-    cfg.client.output_dir = o.output_dir;
-    cfg.client.retry = o.retry;
-    cfg.client.proxies = proxy_settings::from_environment();
-    cfg.client.proxies.proxy = o.proxy;
-    cfg.client.proxies.noproxy = o.noproxy;
-    cfg.client.resolves = o.resolves;
-    cfg.client.ip_family = o.ip_family;
-    cfg.client.dns_servers = o.dns_servers;
-    cfg.client.happy_eyeballs_delay = std::chrono::milliseconds(o.happy_eyeballs_timeout_ms);
-    cfg.client.versions = o.versions;
-    cfg.client.max_streams = o.max_streams;
+    auto env = proxy_settings::from_environment();
+    env.proxy = o.client.proxies.proxy;
+    env.noproxy = o.client.proxies.noproxy;
+    cfg.client.proxies = std::move(env);
+    cfg.keep_order = o.keep_order;
     cfg.max_failures = o.max_failures;
     cfg.rate = o.rate;
     cfg.rate_per_host = o.rate_per_host;
@@ -112,14 +99,16 @@ std::optional<std::string> prepare(options& o)
 {
     if (auto problem = load_request_body(o))
         return problem;
-    if (!o.proxy.empty() && !parse_proxy_url(o.proxy))
-        return "asyncfetch: invalid proxy URL '" + o.proxy + "' (only http:// proxies are supported)\n";
-    if (!o.output_dir.empty())
+    if (!o.client.proxies.proxy.empty() && !parse_proxy_url(o.client.proxies.proxy))
+        return "asyncfetch: invalid proxy URL '" + o.client.proxies.proxy +
+               "' (only http:// proxies are supported)\n";
+    if (!o.client.output_dir.empty())
     {
         std::error_code ec;
-        std::filesystem::create_directories(o.output_dir, ec);
-        if (ec || !std::filesystem::is_directory(o.output_dir))
-            return "asyncfetch: cannot create output directory " + o.output_dir + ": " + ec.message() + "\n";
+        std::filesystem::create_directories(o.client.output_dir, ec);
+        if (ec || !std::filesystem::is_directory(o.client.output_dir))
+            return "asyncfetch: cannot create output directory " + o.client.output_dir + ": " + ec.message() +
+                   "\n";
     }
     return std::nullopt;
 }
@@ -262,7 +251,7 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
     // The TLS context is built when the first https connection needs it, except with --cacert:
     // a CA file that cannot be loaded is a usage error before any request.
     std::unique_ptr<net::ssl::context> cacert_tls;
-    if (!o.cacert.empty() && !o.insecure)
+    if (!o.cacert.empty() && o.client.verify)
     {
         try
         {
@@ -274,7 +263,7 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
             return exit_usage;
         }
     }
-    tls_source tls = cacert_tls ? tls_source(*cacert_tls) : tls_source::deferred(!o.insecure, o.cacert);
+    tls_source tls = cacert_tls ? tls_source(*cacert_tls) : tls_source::deferred(o.client.verify, o.cacert);
 
     std::ifstream file;
     std::istream* input = nullptr;

@@ -66,6 +66,7 @@ struct raw_values
     std::string rate_per_host;
     bool fail_fast = false;
     double retry_max_time_s = 0;
+    std::size_t happy_eyeballs_ms = 250;
 };
 
 // Input, mode and output flags.
@@ -89,7 +90,7 @@ void add_input_and_output_options(CLI::App& app, options& o, raw_values& raw)
     auto* js = app.add_flag("--json", raw.json, "Same as --format json (NDJSON)");
     js->excludes(fmt);
     app.add_flag("-q,--quiet", o.quiet, "No summary on stderr");
-    app.add_flag("-f,--fail", o.fail, "Count HTTP status 400 and above as a failure");
+    app.add_flag("-f,--fail", o.client.fail, "Count HTTP status 400 and above as a failure");
 }
 
 // What each request sends, and how it is followed, saved and retried.
@@ -123,29 +124,35 @@ void add_request_options(CLI::App& app, options& o, raw_values& raw)
         ->take_all()
         ->trigger_on_parse();
     app.add_flag("-L,--location")->description("Follow redirects (the default; see --max-redirs)");
-    app.add_option("--max-redirs", o.max_redirs, "Most redirects to follow; 0 does not follow")
+    app.add_option("--max-redirs", o.client.max_redirs, "Most redirects to follow; 0 does not follow")
         ->check(CLI::Range(0u, 1000u))
         ->capture_default_str();
     app.add_flag("--allow-insecure-redirects",
-                 o.allow_insecure_redirects,
+                 o.client.allow_insecure_redirects,
                  "Follow redirects from https to http");
-    app.add_flag("--compressed", o.compressed, "Ask for gzip, deflate and br and decode them");
+    app.add_flag("--compressed", o.client.compressed, "Ask for gzip, deflate and br and decode them");
     app.add_option("--max-filesize", raw.max_filesize, "Stop bodies larger than BYTES (suffixes k, M, G)");
-    app.add_option("-o,--output-dir", o.output_dir, "Save each body to a file in DIR, named from the URL");
-    app.add_option("--retry", o.retry.retries, "Retry transient failures N times")
+    app.add_option("-o,--output-dir",
+                   o.client.output_dir,
+                   "Save each body to a file in DIR, named from the URL");
+    app.add_option("--retry", o.client.retry.retries, "Retry transient failures N times")
         ->check(CLI::Range(0u, 1000u));
     app.add_option("--retry-delay", raw.retry_delay_s, "Seconds before the first retry, doubled each time")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app.add_option("--retry-max-time", raw.retry_max_time_s, "Start no retry after this many seconds")
         ->check(CLI::NonNegativeNumber);
-    app.add_flag("--retry-all-methods", o.retry.all_methods, "Retry non-idempotent methods (POST) too");
+    app.add_flag("--retry-all-methods",
+                 o.client.retry.all_methods,
+                 "Retry non-idempotent methods (POST) too");
 }
 
 // Proxy, name resolution, --compare, pacing, failure limits, TLS and timeouts.
 void add_network_and_run_options(CLI::App& app, options& o, raw_values& raw)
 {
-    app.add_option("-x,--proxy", o.proxy, "Use this HTTP proxy: [http://][user:pw@]host[:port]");
+    app.add_option("-x,--proxy",
+                   o.client.proxies.proxy,
+                   "Use this HTTP proxy: [http://][user:pw@]host[:port]");
     app.add_option("--noproxy", raw.noproxy, "Hosts to reach directly, comma-separated ('*' for all)");
     app.add_option("--resolve", raw.resolves, "Use ADDRESS for HOST:PORT (HOST:PORT:ADDRESS, repeatable)")
         ->allow_extra_args(false);
@@ -153,7 +160,7 @@ void add_network_and_run_options(CLI::App& app, options& o, raw_values& raw)
                    raw.dns_servers,
                    "Use these DNS servers instead of the system's: ADDR[:PORT][,...], IPv6 as [ADDR]:PORT");
     app.add_option("--happy-eyeballs-timeout-ms",
-                   o.happy_eyeballs_timeout_ms,
+                   raw.happy_eyeballs_ms,
                    "Start the next address's connect this many ms after the last (Happy Eyeballs)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{60'000}))
         ->capture_default_str();
@@ -178,24 +185,27 @@ void add_network_and_run_options(CLI::App& app, options& o, raw_values& raw)
     auto* v4 = app.add_flag("-4,--ipv4", raw.ipv4, "Use IPv4 addresses only");
     auto* v6 = app.add_flag("-6,--ipv6", raw.ipv6, "Use IPv6 addresses only");
     v4->excludes(v6);
-    app.add_flag("-k,--insecure", o.insecure, "Do not verify the server's certificate or host name");
+    app.add_flag_callback(
+        "-k,--insecure",
+        [&o] { o.client.verify = false; },
+        "Do not verify the server's certificate or host name");
     // The last of the three given wins, as in curl.
     app.add_flag_callback(
            "--http1.1",
-           [&o] { o.versions = http_versions::http1_only; },
+           [&o] { o.client.versions = http_versions::http1_only; },
            "Speak HTTP/1.1 only (ALPN offers http/1.1)")
         ->trigger_on_parse();
     app.add_flag_callback(
            "--http2",
-           [&o] { o.versions = http_versions::http2; },
+           [&o] { o.client.versions = http_versions::http2; },
            "Offer HTTP/2 on https (ALPN h2, http/1.1): the default")
         ->trigger_on_parse();
     app.add_flag_callback(
            "--http2-prior-knowledge",
-           [&o] { o.versions = http_versions::http2_prior_knowledge; },
+           [&o] { o.client.versions = http_versions::http2_prior_knowledge; },
            "Speak HTTP/2 on http:// URLs at once (h2c), as well as on https")
         ->trigger_on_parse();
-    app.add_option("--max-streams", o.max_streams, "Most requests at once on one HTTP/2 connection")
+    app.add_option("--max-streams", o.client.max_streams, "Most requests at once on one HTTP/2 connection")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000}))
         ->capture_default_str();
     app.add_option("--cacert", o.cacert, "Trust the CA certificates in FILE instead of the system store");
@@ -248,9 +258,10 @@ std::optional<std::string> apply_timeouts(options& o, const raw_values& raw)
     if (!std::isfinite(raw.connect_timeout_s) || !std::isfinite(raw.timeout_s) ||
         raw.connect_timeout_s > 1e7 || raw.timeout_s > 1e7)
         return "timeouts must be finite and at most 10000000 seconds";
-    o.connect_timeout = to_ms(raw.connect_timeout_s);
-    o.timeout = to_ms(raw.timeout_s);
-    if (o.connect_timeout.count() == 0 || o.timeout.count() == 0)
+    o.client.connect_timeout = to_ms(raw.connect_timeout_s);
+    o.client.timeout = to_ms(raw.timeout_s);
+    o.client.happy_eyeballs_delay = std::chrono::milliseconds(raw.happy_eyeballs_ms);
+    if (o.client.connect_timeout.count() == 0 || o.client.timeout.count() == 0)
         return "timeouts must be at least 0.001 seconds";
     return std::nullopt;
 }
@@ -262,7 +273,8 @@ std::optional<std::string> apply_request_values(options& o, const raw_values& ra
     for (const auto& u : o.urls)
         if (has_forbidden_char(u))
             return "URL contains CR, LF or NUL";
-    if (has_forbidden_char(raw.method) || has_forbidden_char(raw.user_agent) || has_forbidden_char(o.proxy))
+    if (has_forbidden_char(raw.method) || has_forbidden_char(raw.user_agent) ||
+        has_forbidden_char(o.client.proxies.proxy))
         return "method, user agent and proxy must not contain CR, LF or NUL";
     if (!raw.method.empty() && !is_token(raw.method))
         return "invalid method '" + raw.method + "'";
@@ -274,14 +286,14 @@ std::optional<std::string> apply_request_values(options& o, const raw_values& ra
         auto parsed = parse_header(h);
         if (!parsed)
             return "invalid header '" + h + "' (expected 'Name: value')";
-        o.request.headers.push_back(std::move(*parsed));
+        o.client.request.headers.push_back(std::move(*parsed));
     }
     for (const auto& r : raw.resolves)
     {
         auto parsed = parse_resolve(r);
         if (!parsed)
             return "invalid --resolve '" + r + "' (expected HOST:PORT:ADDRESS)";
-        o.resolves.push_back(std::move(*parsed));
+        o.client.resolves.push_back(std::move(*parsed));
     }
     if (!raw.dns_servers.empty())
     {
@@ -289,17 +301,20 @@ std::optional<std::string> apply_request_values(options& o, const raw_values& ra
         if (!servers)
             return "invalid --dns-servers '" + raw.dns_servers +
                    "' (expected ADDR[:PORT][,...], IPv6 as [ADDR]:PORT)";
-        o.dns_servers = std::move(*servers);
+        o.client.dns_servers = std::move(*servers);
     }
     if (!raw.max_filesize.empty())
     {
-        o.max_filesize = parse_size(raw.max_filesize);
-        if (!o.max_filesize)
+        o.client.max_filesize = parse_size(raw.max_filesize);
+        if (!o.client.max_filesize)
             return "invalid --max-filesize '" + raw.max_filesize + "'";
     }
     if (!raw.user_agent.empty())
-        o.request.user_agent = raw.user_agent;
-    o.request.method = !raw.method.empty() ? raw.method : raw.head ? "HEAD" : o.data.empty() ? "GET" : "POST";
+        o.client.request.user_agent = raw.user_agent;
+    o.client.request.method = !raw.method.empty() ? raw.method
+                              : raw.head          ? "HEAD"
+                              : o.data.empty()    ? "GET"
+                                                  : "POST";
     return std::nullopt;
 }
 
@@ -307,10 +322,10 @@ std::optional<std::string> apply_request_values(options& o, const raw_values& ra
 // usage message on the first problem.
 std::optional<std::string> apply_run_values(options& o, const raw_values& raw, terminal_info term)
 {
-    o.retry.base_delay = to_ms(std::min(raw.retry_delay_s, 1e6));
-    o.retry.max_time = to_ms(std::min(raw.retry_max_time_s, 1e7));
-    o.noproxy = raw.noproxy;
-    o.ip_family = raw.ipv4 ? 4 : raw.ipv6 ? 6 : 0;
+    o.client.retry.base_delay = to_ms(std::min(raw.retry_delay_s, 1e6));
+    o.client.retry.max_time = to_ms(std::min(raw.retry_max_time_s, 1e7));
+    o.client.proxies.noproxy = raw.noproxy;
+    o.client.ip_family = raw.ipv4 ? 4 : raw.ipv6 ? 6 : 0;
     if (raw.fail_fast)
         o.max_failures = 1;
     o.progress = term.stderr_is_terminal && !o.quiet;

@@ -37,9 +37,9 @@ std::optional<std::string> load_request_body(options& o)
         if (i > 0)
             body += '&';
         body += part;
-        o.request.form_body = o.request.form_body || !d.binary;
+        o.client.request.form_body = o.client.request.form_body || !d.binary;
     }
-    o.request.body = std::move(body);
+    o.client.request.body = std::move(body);
     return std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 // The command line: what a user asked for, parsed from an argument vector without side effects.
 #pragma once
 
+#include "asyncfetch/client_config.hpp"
 #include "asyncfetch/output_format.hpp"
 #include "asyncfetch/request.hpp"
 #include "asyncfetch/retry.hpp"
@@ -34,13 +35,14 @@ struct options
     bool keep_order = false;                    ///< print results in input order
     output_format format = output_format::tsv;  ///< resolved: explicit, or table on a terminal
     bool quiet = false;                         ///< -q: no summary on stderr
-    bool fail = false;                          ///< --fail: HTTP >= 400 counts as failed
-    bool insecure = false;                      ///< -k: skip certificate and host name verification
-    std::string cacert;                         ///< --cacert FILE: trust these CAs instead of the system's
-    std::chrono::milliseconds connect_timeout{10'000};  ///< DNS, TCP and TLS
-    std::chrono::milliseconds timeout{30'000};          ///< one attempt, redirects included
+    /// The settings the client takes as they are: timeouts, request (-X, -H, -A, -I; the body after
+    /// load_request_body(), request_body.hpp), --fail, -k (verify), redirects, --compressed,
+    /// --max-filesize, -o, retries, -x/--noproxy (proxies.proxy, proxies.noproxy), --resolve, -4/-6,
+    /// --dns-servers, --happy-eyeballs-timeout-ms, HTTP versions, --max-streams. The connection
+    /// limits and the proxy environment are added when a run starts.
+    client_config client;
+    std::string cacert;  ///< --cacert FILE: trust these CAs instead of the system's
 
-    request_options request;  ///< -X, -H, -A, -I; the body after load_request_body() (request_body.hpp)
     /// -d (form) and --data-binary values in order, '@FILE' unread until load_request_body().
     struct data_arg
     {
@@ -48,20 +50,6 @@ struct options
         std::string value;
     };
     std::vector<data_arg> data;
-    unsigned max_redirs = 10;                   ///< --max-redirs; 0 does not follow
-    bool allow_insecure_redirects = false;      ///< follow https -> http redirects
-    bool compressed = false;                    ///< --compressed
-    std::optional<std::uint64_t> max_filesize;  ///< --max-filesize
-    std::string output_dir;                     ///< -o/--output-dir
-    retry_policy retry;                   ///< --retry, --retry-delay, --retry-max-time, --retry-all-methods
-    std::string proxy;                    ///< -x/--proxy
-    std::optional<std::string> noproxy;   ///< --noproxy
-    std::vector<resolve_entry> resolves;  ///< --resolve
-    int ip_family = 0;                    ///< -4 or -6
-    std::string dns_servers;              ///< --dns-servers, checked: "ADDR:PORT,..." ([ADDR]:PORT for IPv6)
-    std::size_t happy_eyeballs_timeout_ms = 250;    ///< --happy-eyeballs-timeout-ms
-    http_versions versions = http_versions::http2;  ///< --http1.1, --http2, --http2-prior-knowledge
-    std::size_t max_streams = 100;                  ///< --max-streams
 
     bool stats = false;               ///< --stats: per-host table and latency histogram
     unsigned runs = 1;                ///< --runs N: repeat each --compare pass

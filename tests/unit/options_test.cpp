@@ -34,10 +34,10 @@ TEST(options, defaults)
     EXPECT_EQ(o.effective_per_host(), 50u);
     EXPECT_EQ(o.mode, run_mode::concurrent);
     EXPECT_EQ(o.format, output_format::tsv);
-    EXPECT_EQ(o.connect_timeout, std::chrono::milliseconds(10'000));
-    EXPECT_EQ(o.timeout, std::chrono::milliseconds(30'000));
-    EXPECT_FALSE(o.keep_order || o.quiet || o.fail || o.insecure);
-    EXPECT_EQ(o.request.method, "GET");
+    EXPECT_EQ(o.client.connect_timeout, std::chrono::milliseconds(10'000));
+    EXPECT_EQ(o.client.timeout, std::chrono::milliseconds(30'000));
+    EXPECT_FALSE(o.keep_order || o.quiet || o.client.fail || !o.client.verify);
+    EXPECT_EQ(o.client.request.method, "GET");
     EXPECT_TRUE(o.input.empty());
 }
 
@@ -63,11 +63,11 @@ TEST(options, every_flag)
     EXPECT_EQ(o.mode, run_mode::sequential);
     EXPECT_TRUE(o.keep_order);
     EXPECT_EQ(o.format, output_format::json);
-    EXPECT_TRUE(o.quiet && o.fail && o.insecure);
-    EXPECT_EQ(o.request.method, "HEAD");
+    EXPECT_TRUE(o.quiet && o.client.fail && !o.client.verify);
+    EXPECT_EQ(o.client.request.method, "HEAD");
     EXPECT_EQ(o.cacert, "ca.pem");
-    EXPECT_EQ(o.connect_timeout, std::chrono::milliseconds(1500));
-    EXPECT_EQ(o.timeout, std::chrono::milliseconds(250));
+    EXPECT_EQ(o.client.connect_timeout, std::chrono::milliseconds(1500));
+    EXPECT_EQ(o.client.timeout, std::chrono::milliseconds(250));
     EXPECT_EQ(o.input, "list.txt");
     EXPECT_EQ(o.urls.size(), 2u);
 }
@@ -77,9 +77,9 @@ TEST(options, a_single_value_option_given_twice_takes_the_last_as_curl_does)
     auto p = parse(
         {"-m", "8", "-j", "4", "--max-time", "2", "-j", "9", "-H", "A: 1", "-H", "B: 2", "http://a/"});
     ASSERT_TRUE(p.opts) << p.err;
-    EXPECT_EQ(p.opts->timeout, std::chrono::milliseconds(2000));
+    EXPECT_EQ(p.opts->client.timeout, std::chrono::milliseconds(2000));
     EXPECT_EQ(p.opts->concurrency, 9u);
-    EXPECT_EQ(p.opts->request.headers.size(), 2u) << "a list option keeps every value";
+    EXPECT_EQ(p.opts->client.request.headers.size(), 2u) << "a list option keeps every value";
 }
 
 TEST(options, long_spellings)
@@ -97,13 +97,13 @@ TEST(options, long_spellings)
                     "--quiet"});
     ASSERT_TRUE(p.opts) << p.err;
     EXPECT_EQ(p.opts->concurrency, 3u);
-    EXPECT_EQ(p.opts->timeout, std::chrono::milliseconds(2000));
+    EXPECT_EQ(p.opts->client.timeout, std::chrono::milliseconds(2000));
     EXPECT_EQ(p.opts->mode, run_mode::compare);
     EXPECT_EQ(p.opts->format, output_format::json);
     EXPECT_EQ(p.opts->input, "-");
     auto t = parse({"--timeout", "4", "http://a/"});
     ASSERT_TRUE(t.opts);
-    EXPECT_EQ(t.opts->timeout, std::chrono::milliseconds(4000));
+    EXPECT_EQ(t.opts->client.timeout, std::chrono::milliseconds(4000));
 }
 
 TEST(options, stdin_is_read_when_no_url_and_not_a_terminal)
@@ -187,7 +187,7 @@ TEST(options_request, method_user_agent_and_headers)
                     "--header",
                     "Accept:*/*"});
     ASSERT_TRUE(p.opts) << p.err;
-    const auto& r = p.opts->request;
+    const auto& r = p.opts->client.request;
     EXPECT_EQ(r.method, "PUT");
     EXPECT_EQ(r.user_agent, "agent/1.0");
     ASSERT_EQ(r.headers.size(), 5u);
@@ -211,28 +211,28 @@ TEST(options_request, long_spellings_and_defaults)
 {
     auto p = parse({"--request", "DELETE", "--user-agent", "ua", "http://a/"});
     ASSERT_TRUE(p.opts) << p.err;
-    EXPECT_EQ(p.opts->request.method, "DELETE");
-    EXPECT_EQ(p.opts->request.user_agent, "ua");
+    EXPECT_EQ(p.opts->client.request.method, "DELETE");
+    EXPECT_EQ(p.opts->client.request.user_agent, "ua");
 
     auto d = parse({"http://a/"});
     ASSERT_TRUE(d.opts);
-    EXPECT_EQ(d.opts->request.user_agent, std::string("asyncfetch/") + ASYNCFETCH_VERSION);
-    EXPECT_TRUE(d.opts->request.headers.empty());
+    EXPECT_EQ(d.opts->client.request.user_agent, std::string("asyncfetch/") + ASYNCFETCH_VERSION);
+    EXPECT_TRUE(d.opts->client.request.headers.empty());
     EXPECT_TRUE(d.opts->data.empty());
-    EXPECT_FALSE(d.opts->request.body);
-    EXPECT_EQ(d.opts->max_redirs, 10u);
-    EXPECT_FALSE(d.opts->allow_insecure_redirects);
-    EXPECT_FALSE(d.opts->compressed);
-    EXPECT_FALSE(d.opts->max_filesize);
-    EXPECT_TRUE(d.opts->output_dir.empty());
-    EXPECT_EQ(d.opts->retry.retries, 0u);
-    EXPECT_EQ(d.opts->retry.base_delay, milliseconds(1000));
-    EXPECT_EQ(d.opts->retry.max_time, milliseconds(0));
-    EXPECT_FALSE(d.opts->retry.all_methods);
-    EXPECT_TRUE(d.opts->proxy.empty());
-    EXPECT_FALSE(d.opts->noproxy);
-    EXPECT_TRUE(d.opts->resolves.empty());
-    EXPECT_EQ(d.opts->ip_family, 0);
+    EXPECT_FALSE(d.opts->client.request.body);
+    EXPECT_EQ(d.opts->client.max_redirs, 10u);
+    EXPECT_FALSE(d.opts->client.allow_insecure_redirects);
+    EXPECT_FALSE(d.opts->client.compressed);
+    EXPECT_FALSE(d.opts->client.max_filesize);
+    EXPECT_TRUE(d.opts->client.output_dir.empty());
+    EXPECT_EQ(d.opts->client.retry.retries, 0u);
+    EXPECT_EQ(d.opts->client.retry.base_delay, milliseconds(1000));
+    EXPECT_EQ(d.opts->client.retry.max_time, milliseconds(0));
+    EXPECT_FALSE(d.opts->client.retry.all_methods);
+    EXPECT_TRUE(d.opts->client.proxies.proxy.empty());
+    EXPECT_FALSE(d.opts->client.proxies.noproxy);
+    EXPECT_TRUE(d.opts->client.resolves.empty());
+    EXPECT_EQ(d.opts->client.ip_family, 0);
 }
 
 // A repeatable option takes one value per occurrence, as in curl: the URL after it is a URL.
@@ -242,7 +242,7 @@ TEST(options_request, repeatable_options_do_not_swallow_urls)
 {
     auto h = parse({"-H", "X-A: 1", "http://a/"});
     ASSERT_TRUE(h.opts) << h.err;
-    EXPECT_EQ(h.opts->request.headers.size(), 1u);
+    EXPECT_EQ(h.opts->client.request.headers.size(), 1u);
     EXPECT_EQ(h.opts->urls, std::vector<std::string>{"http://a/"});
 
     auto d = parse({"-d", "a=1", "http://a/"});
@@ -252,7 +252,7 @@ TEST(options_request, repeatable_options_do_not_swallow_urls)
 
     auto r = parse({"--resolve", "h:80:127.0.0.1", "http://h/"});
     ASSERT_TRUE(r.opts) << r.err;
-    EXPECT_EQ(r.opts->resolves.size(), 1u);
+    EXPECT_EQ(r.opts->client.resolves.size(), 1u);
     EXPECT_EQ(r.opts->urls, std::vector<std::string>{"http://h/"});
 }
 
@@ -261,7 +261,7 @@ TEST(options_request, data_makes_the_method_post)
     auto p = parse({"http://a/", "-d", "a=1", "-d", "b=2", "--data-binary", "@body.bin"});
     ASSERT_TRUE(p.opts) << p.err;
     const auto& o = *p.opts;
-    EXPECT_EQ(o.request.method, "POST");
+    EXPECT_EQ(o.client.request.method, "POST");
     ASSERT_EQ(o.data.size(), 3u);
     EXPECT_FALSE(o.data[0].binary);
     EXPECT_EQ(o.data[0].value, "a=1");
@@ -269,15 +269,15 @@ TEST(options_request, data_makes_the_method_post)
     EXPECT_EQ(o.data[1].value, "b=2");
     EXPECT_TRUE(o.data[2].binary);
     EXPECT_EQ(o.data[2].value, "@body.bin");
-    EXPECT_FALSE(o.request.body) << "files are read by load_request_body, not by the parser";
+    EXPECT_FALSE(o.client.request.body) << "files are read by load_request_body, not by the parser";
 
     auto bin = parse({"http://a/", "--data-binary", "x"});
     ASSERT_TRUE(bin.opts);
-    EXPECT_EQ(bin.opts->request.method, "POST");
+    EXPECT_EQ(bin.opts->client.request.method, "POST");
 
     auto put = parse({"http://a/", "-X", "PUT", "--data", "a"});
     ASSERT_TRUE(put.opts);
-    EXPECT_EQ(put.opts->request.method, "PUT");
+    EXPECT_EQ(put.opts->client.request.method, "PUT");
 }
 
 // The header says "-d (form) and --data-binary values in order": curl joins them in command-line order.
@@ -295,13 +295,13 @@ TEST(options_redirects, flags)
 {
     auto p = parse({"-L", "--max-redirs", "3", "--allow-insecure-redirects", "--compressed", "http://a/"});
     ASSERT_TRUE(p.opts) << p.err;
-    EXPECT_EQ(p.opts->max_redirs, 3u);
-    EXPECT_TRUE(p.opts->allow_insecure_redirects);
-    EXPECT_TRUE(p.opts->compressed);
+    EXPECT_EQ(p.opts->client.max_redirs, 3u);
+    EXPECT_TRUE(p.opts->client.allow_insecure_redirects);
+    EXPECT_TRUE(p.opts->client.compressed);
 
     auto zero = parse({"--location", "--max-redirs", "0", "http://a/"});
     ASSERT_TRUE(zero.opts) << zero.err;
-    EXPECT_EQ(zero.opts->max_redirs, 0u);
+    EXPECT_EQ(zero.opts->client.max_redirs, 0u);
 
     expect_usage_error({"--max-redirs", "-1", "http://a/"}, "negative --max-redirs");
     expect_usage_error({"--max-redirs", "x", "http://a/"}, "non-numeric --max-redirs");
@@ -311,13 +311,13 @@ TEST(options_output, max_filesize_and_output_dir)
 {
     auto p = parse({"--max-filesize", "2M", "-o", "dl", "http://a/"});
     ASSERT_TRUE(p.opts) << p.err;
-    EXPECT_EQ(p.opts->max_filesize, std::optional<std::uint64_t>(2u * 1024 * 1024));
-    EXPECT_EQ(p.opts->output_dir, "dl");
+    EXPECT_EQ(p.opts->client.max_filesize, std::optional<std::uint64_t>(2u * 1024 * 1024));
+    EXPECT_EQ(p.opts->client.output_dir, "dl");
 
     auto l = parse({"--output-dir", "/tmp/x y", "--max-filesize", "10", "http://a/"});
     ASSERT_TRUE(l.opts) << l.err;
-    EXPECT_EQ(l.opts->output_dir, "/tmp/x y");
-    EXPECT_EQ(l.opts->max_filesize, std::optional<std::uint64_t>(10));
+    EXPECT_EQ(l.opts->client.output_dir, "/tmp/x y");
+    EXPECT_EQ(l.opts->client.max_filesize, std::optional<std::uint64_t>(10));
 
     expect_usage_error({"--max-filesize", "1.5M", "http://a/"}, "fractional --max-filesize");
     expect_usage_error({"--max-filesize", "k", "http://a/"}, "suffix without number");
@@ -364,14 +364,14 @@ TEST(options_retry, values_in_milliseconds)
                     "--retry-all-methods",
                     "http://a/"});
     ASSERT_TRUE(p.opts) << p.err;
-    EXPECT_EQ(p.opts->retry.retries, 3u);
-    EXPECT_EQ(p.opts->retry.base_delay, milliseconds(500));
-    EXPECT_EQ(p.opts->retry.max_time, milliseconds(10'000));
-    EXPECT_TRUE(p.opts->retry.all_methods);
+    EXPECT_EQ(p.opts->client.retry.retries, 3u);
+    EXPECT_EQ(p.opts->client.retry.base_delay, milliseconds(500));
+    EXPECT_EQ(p.opts->client.retry.max_time, milliseconds(10'000));
+    EXPECT_TRUE(p.opts->client.retry.all_methods);
 
     auto z = parse({"--retry-delay", "0", "http://a/"});
     ASSERT_TRUE(z.opts) << z.err;
-    EXPECT_EQ(z.opts->retry.base_delay, milliseconds(0));
+    EXPECT_EQ(z.opts->client.retry.base_delay, milliseconds(0));
 
     expect_usage_error({"--retry", "-1", "http://a/"}, "negative --retry");
     expect_usage_error({"--retry-delay", "-1", "http://a/"}, "negative --retry-delay");
@@ -382,21 +382,21 @@ TEST(options_proxy, proxy_and_noproxy)
 {
     auto p = parse({"-x", "http://p:3128", "--noproxy", "a.com,b.com", "http://a/"});
     ASSERT_TRUE(p.opts) << p.err;
-    EXPECT_EQ(p.opts->proxy, "http://p:3128");
-    EXPECT_EQ(p.opts->noproxy, std::optional<std::string>("a.com,b.com"));
+    EXPECT_EQ(p.opts->client.proxies.proxy, "http://p:3128");
+    EXPECT_EQ(p.opts->client.proxies.noproxy, std::optional<std::string>("a.com,b.com"));
 
     auto l = parse({"--proxy", "p:1", "http://a/"});
     ASSERT_TRUE(l.opts) << l.err;
-    EXPECT_EQ(l.opts->proxy, "p:1");
-    EXPECT_FALSE(l.opts->noproxy);
+    EXPECT_EQ(l.opts->client.proxies.proxy, "p:1");
+    EXPECT_FALSE(l.opts->client.proxies.noproxy);
 }
 
 TEST(options_proxy, empty_noproxy_is_kept_as_no_exceptions)
 {
     auto p = parse({"--noproxy", "", "http://a/"});
     ASSERT_TRUE(p.opts) << p.err;
-    ASSERT_TRUE(p.opts->noproxy.has_value());
-    EXPECT_EQ(*p.opts->noproxy, "");
+    ASSERT_TRUE(p.opts->client.proxies.noproxy.has_value());
+    EXPECT_EQ(*p.opts->client.proxies.noproxy, "");
 }
 
 TEST(options_resolve, entries)
@@ -409,7 +409,7 @@ TEST(options_resolve, entries)
                     "--resolve",
                     "v6:80:2001:db8::2"});
     ASSERT_TRUE(p.opts) << p.err;
-    const auto& r = p.opts->resolves;
+    const auto& r = p.opts->client.resolves;
     ASSERT_EQ(r.size(), 3u);
     EXPECT_EQ(r[0].host, "example.com");
     EXPECT_EQ(r[0].port, 443);
@@ -426,8 +426,9 @@ TEST(options_dns, servers_are_listed_with_their_ports)
 {
     auto p = parse({"http://a/", "--dns-servers", "127.0.0.1:5353,10.0.0.1,[::1]:53,[2001:db8::1],fe80::2"});
     ASSERT_TRUE(p.opts) << p.err;
-    EXPECT_EQ(p.opts->dns_servers, "127.0.0.1:5353,10.0.0.1:53,[::1]:53,[2001:db8::1]:53,[fe80::2]:53");
-    EXPECT_EQ(parse({"http://a/"}).opts->dns_servers, "");
+    EXPECT_EQ(p.opts->client.dns_servers,
+              "127.0.0.1:5353,10.0.0.1:53,[::1]:53,[2001:db8::1]:53,[fe80::2]:53");
+    EXPECT_EQ(parse({"http://a/"}).opts->client.dns_servers, "");
 }
 
 TEST(options_dns, malformed_servers_are_usage_errors)
@@ -452,10 +453,10 @@ TEST(options_dns, malformed_servers_are_usage_errors)
 
 TEST(options_dns, happy_eyeballs_delay)
 {
-    EXPECT_EQ(parse({"http://a/"}).opts->happy_eyeballs_timeout_ms, 250u);
+    EXPECT_EQ(parse({"http://a/"}).opts->client.happy_eyeballs_delay, std::chrono::milliseconds(250));
     auto p = parse({"http://a/", "--happy-eyeballs-timeout-ms", "100"});
     ASSERT_TRUE(p.opts) << p.err;
-    EXPECT_EQ(p.opts->happy_eyeballs_timeout_ms, 100u);
+    EXPECT_EQ(p.opts->client.happy_eyeballs_delay, std::chrono::milliseconds(100));
     EXPECT_FALSE(parse({"http://a/", "--happy-eyeballs-timeout-ms", "0"}).opts);
 }
 
@@ -478,10 +479,10 @@ TEST(options_ip_family, four_or_six)
 {
     auto v4 = parse({"-4", "http://a/"});
     ASSERT_TRUE(v4.opts) << v4.err;
-    EXPECT_EQ(v4.opts->ip_family, 4);
+    EXPECT_EQ(v4.opts->client.ip_family, 4);
     auto v6 = parse({"--ipv6", "http://a/"});
     ASSERT_TRUE(v6.opts) << v6.err;
-    EXPECT_EQ(v6.opts->ip_family, 6);
+    EXPECT_EQ(v6.opts->client.ip_family, 6);
     expect_usage_error({"-4", "-6", "http://a/"}, "-4 with -6");
 }
 
@@ -543,8 +544,8 @@ TEST_F(load_request_body_test, no_data_leaves_the_body_unset)
 {
     options o;
     EXPECT_EQ(load_request_body(o), std::nullopt);
-    EXPECT_FALSE(o.request.body);
-    EXPECT_FALSE(o.request.form_body);
+    EXPECT_FALSE(o.client.request.body);
+    EXPECT_FALSE(o.client.request.form_body);
 }
 
 TEST_F(load_request_body_test, data_values_are_joined_with_ampersand)
@@ -552,9 +553,9 @@ TEST_F(load_request_body_test, data_values_are_joined_with_ampersand)
     options o;
     o.data = {{false, "a=1"}, {false, "b=2"}, {false, "c"}};
     EXPECT_EQ(load_request_body(o), std::nullopt);
-    ASSERT_TRUE(o.request.body);
-    EXPECT_EQ(*o.request.body, "a=1&b=2&c");
-    EXPECT_TRUE(o.request.form_body);
+    ASSERT_TRUE(o.client.request.body);
+    EXPECT_EQ(*o.client.request.body, "a=1&b=2&c");
+    EXPECT_TRUE(o.client.request.form_body);
 }
 
 TEST_F(load_request_body_test, empty_data_sends_an_empty_body)
@@ -562,8 +563,8 @@ TEST_F(load_request_body_test, empty_data_sends_an_empty_body)
     options o;
     o.data = {{false, ""}};
     EXPECT_EQ(load_request_body(o), std::nullopt);
-    EXPECT_EQ(o.request.body, std::optional<std::string>(""));
-    EXPECT_TRUE(o.request.form_body);
+    EXPECT_EQ(o.client.request.body, std::optional<std::string>(""));
+    EXPECT_TRUE(o.client.request.form_body);
 }
 
 TEST_F(load_request_body_test, data_file_loses_cr_and_lf)
@@ -572,9 +573,9 @@ TEST_F(load_request_body_test, data_file_loses_cr_and_lf)
     options o;
     o.data = {{false, "@" + path}};
     EXPECT_EQ(load_request_body(o), std::nullopt);
-    ASSERT_TRUE(o.request.body);
-    EXPECT_EQ(*o.request.body, "x=1y=2z=3");
-    EXPECT_TRUE(o.request.form_body);
+    ASSERT_TRUE(o.client.request.body);
+    EXPECT_EQ(*o.client.request.body, "x=1y=2z=3");
+    EXPECT_TRUE(o.client.request.form_body);
 }
 
 TEST_F(load_request_body_test, data_binary_file_is_sent_as_is)
@@ -584,9 +585,9 @@ TEST_F(load_request_body_test, data_binary_file_is_sent_as_is)
     options o;
     o.data = {{true, "@" + path}};
     EXPECT_EQ(load_request_body(o), std::nullopt);
-    ASSERT_TRUE(o.request.body);
-    EXPECT_EQ(*o.request.body, content);
-    EXPECT_FALSE(o.request.form_body);
+    ASSERT_TRUE(o.client.request.body);
+    EXPECT_EQ(*o.client.request.body, content);
+    EXPECT_FALSE(o.client.request.form_body);
 }
 
 TEST_F(load_request_body_test, mixed_values_from_the_command_line)
@@ -596,9 +597,9 @@ TEST_F(load_request_body_test, mixed_values_from_the_command_line)
     auto p = parse({"http://a/", "-d", "a=1", "-d", at_path.c_str()});
     ASSERT_TRUE(p.opts) << p.err;
     EXPECT_EQ(load_request_body(*p.opts), std::nullopt);
-    EXPECT_EQ(p.opts->request.body, std::optional<std::string>("a=1&k=v"));
-    EXPECT_TRUE(p.opts->request.form_body);
-    EXPECT_EQ(p.opts->request.method, "POST");
+    EXPECT_EQ(p.opts->client.request.body, std::optional<std::string>("a=1&k=v"));
+    EXPECT_TRUE(p.opts->client.request.form_body);
+    EXPECT_EQ(p.opts->client.request.method, "POST");
 }
 
 TEST_F(load_request_body_test, missing_file_is_an_error_message)

@@ -1,0 +1,42 @@
+// The settings every fetch of a client shares, as the command line (or a library user) gives them.
+#pragma once
+
+#include "asyncfetch/proxy.hpp"
+#include "asyncfetch/request.hpp"
+#include "asyncfetch/retry.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace asyncfetch {
+
+/// Settings every fetch of a client shares.
+struct client_config
+{
+    std::chrono::milliseconds connect_timeout{10'000};  ///< DNS, TCP connect and TLS handshake
+    std::chrono::milliseconds timeout{30'000};          ///< one attempt, redirects included
+    std::size_t per_host = 50;                          ///< most connections to one origin
+    std::size_t max_idle = 50;                          ///< most idle pooled connections in all
+    bool fail = false;                                  ///< HTTP >= 400 is a failure
+    bool verify = true;                                 ///< verify certificates and host names
+    request_options request;                            ///< method, headers, body
+    unsigned max_redirs = 10;                           ///< 0: do not follow redirects
+    bool allow_insecure_redirects = false;              ///< follow https -> http
+    bool compressed = false;                            ///< ask for and decode gzip, deflate, br
+    std::optional<std::uint64_t> max_filesize;          ///< stop bodies (decoded) past this
+    std::string output_dir;                             ///< save bodies here when set
+    retry_policy retry;                                 ///< --retry and friends
+    proxy_settings proxies;                             ///< -x, environment, --noproxy
+    std::vector<resolve_entry> resolves;                ///< --resolve
+    int ip_family = 0;                                  ///< 4 or 6 to use only that family; 0 both
+    std::string dns_servers;                            ///< --dns-servers as "ADDR[:PORT],..."; empty: system
+    std::chrono::milliseconds happy_eyeballs_delay{250};  ///< between connect attempts (RFC 8305)
+    http_versions versions = http_versions::http2;        ///< --http1.1, --http2, --http2-prior-knowledge
+    std::size_t max_streams = 100;                        ///< most streams at once on an HTTP/2 connection
+};
+
+}  // namespace asyncfetch
