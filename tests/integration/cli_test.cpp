@@ -426,6 +426,9 @@ TEST(cli, too_few_file_descriptors_to_start_is_a_message_not_an_abort)
 {
     // With 7 descriptors the run cannot even set up its signal handling; it says so and exits 2
     // (it used to abort with an exception out of main, exit 134).
+    if (test::under_sanitizer)
+        GTEST_SKIP() << "under a sanitizer the runtime needs descriptors of its own, and UBSan's vptr check "
+                        "trips inside Asio's service registry when a service constructor throws";
     // Descriptors the test runner left open would count against the 7: the shell closes them first.
     const std::string script =
         "for f in /proc/$$/fd/*; do fd=${f##*/}; [ \"$fd\" -gt 2 ] && eval \"exec $fd>&-\"; "

@@ -25,19 +25,6 @@
 namespace asyncfetch {
 namespace {
 
-/// The sanitizers' shadow memory (and AddressSanitizer's quarantine) make RSS figures meaningless.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool under_sanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool under_sanitizer = true;
-#else
-constexpr bool under_sanitizer = false;
-#endif
-#else
-constexpr bool under_sanitizer = false;
-#endif
-
 /// Planted in every tenth URL, in turn: each is refused by the URL parser with a message of its own.
 constexpr std::array<const char*, 4> invalid_urls = {
     "not a url ",               // no scheme, a space
@@ -248,7 +235,7 @@ TEST(scale, hundred_thousand_urls_a_fifth_failing_give_one_record_each_exit_1_an
 
     long small_kb = 0;
     std::size_t served = 100'000 / 10 * 8;
-    if (!under_sanitizer)
+    if (!test::under_sanitizer)
     {
         // Only for the memory comparison.
         small_kb = run_and_check(plant_urls(10'000, server, refused), 60);
@@ -258,7 +245,7 @@ TEST(scale, hundred_thousand_urls_a_fifth_failing_give_one_record_each_exit_1_an
     // Each testbed URL was fetched once: no retries, nothing skipped.
     EXPECT_EQ(server.counters().requests, served);
 
-    if (under_sanitizer)
+    if (test::under_sanitizer)
     {
         std::fprintf(stderr, "scale: peak RSS not compared under a sanitizer\n");
         return;

@@ -26,6 +26,20 @@ extern char** environ;
 
 namespace asyncfetch::test {
 
+/// Built with AddressSanitizer or ThreadSanitizer: their shadow memory makes RSS figures
+/// meaningless, and their runtimes need file descriptors of their own.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool under_sanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+inline constexpr bool under_sanitizer = true;
+#else
+inline constexpr bool under_sanitizer = false;
+#endif
+#else
+inline constexpr bool under_sanitizer = false;
+#endif
+
 /// Results of one in-process pass, sorted by input index, with its summary.
 struct pass_results
 {
