@@ -25,7 +25,7 @@ namespace {
 /// One socket of the channel and the waits on it.
 struct ares_socket
 {
-    ares_socket(net::any_io_executor ex, int fd) : descriptor(std::move(ex), fd) {}
+    ares_socket(const net::any_io_executor& ex, int fd) : descriptor(ex, fd) {}
 
     net::posix::stream_descriptor descriptor;
     bool want_read = false;

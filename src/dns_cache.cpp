@@ -87,7 +87,7 @@ ares_resolver& dns_cache::resolver()
 void dns_cache::start(const std::string& host, const std::shared_ptr<entry>& e)
 {
     ++lookups_;
-    resolver().lookup(host, settings_.family, [this, host, e](ares_answer a) {
+    resolver().lookup(host, settings_.family, [this, host, e](const ares_answer& a) {
         e->ec = dns_error(a.status);
         for (const auto& address : a.addresses)
             if (settings_.family == 0 || (settings_.family == 4 && address.is_v4()) ||
