@@ -178,13 +178,20 @@ for _ in $(seq 50); do
 done
 curl -sf -o /dev/null "$http_base/small/00000.bin" || { echo "bench: nginx did not start" >&2; exit 1; }
 
+# Waits up to 5 s for a server started in the background to print its first line into FILE.
+wait_for_output()  # file
+{
+    local _
+    for _ in $(seq 50); do
+        [ -s "$1" ] && return 0
+        sleep 0.1
+    done
+}
+
 # The testbed answers /delay/MS, which nginx cannot.
 "$testbed_bin" --port 0 >"$work/testbed.out" &
 testbed_pid=$!
-for _ in $(seq 50); do
-    [ -s "$work/testbed.out" ] && break
-    sleep 0.1
-done
+wait_for_output "$work/testbed.out"
 read -r delay_base <"$work/testbed.out"
 
 # URL lists (every URL distinct: wget2 skips a URL it has fetched before) and curl -K configs.
@@ -334,10 +341,7 @@ if wants relay; then
     # chunk by 10 ms each way in front of nginx's HTTP/2 port (which also speaks HTTP/1.1 by ALPN).
     "$python" bench/delay_relay.py --upstream "127.0.0.1:$h2_port" --delay-ms 10 >"$work/relay.out" &
     relay_pid=$!
-    for _ in $(seq 50); do
-        [ -s "$work/relay.out" ] && break
-        sleep 0.1
-    done
+    wait_for_output "$work/relay.out"
     read -r relay_port <"$work/relay.out"
     url_list "https://127.0.0.1:$relay_port" 2000 "" >"$work/relay.txt"
     awk '{ print "url = \"" $0 "\"\noutput = \"/dev/null\"" }' "$work/relay.txt" >"$work/relay.curl"
@@ -362,10 +366,7 @@ if wants hosts; then
     else
         "$python" bench/fake_dns.py --port 53 --delay-ms 50 >"$work/dns.out" &
         dns_pid=$!
-        for _ in $(seq 50); do
-            [ -s "$work/dns.out" ] && break
-            sleep 0.1
-        done
+        wait_for_output "$work/dns.out"
         printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n' >"$work/resolv.conf"
         for ((i = 0; i < 1000; i++)); do
             printf 'http://h%d.bench.test:%s/small/%05d.bin\n' "$i" "$http_port" "$i"

@@ -56,7 +56,7 @@ public:
         decoded_ += n;
         if (limit_ && decoded_ > *limit_)
             return errc::size_limit;
-        if (std::chrono::steady_clock::now() >= deadline_)
+        if (past_deadline())
             return errc::request_timeout;
         return {};
     }
@@ -74,8 +74,7 @@ private:
         decoded_ += n;
         if (limit_ && decoded_ > *limit_)
             return errc::size_limit;
-        if (deadline_ != std::chrono::steady_clock::time_point::max() &&
-            std::chrono::steady_clock::now() >= deadline_)
+        if (past_deadline())
             return errc::request_timeout;
         while (fd_ >= 0 && n > 0)
         {
@@ -88,6 +87,12 @@ private:
             n -= static_cast<std::size_t>(w);
         }
         return {};
+    }
+
+    bool past_deadline() const noexcept
+    {
+        return deadline_ != std::chrono::steady_clock::time_point::max() &&
+               std::chrono::steady_clock::now() >= deadline_;
     }
 
     std::uint64_t wire_ = 0;

@@ -1,10 +1,7 @@
 // Reading one HTTP/1.1 response: parser limits and the parsing steps of the read loop.
 #include "response.hpp"
 
-#include <boost/beast/http/field.hpp>
-
 #include <iterator>
-#include <string>
 #include <string_view>
 #include <tuple>
 
@@ -60,20 +57,6 @@ error_code parse_eof(response_parser& p)
     error_code ec;
     p.put_eof(ec);
     return ec;
-}
-
-error_code decode_content(body_sink& sink, const response_parser& p)
-{
-    // Codings on several field lines are one list (RFC 9110, 5.3).
-    std::string codings;
-    const auto [first, last] = p.get().equal_range(http::field::content_encoding);
-    for (auto it = first; it != last; ++it)
-    {
-        if (!codings.empty())
-            codings += ", ";
-        codings.append(it->value().data(), it->value().size());
-    }
-    return decode_content(sink, codings);
 }
 
 }  // namespace asyncfetch::detail

@@ -127,10 +127,6 @@ boost::system::error_code parse_buffered(response_parser& p, boost::beast::flat_
 /// The input ended. Success only when that completes the message (a body that runs until close).
 boost::system::error_code parse_eof(response_parser& p);
 
-/// Makes sink decode the body as p's Content-Encoding says; unsupported_encoding for an unknown
-/// coding or more than content_decoder::max_depth of them, with nothing changed.
-boost::system::error_code decode_content(body_sink& sink, const response_parser& p);
-
 /// Whether a final response has arrived: 1xx responses other than 101 are interim.
 inline bool is_final_status(unsigned status) noexcept { return status >= 200 || status == 101; }
 
