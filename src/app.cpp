@@ -12,6 +12,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -210,7 +211,7 @@ int finish(const options& o,
         if (o.stats)
             err << format_stats_text(result.summary, terminal_width(2).value_or(80) > 40 ? 60 : 30);
         if (result.interrupted)
-            err << "asyncfetch: interrupted\n";
+            err << "asyncfetch: interrupted by " << (result.signal == SIGTERM ? "SIGTERM" : "SIGINT") << "\n";
         else if (result.gave_up)
             err << "asyncfetch: stopped after " << result.summary.failed << " failed URL"
                 << (result.summary.failed == 1 ? "" : "s") << "\n";
@@ -233,7 +234,7 @@ int finish(const options& o,
         }
     }
     if (result.interrupted)
-        return exit_interrupted;
+        return result.signal == SIGTERM ? exit_terminated : exit_interrupted;
     const bool any_failed = result.summary.failed > 0 || sequential_failed;
     return any_failed ? exit_failed : exit_ok;
 }

@@ -137,6 +137,7 @@ void client::impl::fail(fetch_result& r,
     c.via_proxy = proxy != nullptr;
     c.past_deadline = clock_type::now() >= deadline;
     c.got_status = r.status != 0;
+    c.interrupted = stopped == stop_reason::interrupted;
     c.timeout = cfg.timeout;
     c.connect_timeout = cfg.connect_timeout;
     auto [kind, message] = detail::describe_failure(f, c);

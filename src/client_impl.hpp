@@ -33,6 +33,15 @@ inline void set_error(fetch_result& r, error_kind kind, std::string message)
     r.error = std::move(message);
 }
 
+/// Marks r ended by client::cancel_all().
+inline void set_stopped(fetch_result& r, stop_reason why)
+{
+    if (why == stop_reason::interrupted)
+        set_error(r, error_kind::interrupted, "interrupted");
+    else
+        set_error(r, error_kind::io, "cancelled");
+}
+
 /// Where a redirect goes, or why it is not followed (message set, target empty).
 struct redirect
 {
@@ -119,7 +128,7 @@ struct client::impl
     std::minstd_rand rng;
     std::unordered_map<std::string, std::optional<url>> proxies;
     std::size_t requests_reused = 0;
-    bool cancelled = false;
+    std::optional<stop_reason> stopped;  // set by cancel_all()
 };
 
 }  // namespace asyncfetch

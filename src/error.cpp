@@ -27,6 +27,11 @@ public:
         case errc::unsupported_scheme: return "unsupported scheme (only http and https)";
         case errc::missing_host: return "URL has no host";
         case errc::invalid_port: return "URL port out of range";
+        case errc::url_too_long: return "URL longer than 8000000 bytes";
+        case errc::idn_bad_encoding: return "international host name is not valid UTF-8";
+        case errc::idn_disallowed: return "host name has a character IDNA does not allow";
+        case errc::idn_too_long: return "host name or one of its labels is too long";
+        case errc::idn_invalid: return "host name is not a valid international domain name";
         case errc::dns_no_address: return "host name resolved to no address";
         case errc::dns_timeout: return "resolving the host name timed out";
         case errc::request_timeout: return "request timed out";
@@ -85,6 +90,7 @@ std::string_view to_string(error_kind kind) noexcept
     case error_kind::redirect: return "redirect";
     case error_kind::size_limit: return "size_limit";
     case error_kind::proxy: return "proxy";
+    case error_kind::interrupted: return "interrupted";
     }
     return "io";
 }
@@ -101,7 +107,12 @@ error_kind classify(const boost::system::error_code& ec) noexcept
         case errc::invalid_url:
         case errc::unsupported_scheme:
         case errc::missing_host:
-        case errc::invalid_port: return error_kind::invalid_url;
+        case errc::invalid_port:
+        case errc::url_too_long:
+        case errc::idn_bad_encoding:
+        case errc::idn_disallowed:
+        case errc::idn_too_long:
+        case errc::idn_invalid: return error_kind::invalid_url;
         case errc::dns_no_address:
         case errc::dns_not_found:
         case errc::dns_server_failure:

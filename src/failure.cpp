@@ -32,7 +32,8 @@ std::pair<error_kind, std::string> describe_failure(const failure& f, const fail
 {
     const std::string where(c.peer);
     if (f.ec == net::error::operation_aborted)
-        return {error_kind::io, "cancelled"};
+        return c.interrupted ? std::pair{error_kind::interrupted, std::string("interrupted")}
+                             : std::pair{error_kind::io, std::string("cancelled")};
     if (f.ec == boost::beast::error::timeout || f.ec == errc::dns_timeout || f.ec == errc::request_timeout)
     {
         if (c.past_deadline || f.where == phase::send || f.where == phase::receive)

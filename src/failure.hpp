@@ -46,6 +46,7 @@ struct failure_context
     bool via_proxy = false;
     bool past_deadline = false;  ///< the whole-request deadline had passed when it failed
     bool got_status = false;     ///< a response status line had been read
+    bool interrupted = false;    ///< Ctrl-C or SIGTERM stopped the run (client::cancel_all)
     std::chrono::milliseconds timeout{0};
     std::chrono::milliseconds connect_timeout{0};
 };
@@ -56,8 +57,9 @@ bool closed_without_response(const failure& f) noexcept;
 /// "2 s", "1.5 s": a duration the way the messages give it.
 std::string limit_seconds_text(std::chrono::milliseconds d);
 
-/// The error kind and one-line message for a failure. "cancelled" only for operation_aborted, which
-/// the engine gives only when the run is stopped (Ctrl-C, --fail-fast, a closed stdout).
+/// The error kind and one-line message for a failure. operation_aborted, which the engine gives only
+/// when the run is stopped, is "interrupted" after Ctrl-C or SIGTERM and "cancelled" (io) after
+/// --fail-fast or a closed stdout.
 std::pair<error_kind, std::string> describe_failure(const failure& f, const failure_context& c);
 
 }  // namespace asyncfetch::detail

@@ -16,6 +16,7 @@ namespace net = boost::asio;
 using clock_type = std::chrono::steady_clock;
 using detail::ms_between;
 using detail::set_error;
+using detail::set_stopped;
 
 namespace {
 constexpr auto token = net::as_tuple(net::use_awaitable);
@@ -30,9 +31,9 @@ client::~client() = default;
 
 void client::close_idle_multiplexed() noexcept { impl_->pool.close_busy_idle(); }
 
-void client::cancel_all()
+void client::cancel_all(stop_reason why)
 {
-    impl_->cancelled = true;
+    impl_->stopped = why;
     // Sessions in use and connects in flight end at once; their sessions are never pooled again.
     impl_->connect.cancel_all();
     impl_->pool.cancel_all();
@@ -58,14 +59,17 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
     auto parsed = parse_url(r.url);
     if (!parsed)
     {
+        // The record names an overlong line by its start, not by megabytes of it.
+        if (parsed.error() == errc::url_too_long)
+            r.final_url = r.url = r.url.substr(0, 100) + "...";
         set_error(r, error_kind::invalid_url, describe(parsed.error()));
         r.time_ms = ms_between(start, clock_type::now());
         co_return r;
     }
 
-    if (impl_->cancelled)
+    if (impl_->stopped)
     {
-        set_error(r, error_kind::io, "cancelled");
+        set_stopped(r, *impl_->stopped);
         co_return r;
     }
     const auto& policy = impl_->cfg.retry;
@@ -85,7 +89,7 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
         r.attempts = n;
         std::optional<std::chrono::milliseconds> retry_after;
         co_await impl_->attempt(*parsed, r, start, clock_type::now() + impl_->cfg.timeout, retry_after);
-        if (n > policy.retries || !may_retry || !is_retryable(r) || r.error == "cancelled")
+        if (n > policy.retries || !may_retry || !is_retryable(r) || impl_->stopped)
             break;
         const auto wait = retry_wait(n,
                                      policy.base_delay,
@@ -96,7 +100,12 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
         net::steady_timer timer(impl_->executor, wait);
         auto [ec] = co_await timer.async_wait(token);
         if (ec)
+        {
+            // Stopped while waiting to retry: the URL ends as stopped, not with the last attempt's error.
+            if (impl_->stopped)
+                set_stopped(r, *impl_->stopped);
             break;
+        }
     }
     r.time_ms = ms_between(start, clock_type::now());
     co_return r;

@@ -35,7 +35,7 @@ constexpr const char* examples = R"(Examples:
 
 Output: one record per URL on stdout (tsv: status, bytes, time_ms, url, error),
 a summary on stderr. Exit status: 0 all succeeded, 1 some failed, 2 usage error,
-130 interrupted (Ctrl-C).)";
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM).)";
 
 std::chrono::milliseconds to_ms(double seconds)
 {

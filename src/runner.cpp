@@ -65,22 +65,24 @@ struct pass_state
 
     void emit(const fetch_result& r)
     {
-        if (!stopped && !sink(r))
+        // After an interrupt the fetches in flight still end with their records ("interrupted").
+        if ((!stopped || interrupted) && !output_closed && !sink(r))
         {
             output_closed = true;
             stop();
         }
     }
 
-    /// Stops starting fetches and cancels those in flight (their results are dropped).
-    void stop()
+    /// Stops starting fetches and cancels those in flight: their results are dropped, unless the
+    /// reason is an interrupt.
+    void stop(stop_reason why = stop_reason::cancelled)
     {
         if (stopped)
             return;
         stopped = true;
         // Sockets are cancelled directly (Beast's streams do not pass per-operation cancellation
         // on in 1.81); the signals reach timers and waits in the pool.
-        client.cancel_all();
+        client.cancel_all(why);
         for (std::size_t i = 0; i < worker_count; ++i)
             signals[i].emit(net::cancellation_type::terminal);
         if (ticker)
@@ -154,6 +156,7 @@ struct pass_state
     bool stopped = false;
     bool output_closed = false;
     bool interrupted = false;
+    int signal = 0;  // the signal that interrupted the pass
     bool gave_up = false;
     bool progress_shown = false;
     std::size_t worker_count = 0;
@@ -208,7 +211,7 @@ net::awaitable<void> worker(pass_state& st)
             r.error = std::string("internal error: ") + e.what();
         }
         --st.in_flight;
-        if (st.stopped)
+        if (st.stopped && !st.interrupted)
             break;
         st.deliver(std::move(r));
     }
@@ -256,12 +259,13 @@ net::awaitable<void> watch_interrupt(pass_state& st)
     if (ec)
         co_return;
     st.interrupted = true;
-    st.stop();
+    st.signal = signo;
+    st.stop(stop_reason::interrupted);
     // A second Ctrl-C while the pass winds down leaves at once, as shells expect.
-    st.second_interrupt.emplace(st.ioc, SIGINT);
-    st.second_interrupt->async_wait([](boost::system::error_code e, int) {
+    st.second_interrupt.emplace(st.ioc, SIGINT, SIGTERM);
+    st.second_interrupt->async_wait([](boost::system::error_code e, int second) {
         if (!e)
-            std::_Exit(130);
+            std::_Exit(128 + second);
     });
 }
 
@@ -303,7 +307,7 @@ pass_outcome run_pass(net::io_context& ioc,
     }
     if (config.stop_on_interrupt)
     {
-        st.interrupt.emplace(ioc, SIGINT);
+        st.interrupt.emplace(ioc, SIGINT, SIGTERM);
         ++st.running;
         net::co_spawn(ioc, watch_interrupt(st), completed);
     }
@@ -330,6 +334,7 @@ pass_outcome run_pass(net::io_context& ioc,
     out.summary.dns_lookups = after.dns_lookups - before.dns_lookups;
     out.stopped = st.output_closed;
     out.interrupted = st.interrupted;
+    out.signal = st.signal;
     out.gave_up = st.gave_up;
     return out;
 }

@@ -2,6 +2,7 @@
 #include "asyncfetch/url.hpp"
 
 #include "asyncfetch/error.hpp"
+#include "idn.hpp"
 #include "text.hpp"
 
 #include <boost/url/parse.hpp>
@@ -23,6 +24,33 @@ bool is_blank(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c 
 bool is_host_char(char c) noexcept
 {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+}
+
+/// The text with a raw UTF-8 host name replaced by its A-label: Boost.URL, like RFC 3986, takes
+/// only ASCII, while people paste "https://bücher.example/" as curl accepts it. Other non-ASCII
+/// bytes are left for the parser to refuse.
+boost::system::result<std::string> with_ascii_host(std::string_view text)
+{
+    const auto scheme_end = text.find("://");
+    if (scheme_end == std::string_view::npos)
+        return std::string(text);
+    const auto authority = scheme_end + 3;
+    const auto authority_end = std::min(text.find_first_of("/?#", authority), text.size());
+    auto host = text.find_last_of('@', authority_end);
+    host = host == std::string_view::npos || host < authority ? authority : host + 1;
+    if (host < authority_end && text[host] == '[')
+        return std::string(text);
+    const auto host_end = std::min(text.find(':', host), authority_end);
+    const auto name = text.substr(host, host_end - host);
+    if (!detail::has_non_ascii(name))
+        return std::string(text);
+    auto ascii = detail::idn_to_ascii(name);
+    if (!ascii)
+        return ascii.error();
+    std::string out(text.substr(0, host));
+    out += *ascii;
+    out += text.substr(host_end);
+    return out;
 }
 
 }  // namespace
@@ -137,11 +165,16 @@ boost::system::result<url> parse_url(std::string_view text)
         text.remove_suffix(1);
     if (text.empty())
         return errc::invalid_url;
+    if (text.size() > max_url_length)
+        return errc::url_too_long;
     // Boost.URL rejects these too; checking first keeps the message about the real problem.
     if (std::any_of(text.begin(), text.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; }))
         return errc::invalid_url;
 
-    auto parsed = urls::parse_uri(urls::string_view(text.data(), text.size()));
+    auto ascii_text = with_ascii_host(text);
+    if (!ascii_text)
+        return ascii_text.error();
+    auto parsed = urls::parse_uri(urls::string_view(ascii_text->data(), ascii_text->size()));
     if (!parsed)
         return errc::invalid_url;
     const urls::url_view& u = *parsed;
@@ -173,6 +206,14 @@ boost::system::result<url> parse_url(std::string_view text)
         out.host = detail::ascii_lower(std::string_view(name.data(), name.size()));
         if (out.host.empty())
             return errc::missing_host;
+        // A percent-encoded UTF-8 name ("b%C3%BCcher.example") is an international name too.
+        if (detail::has_non_ascii(out.host))
+        {
+            auto ascii = detail::idn_to_ascii(out.host);
+            if (!ascii)
+                return ascii.error();
+            out.host = std::move(*ascii);
+        }
         if (!std::all_of(out.host.begin(), out.host.end(), is_host_char))
             return errc::invalid_url;
         // The other ways to write an IPv4 address are addresses too, as the resolver, curl and the

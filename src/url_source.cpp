@@ -1,6 +1,8 @@
 // The URL sources: arguments, the lines of a stream, stdin read on a thread of its own, one after another.
 #include "asyncfetch/url_source.hpp"
 
+#include "asyncfetch/url.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -24,10 +26,39 @@ std::optional<std::string> vector_source::next()
     return urls_[pos_++];
 }
 
+namespace {
+
+/// std::getline with a bound: keeps at most cap bytes of the line and skips the rest, so an endless
+/// line (`asyncfetch < /dev/zero`) costs cap bytes of memory, not all of it. False at the end.
+bool read_line(std::istream& in, std::string& line, std::size_t cap)
+{
+    line.clear();
+    const std::istream::sentry ok(in, true);
+    if (!ok)
+        return false;
+    auto* buf = in.rdbuf();
+    for (;;)
+    {
+        const auto c = buf->sbumpc();
+        if (c == std::char_traits<char>::eof())
+        {
+            in.setstate(std::ios::eofbit);
+            return !line.empty();
+        }
+        if (c == '\n')
+            return true;
+        if (line.size() < cap)
+            line.push_back(static_cast<char>(c));
+    }
+}
+
+}  // namespace
+
 std::optional<std::string> line_source::next()
 {
     std::string line;
-    while (std::getline(in_, line))
+    // One byte past the longest URL: parse_url then names the line too long.
+    while (read_line(in_, line, max_url_length + 1))
     {
         const auto first = line.find_first_not_of(" \t\r\n");
         if (first == std::string::npos || line[first] == '#')

@@ -13,7 +13,8 @@ enum exit_status : int
     exit_ok = 0,             ///< every URL succeeded (or the reader closed stdout early)
     exit_failed = 1,         ///< at least one URL failed
     exit_usage = 2,          ///< bad command line, unreadable input or CA file
-    exit_interrupted = 130,  ///< Ctrl-C: the results so far were printed
+    exit_interrupted = 130,  ///< Ctrl-C: every started URL's result was printed
+    exit_terminated = 143,   ///< SIGTERM: as for Ctrl-C
 };
 
 /// Runs the fetches the options ask for. Records go to out, the summary and messages to err;

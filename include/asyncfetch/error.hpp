@@ -42,6 +42,11 @@ enum class errc
     dns_bad_answer,              ///< the DNS answer could not be parsed
     dns_no_answer,               ///< the DNS servers gave no answer before the resolver gave up
     dns_failure,                 ///< any other resolver failure
+    url_too_long,                ///< a URL (an input line) longer than max_url_length
+    idn_bad_encoding,            ///< an international host name that is not valid UTF-8
+    idn_disallowed,              ///< a host name with a character IDNA does not allow
+    idn_too_long,                ///< a host name, or one of its labels, too long once converted
+    idn_invalid,                 ///< any other reason IDNA rejects a host name
 };
 
 /// The category of errc.
@@ -69,6 +74,7 @@ enum class error_kind
     redirect,
     size_limit,
     proxy,
+    interrupted,  ///< Ctrl-C or SIGTERM ended the request in flight
 };
 
 /// The token printed for a kind, e.g. "invalid_url".

@@ -63,6 +63,13 @@ private:
     std::shared_ptr<deferred_context> deferred_;
 };
 
+/// Why the fetches in flight are being stopped.
+enum class stop_reason
+{
+    cancelled,    ///< --fail-fast, --max-failures or a closed stdout: results say "cancelled" (io)
+    interrupted,  ///< Ctrl-C or SIGTERM: results have kind interrupted
+};
+
 /// The shared connection context: one DNS cache and one keep-alive pool over one executor and
 /// one TLS context. Not thread-safe: all fetches run on the same single-threaded io_context.
 class client
@@ -87,9 +94,9 @@ public:
     client_counters counters() const noexcept;
 
     /// Stops everything in flight: pending reads, writes and connects fail with operation_aborted,
-    /// and fetches started later end at once as cancelled. Used for Ctrl-C, --fail-fast and a
-    /// closed stdout.
-    void cancel_all();
+    /// and fetches started later end at once. Their results say "cancelled" (kind io) for
+    /// --fail-fast and a closed stdout, or have kind interrupted for Ctrl-C and SIGTERM.
+    void cancel_all(stop_reason why = stop_reason::cancelled);
 
 private:
     struct impl;

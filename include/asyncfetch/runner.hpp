@@ -22,13 +22,15 @@ namespace asyncfetch {
 /// How one pass runs.
 struct run_config
 {
-    std::size_t concurrency = 50;    ///< most fetches in flight; 1 is the sequential baseline
-    bool keep_order = false;         ///< deliver results in input order
-    client_config client;            ///< settings for the pass's client
-    std::size_t max_failures = 0;    ///< --fail-fast (1) / --max-failures N: stop after N failures; 0 never
-    double rate = 0;                 ///< --rate: most request starts per second over all hosts; 0 no limit
-    double rate_per_host = 0;        ///< --rate-per-host: most request starts per second to one origin
-    bool stop_on_interrupt = false;  ///< SIGINT stops the pass; a second SIGINT exits at once (130)
+    std::size_t concurrency = 50;  ///< most fetches in flight; 1 is the sequential baseline
+    bool keep_order = false;       ///< deliver results in input order
+    client_config client;          ///< settings for the pass's client
+    std::size_t max_failures = 0;  ///< --fail-fast (1) / --max-failures N: stop after N failures; 0 never
+    double rate = 0;               ///< --rate: most request starts per second over all hosts; 0 no limit
+    double rate_per_host = 0;      ///< --rate-per-host: most request starts per second to one origin
+    /// SIGINT or SIGTERM stops the pass: the fetches in flight end as interrupted, each with its
+    /// record; a second signal exits at once (128 + the signal's number).
+    bool stop_on_interrupt = false;
     /// Called every progress_interval after progress_delay while the pass runs, and once at its end
     /// when it was called before.
     std::function<void(const progress_snapshot&)> on_progress;
@@ -48,7 +50,8 @@ struct pass_outcome
 {
     run_summary summary;       ///< totals, connection counts and wall time
     bool stopped = false;      ///< the sink asked to stop; in-flight fetches were cancelled
-    bool interrupted = false;  ///< SIGINT stopped the pass; results so far were delivered
+    bool interrupted = false;  ///< SIGINT or SIGTERM stopped the pass; every started URL has its result
+    int signal = 0;            ///< the signal that interrupted it (SIGINT or SIGTERM), 0 if none
     bool gave_up = false;      ///< max_failures was reached; in-flight fetches were cancelled
 };
 

@@ -3,6 +3,7 @@
 
 #include <boost/system/result.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -35,7 +36,11 @@ struct url
     std::string origin() const;
 };
 
-/// Parses one URL. Leading and trailing blanks are trimmed; a fragment is dropped.
+/// The longest URL accepted, as curl's: longer input lines are that line's invalid_url error.
+inline constexpr std::size_t max_url_length = 8'000'000;
+
+/// Parses one URL. Leading and trailing blanks are trimmed; a fragment is dropped. A host name in
+/// UTF-8, raw or percent-encoded, becomes its A-label ("bücher.example" is "xn--bcher-kva.example").
 /// Errors are asyncfetch::errc values, never exceptions.
 boost::system::result<url> parse_url(std::string_view text);
 

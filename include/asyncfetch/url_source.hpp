@@ -41,7 +41,9 @@ private:
 };
 
 /// URLs from a stream, one a line: blank lines and lines starting with '#' are skipped,
-/// surrounding blanks and a trailing CR are trimmed.
+/// surrounding blanks and a trailing CR are trimmed. Of a line longer than max_url_length only the
+/// first max_url_length + 1 bytes are kept (the fetch then fails it as too long), so memory stays
+/// bounded whatever the input.
 class line_source final : public url_source
 {
 public:

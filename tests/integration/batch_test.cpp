@@ -13,8 +13,10 @@
 #include <pty.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
 #include <thread>
 
 namespace asyncfetch {
@@ -167,6 +169,7 @@ protected:
     {
         return test::speaking(GetParam(), config_with(concurrency));
     }
+    void interrupt_with(int signo, std::string_view name);
 
     testbed server{test::serving_both()};
 };
@@ -214,7 +217,8 @@ TEST(batch, no_progress_in_a_pipe_or_with_quiet)
     EXPECT_EQ(quiet.err(), "");
 }
 
-TEST_P(batch_over, interrupt_prints_results_so_far_and_exits_130)
+/// Sends signo while two quick URLs are done and two slow ones are in flight.
+void batch_over::interrupt_with(int signo, std::string_view name)
 {
     std::vector<std::string> args{ASYNCFETCH_BIN,
                                   flag(),
@@ -236,15 +240,32 @@ TEST_P(batch_over, interrupt_prints_results_so_far_and_exits_130)
         std::this_thread::sleep_for(20ms);
     std::this_thread::sleep_for(200ms);
     const auto signalled = std::chrono::steady_clock::now();
-    c.signal(SIGINT);
-    EXPECT_EQ(c.wait(5s), 130) << c.err();
-    EXPECT_LT(ms_since(signalled), 1500.0) << "Ctrl-C must cancel in-flight requests promptly";
+    c.signal(signo);
+    EXPECT_EQ(c.wait(5s), 128 + signo) << c.err();
+    EXPECT_LT(ms_since(signalled), 1500.0) << "the signal must cancel in-flight requests promptly";
+    // Exactly one record per started URL: the two quick ones, and the four slow ones in flight
+    // (-j 4) as interrupted; the 16 never started have none.
     const auto lines = test::lines_of(c.out());
-    ASSERT_EQ(lines.size(), 2u) << c.out();
+    ASSERT_EQ(lines.size(), 6u) << c.out();
     EXPECT_EQ(lines[0].rfind("200\t1\t", 0), 0u) << lines[0];
     EXPECT_EQ(lines[1].rfind("200\t2\t", 0), 0u) << lines[1];
-    EXPECT_NE(c.err().find("2 URLs: 2 ok"), std::string::npos) << c.err();
-    EXPECT_NE(c.err().find("interrupted"), std::string::npos) << c.err();
+    for (std::size_t i = 2; i < 6; ++i)
+    {
+        EXPECT_NE(lines[i].find("/delay/5000?" + std::to_string(i - 2) + "\tinterrupted"), std::string::npos)
+            << lines[i];
+    }
+    EXPECT_NE(c.err().find("6 URLs: 2 ok, 4 failed"), std::string::npos) << c.err();
+    EXPECT_NE(c.err().find("interrupted by " + std::string(name)), std::string::npos) << c.err();
+}
+
+TEST_P(batch_over, interrupt_prints_a_record_per_started_url_and_exits_130)
+{
+    interrupt_with(SIGINT, "SIGINT");
+}
+
+TEST_P(batch_over, sigterm_prints_a_record_per_started_url_and_exits_143)
+{
+    interrupt_with(SIGTERM, "SIGTERM");
 }
 
 TEST(batch, a_slow_stdin_never_stalls_requests_in_flight)

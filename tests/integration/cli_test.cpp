@@ -422,6 +422,23 @@ TEST(cli, a_directory_as_input_is_an_error_naming_it)
     EXPECT_EQ(p.err, "asyncfetch: cannot read /tmp: Is a directory\n");
 }
 
+TEST(cli, an_endless_line_is_one_invalid_url_and_the_run_goes_on)
+{
+    // 20 MB of NUL bytes with no line end (as `asyncfetch < /dev/zero`), then one more line: the
+    // long line is that line's invalid_url record, named by its start, and the next line is read.
+    // It used to end the input silently after a failed allocation, with exit 0.
+    const std::string script = "{ head -c 20000000 /dev/zero; printf '\\nhttp://127.0.0.1:1/\\n'; } | exec " +
+                               asyncfetch_bin + " -q --connect-timeout 2 --keep-order";
+    const auto p = run_process({"/bin/bash", "-c", script}, {}, 20);
+    EXPECT_EQ(p.exit_code, 1) << p.err;
+    const auto lines = test::lines_of(p.out);
+    ASSERT_EQ(lines.size(), 2u) << p.out.substr(0, 300);
+    EXPECT_LT(lines[0].size(), 200u) << "the record names the line by its start";
+    EXPECT_TRUE(lines[0].ends_with("...\tURL longer than 8000000 bytes"))
+        << lines[0].substr(lines[0].size() - 60);
+    EXPECT_NE(lines[1].find("http://127.0.0.1:1/\tfailed to connect"), std::string::npos) << lines[1];
+}
+
 TEST(cli, too_few_file_descriptors_to_start_is_a_message_not_an_abort)
 {
     // With 7 descriptors the run cannot even set up its signal handling; it says so and exits 2

@@ -297,6 +297,29 @@ TEST_P(http, resolve_pins_a_name_to_an_address)
     EXPECT_EQ(server_.requests()[0].header("host"), "pinned.test:" + std::to_string(server_.port()));
 }
 
+TEST_P(http, an_international_host_name_is_sent_as_its_a_label)
+{
+    // The A-label is what DNS, --resolve, Host (or :authority) and SNI see; the record keeps the URL
+    // as given.
+    auto c = cfg();
+    c.client.resolves.push_back({"xn--bcher-kva.example", server_.port(), "127.0.0.1"});
+    const std::string given = "http://b\u00fccher.example:" + std::to_string(server_.port()) + "/echo";
+    auto r = one(given, c);
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.url, given);
+    ASSERT_EQ(server_.requests().size(), 1u);
+    EXPECT_EQ(server_.requests()[0].header("host"),
+              "xn--bcher-kva.example:" + std::to_string(server_.port()));
+}
+
+TEST_P(http, an_invalid_international_host_name_is_invalid_url_with_the_reason)
+{
+    auto r = one("http://\u00fc\ufffd.example/", cfg());
+    EXPECT_EQ(r.kind, error_kind::invalid_url);
+    EXPECT_EQ(r.error, "host name has a character IDNA does not allow");
+    EXPECT_TRUE(server_.requests().empty());
+}
+
 TEST_P(http, ipv4_only_reaches_a_v4_server_by_name)
 {
     auto c = cfg();

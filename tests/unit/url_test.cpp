@@ -324,5 +324,64 @@ TEST(url_basic_authorization, empty_without_userinfo)
     EXPECT_TRUE(must_parse("http://h/").userinfo.empty());
 }
 
+TEST(url_idn, a_utf8_host_becomes_its_a_label)
+{
+    const url u = must_parse("https://b\u00fccher.example/p?q");
+    EXPECT_EQ(u.host, "xn--bcher-kva.example");
+    EXPECT_EQ(u.target, "/p?q");
+    EXPECT_FALSE(u.ip_literal);
+    // UTS #46 maps upper case; user-info and port stay as they were.
+    const url upper = must_parse("http://me:pw@B\u00dcCHER.example:8080/");
+    EXPECT_EQ(upper.host, "xn--bcher-kva.example");
+    EXPECT_EQ(upper.port, 8080);
+    EXPECT_EQ(upper.userinfo, "me:pw");
+    EXPECT_EQ(upper.host_header(), "xn--bcher-kva.example:8080");
+    // Non-transitional: sharp s stays itself (transitional processing would make it "ss").
+    EXPECT_EQ(must_parse("http://fa\u00df.de/").host, "xn--fa-hia.de");
+}
+
+TEST(url_idn, a_percent_encoded_utf8_host_is_converted_too)
+{
+    EXPECT_EQ(must_parse("http://b%C3%BCcher.example/").host, "xn--bcher-kva.example");
+}
+
+TEST(url_idn, ascii_and_a_label_hosts_are_unchanged)
+{
+    EXPECT_EQ(must_parse("http://xn--bcher-kva.example/").host, "xn--bcher-kva.example");
+    // Only the host is converted: raw UTF-8 in the path is refused as before, not as an IDN error.
+    auto path = parse_url("http://example.com/b\u00fccher");
+    ASSERT_FALSE(path.has_value());
+    EXPECT_EQ(path.error(), errc::invalid_url);
+}
+
+TEST(url_idn, an_invalid_name_is_invalid_url_with_the_reason)
+{
+    const auto reason = [](std::string_view text) {
+        auto r = parse_url(text);
+        EXPECT_FALSE(r.has_value()) << text;
+        return r ? boost::system::error_code{} : r.error();
+    };
+    EXPECT_EQ(reason("http://a\xff.example/"), errc::idn_bad_encoding);
+    EXPECT_EQ(reason("http://\u00fc\ufffd.de/"), errc::idn_disallowed);
+    EXPECT_EQ(reason("http://-\u00fc.de/"), errc::idn_invalid);
+    std::string long_label = "http://";
+    for (int i = 0; i < 64; ++i)
+        long_label += "\u00fc";
+    EXPECT_EQ(reason(long_label + ".de/"), errc::idn_too_long);
+    EXPECT_EQ(classify(errc::idn_disallowed), error_kind::invalid_url);
+    EXPECT_EQ(describe(errc::idn_disallowed), "host name has a character IDNA does not allow");
+}
+
+TEST(url_length, a_url_past_the_limit_is_too_long)
+{
+    std::string text = "http://h/";
+    text.resize(max_url_length, 'a');
+    EXPECT_TRUE(parse_url(text).has_value());
+    text += 'a';
+    ASSERT_FALSE(parse_url(text).has_value());
+    EXPECT_EQ(parse_url(text).error(), errc::url_too_long);
+    EXPECT_EQ(classify(errc::url_too_long), error_kind::invalid_url);
+}
+
 }  // namespace
 }  // namespace asyncfetch
