@@ -12,7 +12,10 @@
 #include "transport.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -32,6 +35,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using namespace net::experimental::awaitable_operators;
 
 namespace {
 
@@ -90,6 +94,59 @@ private:
     std::unordered_set<transport*>& set_;
     transport* t_;
 };
+
+using tcp_race = connect_race<tcp::socket>;
+
+// Free-standing coroutines, not lambdas (gcc bug 107288).
+
+/// The race itself, which ends by its own deadline or cancel(), never by a cancellation signal.
+net::awaitable<tcp_race::outcome> run_race(tcp_race& race,
+                                           std::vector<tcp::endpoint> order,
+                                           net::any_io_executor ex)
+{
+    co_await net::this_coro::throw_if_cancelled(false);
+    co_return co_await race.run(std::move(order), [ex] { return tcp::socket(ex); });
+}
+
+/// Gives the race the other address family's answer when it comes, then waits to be cancelled
+/// (by the race's end): it never ends the pair on its own.
+net::awaitable<void> feed_race(tcp_race& race,
+                               dns_cache& dns,
+                               const resolved& early,
+                               std::uint16_t port,
+                               std::chrono::steady_clock::time_point deadline)
+{
+    co_await net::this_coro::throw_if_cancelled(false);
+    race.add(co_await dns.resolve_rest(early, port, deadline));
+    auto cs = co_await net::this_coro::cancellation_state;
+    if (cs.cancelled() != net::cancellation_type::none)
+        co_return;
+    net::steady_timer until_cancelled(co_await net::this_coro::executor,
+                                      net::steady_timer::time_point::max());
+    co_await until_cancelled.async_wait(token);
+}
+
+/// Happy Eyeballs over the addresses resolved so far, joined by the rest when only one family had
+/// answered (RFC 8305 section 3: connecting starts on the first answer).
+net::awaitable<tcp_race::outcome> race_addresses(tcp_race& race,
+                                                 dns_cache& dns,
+                                                 const resolved& addresses,
+                                                 std::uint16_t port,
+                                                 std::chrono::steady_clock::time_point deadline,
+                                                 net::any_io_executor ex)
+{
+    auto order = interleave_families(addresses.endpoints);
+    if (!addresses.rest)
+        co_return co_await run_race(race, std::move(order), ex);
+    race.expect_more();
+    auto both = co_await (run_race(race, std::move(order), ex) ||
+                          feed_race(race, dns, addresses, port, deadline));
+    if (both.index() == 0)
+        co_return std::move(std::get<0>(both));
+    tcp_race::outcome stopped;  // not reached: feed_race ends only when cancelled
+    stopped.ec = net::error::operation_aborted;
+    co_return stopped;
+}
 
 }  // namespace
 
@@ -176,10 +233,9 @@ net::awaitable<connector::result> connector::connect(const url& target,
     t = clock_type::now();
     {
         // Happy Eyeballs: IPv6 first, families alternating, a new attempt every delay; first one wins.
-        connect_race<tcp::socket> race(ex_, cfg_.happy_eyeballs_delay, connect_deadline);
+        tcp_race race(ex_, cfg_.happy_eyeballs_delay, connect_deadline);
         racing_.insert(&race);
-        auto raced = co_await race.run(interleave_families(addresses.endpoints),
-                                       [this] { return tcp::socket(ex_); });
+        auto raced = co_await race_addresses(race, dns_, addresses, peer.port, connect_deadline, ex_);
         racing_.erase(&race);
         times.connect_ms = ms_between(t, clock_type::now());
         if (raced.ec == net::error::timed_out && clock_type::now() >= connect_deadline)

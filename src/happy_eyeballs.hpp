@@ -85,6 +85,19 @@ public:
         s_->wake.cancel();
     }
 
+    /// Before run(): more addresses may come through add(), so running out of addresses is not the
+    /// end of the race until they do (or the deadline passes).
+    void expect_more() { s_->more_expected = true; }
+
+    /// Addresses that came after the race started (the other family's answer, possibly none):
+    /// they join the addresses not yet tried, families interleaved again.
+    void add(const std::vector<boost::asio::ip::tcp::endpoint>& more)
+    {
+        s_->added.insert(s_->added.end(), more.begin(), more.end());
+        s_->more_expected = false;
+        s_->wake.cancel();
+    }
+
     /// Races the endpoints in the order given; make() gives a new socket for each attempt.
     template <class MakeSocket>
     boost::asio::awaitable<outcome> run(std::vector<boost::asio::ip::tcp::endpoint> order, MakeSocket make)
@@ -102,6 +115,17 @@ public:
                 close_all();
                 out.ec = boost::asio::error::operation_aborted;
                 co_return out;
+            }
+            if (!s_->added.empty())
+            {
+                std::vector<boost::asio::ip::tcp::endpoint> untried(order.begin() + next, order.end());
+                for (const auto& e : s_->added)
+                    if (std::find(order.begin(), order.end(), e) == order.end())
+                        untried.push_back(e);
+                s_->added.clear();
+                order.resize(next);
+                for (const auto& e : interleave_families(untried))
+                    order.push_back(e);
             }
             std::size_t failures = 0;
             bool running = false;
@@ -137,12 +161,14 @@ public:
                 next_start = now + delay_;
                 continue;
             }
-            if (next == order.size() && !running)
+            if (next == order.size() && !running && !s_->more_expected)
                 co_return out;
             if (now >= deadline_)
             {
                 close_all();
-                out.ec = boost::asio::error::timed_out;
+                // Only a wait that was still going on timed out; attempts that all failed say why.
+                if (running || out.attempts == 0)
+                    out.ec = boost::asio::error::timed_out;
                 co_return out;
             }
             s_->wake.expires_at(next < order.size() ? std::min(next_start, deadline_) : deadline_);
@@ -165,6 +191,8 @@ private:
         boost::asio::any_io_executor executor;
         boost::asio::steady_timer wake;  // cancelled whenever an attempt ends
         std::vector<std::shared_ptr<attempt>> attempts;
+        std::vector<boost::asio::ip::tcp::endpoint> added;  // by add(), not yet in the order
+        bool more_expected = false;
         bool cancelled = false;
     };
 

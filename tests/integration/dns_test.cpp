@@ -273,5 +273,96 @@ TEST_F(dns, the_deadline_bounds_a_lookup_to_within_50_ms)
     std::printf("silent name with a 300 ms deadline: %.1f ms\n", took);
 }
 
+// ---- RFC 8305 section 3: connecting starts on the first address family to answer
+
+dns_rule split_answer(std::chrono::milliseconds a_delay, std::chrono::milliseconds aaaa_delay)
+{
+    auto r = answer({"127.0.0.1"}, a_delay, {"::1"});
+    r.aaaa_delay = aaaa_delay;
+    return r;
+}
+
+struct rest_probe
+{
+    detail::dns_cache& cache;
+    const detail::resolved& early;
+    std::vector<boost::asio::ip::tcp::endpoint> out{};
+};
+
+net::awaitable<void> probe_rest(rest_probe& p)
+{
+    p.out = co_await p.cache.resolve_rest(p.early, 80, steady::now() + 5s);
+}
+
+TEST_F(dns, an_ipv4_answer_waits_only_the_resolution_delay_for_ipv6)
+{
+    net::io_context ioc(1);
+    detail::dns_cache cache(ioc.get_executor(), detail::dns_settings{0, dns_.address()});
+    dns_.set("split.test", split_answer(0ms, 1500ms));
+    const auto t = steady::now();
+    auto early = resolve_once(ioc, cache, "split.test");
+    const double took = ms_since(t);
+    ASSERT_FALSE(early.ec) << early.ec.message();
+    EXPECT_GE(took, 49.0) << "an IPv4 answer waits the resolution delay (50 ms) for IPv6";
+    EXPECT_LT(took, 700.0) << "not the AAAA answer's 1500 ms";
+    ASSERT_EQ(early.endpoints.size(), 1u);
+    EXPECT_EQ(early.endpoints[0].address().to_string(), "127.0.0.1");
+    ASSERT_TRUE(early.rest) << "the IPv6 answer is still to come";
+
+    rest_probe p{cache, early};
+    net::co_spawn(ioc, probe_rest(p), net::detached);
+    ioc.restart();
+    ioc.run_for(10s);
+    ASSERT_EQ(p.out.size(), 1u);
+    EXPECT_EQ(p.out[0].address().to_string(), "::1");
+    // Both families are now one cached answer, IPv6 first.
+    auto cached = resolve_once(ioc, cache, "split.test");
+    EXPECT_FALSE(cached.rest);
+    ASSERT_EQ(cached.endpoints.size(), 2u);
+    EXPECT_EQ(cached.endpoints[0].address().to_string(), "::1");
+    EXPECT_EQ(cache.lookups(), 1u);
+}
+
+TEST_F(dns, an_ipv6_answer_is_used_at_once)
+{
+    net::io_context ioc(1);
+    detail::dns_cache cache(ioc.get_executor(), detail::dns_settings{0, dns_.address()});
+    dns_.set("v6first.test", split_answer(1500ms, 0ms));
+    const auto t = steady::now();
+    auto early = resolve_once(ioc, cache, "v6first.test");
+    EXPECT_LT(ms_since(t), 700.0);
+    ASSERT_FALSE(early.ec) << early.ec.message();
+    ASSERT_EQ(early.endpoints.size(), 1u);
+    EXPECT_EQ(early.endpoints[0].address().to_string(), "::1");
+    EXPECT_TRUE(early.rest);
+}
+
+TEST_F(dns, a_fetch_connects_on_the_first_family_to_answer)
+{
+    // The testbed listens on 127.0.0.1; the AAAA answer comes 2 s late.
+    dns_.set("v4first.test", split_answer(0ms, 2000ms));
+    const auto t = steady::now();
+    auto out = run_urls({url("v4first.test")}, config(1));
+    const double took = ms_since(t);
+    ASSERT_EQ(out.results.size(), 1u);
+    EXPECT_TRUE(out.results[0].ok()) << out.results[0].error;
+    EXPECT_LT(took, 1000.0) << "the A answer is enough to connect";
+    std::printf("A at once, AAAA after 2 s: fetched in %.1f ms\n", took);
+}
+
+TEST_F(dns, a_failed_first_family_hands_over_to_the_late_one)
+{
+    // ::1 answers first but nothing listens there: the connect waits for the A answer (400 ms)
+    // instead of failing, then connects over IPv4.
+    dns_.set("late4.test", split_answer(400ms, 0ms));
+    const auto t = steady::now();
+    auto out = run_urls({url("late4.test")}, config(1));
+    const double took = ms_since(t);
+    ASSERT_EQ(out.results.size(), 1u);
+    EXPECT_TRUE(out.results[0].ok()) << out.results[0].error;
+    EXPECT_GE(took, 350.0);
+    EXPECT_LT(took, 2000.0);
+}
+
 }  // namespace
 }  // namespace asyncfetch

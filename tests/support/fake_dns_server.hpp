@@ -37,8 +37,10 @@ struct dns_rule
     };
     kind what = kind::answer;
     std::chrono::milliseconds delay{0};  ///< before a UDP answer is sent
-    std::vector<std::string> a;          ///< IPv4 addresses
-    std::vector<std::string> aaaa;       ///< IPv6 addresses
+    /// Before a UDP answer to an AAAA question, when it differs from delay (negative: delay).
+    std::chrono::milliseconds aaaa_delay{-1};
+    std::vector<std::string> a;     ///< IPv4 addresses
+    std::vector<std::string> aaaa;  ///< IPv6 addresses
 };
 
 /// The server. Lives at most max_life (a stuck test cannot keep it running); the destructor stops it.
@@ -159,7 +161,7 @@ private:
             if (auto it = rules_.find(lower(name)); it != rules_.end())
                 rule = it->second;
         }
-        delay = rule.delay;
+        delay = qtype == 28 && rule.aaaa_delay.count() >= 0 ? rule.aaaa_delay : rule.delay;
         if (rule.what == dns_rule::kind::silent)
             return {};
         std::vector<std::uint8_t> out(q.begin(), q.begin() + question_end);

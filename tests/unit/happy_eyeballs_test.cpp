@@ -215,5 +215,61 @@ TEST(happy_eyeballs_race, cancel_closes_every_attempt)
     EXPECT_EQ(j.events, (std::vector<std::string>{"start ::1", "close ::1"}));
 }
 
+TEST(happy_eyeballs_race, addresses_added_later_join_the_race)
+{
+    // The IPv6 answer came first and its address refuses; the race waits for the IPv4 answer
+    // instead of ending, and wins with it.
+    journal j;
+    j.script["::1"] = {5ms, net::error::connection_refused, false};
+    j.script["127.0.0.1"] = {5ms, {}, false};
+    net::io_context ioc(1);
+    race r(ioc.get_executor(), 250ms, steady::now() + 5s);
+    r.expect_more();
+    race_run rr{r, j, {ep("::1")}};
+    net::co_spawn(ioc, run_race(rr), net::detached);
+    net::steady_timer later(ioc, 100ms);
+    later.async_wait([&r](boost::system::error_code) { r.add({ep("127.0.0.1"), ep("::1")}); });
+    ioc.run_for(5s);
+    ASSERT_FALSE(rr.out.ec) << rr.out.ec.message();
+    EXPECT_EQ(rr.out.endpoint, ep("127.0.0.1"));
+    EXPECT_GE(j.started_ms["127.0.0.1"], 95.0);
+    EXPECT_EQ(rr.out.attempts, 2u) << "an address already tried is not tried again";
+    rr.out.socket.reset();
+}
+
+TEST(happy_eyeballs_race, an_empty_late_answer_ends_the_race_with_the_failure)
+{
+    journal j;
+    j.script["::1"] = {5ms, net::error::connection_refused, false};
+    net::io_context ioc(1);
+    race r(ioc.get_executor(), 250ms, steady::now() + 5s);
+    r.expect_more();
+    race_run rr{r, j, {ep("::1")}};
+    net::co_spawn(ioc, run_race(rr), net::detached);
+    net::steady_timer later(ioc, 100ms);
+    later.async_wait([&r](boost::system::error_code) { r.add({}); });
+    ioc.run_for(5s);
+    EXPECT_EQ(rr.out.ec, net::error::connection_refused);
+    EXPECT_GE(rr.took_ms, 95.0);
+    EXPECT_LT(rr.took_ms, 1000.0);
+}
+
+TEST(happy_eyeballs_race, a_late_answer_that_never_comes_ends_at_the_deadline_with_the_failure)
+{
+    journal j;
+    j.script["::1"] = {5ms, net::error::connection_refused, false};
+    double took = 0;
+    net::io_context ioc(1);
+    race r(ioc.get_executor(), 250ms, steady::now() + 300ms);
+    r.expect_more();
+    j.t0 = steady::now();
+    race_run rr{r, j, {ep("::1")}};
+    net::co_spawn(ioc, run_race(rr), net::detached);
+    ioc.run_for(5s);
+    took = rr.took_ms;
+    EXPECT_EQ(rr.out.ec, net::error::connection_refused) << "the attempt's failure, not a timeout";
+    EXPECT_GE(took, 295.0);
+}
+
 }  // namespace
 }  // namespace asyncfetch::detail
