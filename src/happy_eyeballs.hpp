@@ -118,7 +118,9 @@ public:
             }
             if (!s_->added.empty())
             {
-                std::vector<boost::asio::ip::tcp::endpoint> untried(order.begin() + next, order.end());
+                std::vector<boost::asio::ip::tcp::endpoint> untried(
+                    order.begin() + static_cast<std::ptrdiff_t>(next),
+                    order.end());
                 for (const auto& e : s_->added)
                     if (std::find(order.begin(), order.end(), e) == order.end())
                         untried.push_back(e);
