@@ -289,7 +289,11 @@ pass_outcome run_pass(net::io_context& ioc,
     st.worker_count = std::max<std::size_t>(config.concurrency, 1);
     st.active_workers = st.worker_count;
     st.signals = std::make_unique<net::cancellation_signal[]>(st.worker_count);
-    const auto completed = [&st](std::exception_ptr) { --st.running; };
+    // The last of them stops the io_context's run() below.
+    const auto completed = [&st](std::exception_ptr) {
+        if (--st.running == 0)
+            st.ioc.stop();
+    };
     st.running = st.worker_count;
     for (std::size_t i = 0; i < st.worker_count; ++i)
         net::co_spawn(ioc, worker(st), net::bind_cancellation_slot(st.signals[i].slot(), completed));
@@ -313,11 +317,10 @@ pass_outcome run_pass(net::io_context& ioc,
     }
     // Until the pass's own coroutines complete, not until the io_context runs out of work: idle
     // HTTP/2 connections keep a read pending, and a shared client (--warm) keeps them for the next
-    // pass.
+    // pass. One run(), not a run_one() loop: each run_one() call makes and destroys the thread's
+    // state, and with it Asio's cache of recycled handler memory.
     ioc.restart();
-    while (st.running > 0 && ioc.run_one() > 0)
-    {
-    }
+    ioc.run();
 
     if (st.interrupted)
         st.flush_held();
