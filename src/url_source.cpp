@@ -8,6 +8,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -33,22 +35,22 @@ namespace {
 bool read_line(std::istream& in, std::string& line, std::size_t cap)
 {
     line.clear();
-    const std::istream::sentry ok(in, true);
-    if (!ok)
-        return false;
-    auto* buf = in.rdbuf();
-    for (;;)
+    std::array<char, 4096> chunk;  // not zeroed: getline writes what it reports
+    const auto size = static_cast<std::streamsize>(chunk.size());
+    for (bool any = false;; any = true)
     {
-        const auto c = buf->sbumpc();
-        if (c == std::char_traits<char>::eof())
-        {
-            in.setstate(std::ios::eofbit);
-            return !line.empty();
-        }
-        if (c == '\n')
-            return true;
+        // istream::getline scans the stream's buffer in bulk; the line may hold NUL bytes.
+        in.getline(chunk.data(), size);
+        const auto got = static_cast<std::size_t>(in.gcount());
+        const bool filled = in.fail() && !in.eof() && got == chunk.size() - 1;  // the line goes on
+        if (in.fail() && !filled && got == 0)
+            return any;
+        const std::size_t stored = filled || in.eof() ? got : got - 1;  // minus the '\n' extracted
         if (line.size() < cap)
-            line.push_back(static_cast<char>(c));
+            line.append(chunk.data(), std::min(stored, cap - line.size()));
+        if (!filled)
+            return true;
+        in.clear();
     }
 }
 
