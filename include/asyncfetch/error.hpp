@@ -69,6 +69,7 @@ enum class error_kind
     redirect,
     size_limit,
     proxy,
+    skipped,  ///< not fetched: --no-clobber found its file; neither ok nor failed
 };
 
 /// The token printed for a kind, e.g. "invalid_url".
