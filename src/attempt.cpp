@@ -229,12 +229,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
 
         const auto location = resp.find("location");
         if (cfg.max_redirs == 0 || !is_redirect_status(r.status) || !location)
-            co_return co_await read_final_body(cur,
-                                               proxy,
-                                               method == "HEAD",
-                                               deadline,
-                                               r,
-                                               lease.get());
+            co_return co_await read_final_body(cur, proxy, method == "HEAD", deadline, r, lease.get());
 
         // The redirect's own body is dropped; reading it lets the session be reused.
         detail::body_sink drop;

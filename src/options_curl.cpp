@@ -37,7 +37,9 @@ void add_curl_output_options(CLI::App& app, options& o)
         ->trigger_on_parse();
     app.add_flag_callback(
            "-O,--remote-name",
-           [&o] { o.client.outputs.push_back({true, {}}); },
+           [&o] {
+               o.client.outputs.push_back({true, {}});
+           },
            "Save the body of the next URL to a file named from its path (repeatable)")
         ->trigger_on_parse();
     app.add_flag("--remote-name-all",
@@ -68,7 +70,8 @@ void add_curl_output_options(CLI::App& app, options& o)
         ->type_name("USER:PASSWORD");
     app.add_flag("--basic")->description("Accepted for curl compatibility: -u sends Basic credentials");
 
-    app.add_flag("-Z,--parallel")->description("Accepted for curl compatibility: URLs run concurrently by default");
+    app.add_flag("-Z,--parallel")
+        ->description("Accepted for curl compatibility: URLs run concurrently by default");
     app.add_option("--parallel-max", o.concurrency, "Same as -j: most requests in flight at once")
         ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
 }

@@ -1,6 +1,7 @@
 // End to end, the binary against the testbed: curl's -o/-O/--output-dir/--create-dirs, --no-clobber,
 // -s/-S, -u, and no credential in any output.
 #include "asyncfetch/testbed.hpp"
+#include "asyncfetch/url.hpp"
 #include "test_support.hpp"
 
 #include <boost/json.hpp>
@@ -52,7 +53,8 @@ public:
     const std::string& path() const { return path_; }
     std::size_t entries() const
     {
-        return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
+        return static_cast<std::size_t>(
+            std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
     }
 
 private:
@@ -90,7 +92,8 @@ std::vector<boost::json::object> json_lines(const std::string& out)
 std::string text_of(const boost::json::object& o, const char* key)
 {
     const auto* v = o.if_contains(key);
-    return v != nullptr && v->is_string() ? std::string(v->as_string()) : "<" + std::string(key) + " not a string>";
+    return v != nullptr && v->is_string() ? std::string(v->as_string())
+                                          : "<" + std::string(key) + " not a string>";
 }
 
 /// The result object with this index, or an empty object (which fails the test).
@@ -103,7 +106,10 @@ boost::json::object result_at(const std::vector<boost::json::object>& objects, s
     return {};
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part)
+{
+    return text.find(part) != std::string::npos;
+}
 
 TEST(curl_output, o_file_pairs_with_urls_in_order_concurrently_and_sequentially)
 {
@@ -113,8 +119,15 @@ TEST(curl_output, o_file_pairs_with_urls_in_order_concurrently_and_sequentially)
     {
         SCOPED_TRACE(mode);
         temp_dir dir;
-        const auto p = run_cli({mode, "--json", "-o", dir / "first", b + "/echo/one", "-o", dir / "second",
-                                b + "/bytes/20000", b + "/bytes/7"});
+        const auto p = run_cli({mode,
+                                "--json",
+                                "-o",
+                                dir / "first",
+                                b + "/echo/one",
+                                "-o",
+                                dir / "second",
+                                b + "/bytes/20000",
+                                b + "/bytes/7"});
         ASSERT_EQ(p.exit_code, 0) << p.err;
         EXPECT_TRUE(read_file(dir / "first").starts_with("GET /echo/one\n")) << read_file(dir / "first");
         EXPECT_EQ(fs::file_size(dir / "second"), 20000u);
@@ -134,7 +147,8 @@ TEST(curl_output, o_dash_writes_only_the_body_to_stdout)
     ASSERT_EQ(p.exit_code, 0) << p.err;
     EXPECT_TRUE(p.out.starts_with("GET /echo/to-stdout\n")) << p.out;
     EXPECT_FALSE(contains(p.out, "\t200\t") || contains(p.out, "200\t")) << "no record among the bytes";
-    EXPECT_TRUE(contains(p.err, server.base_url() + "/echo/to-stdout")) << "the record moves to stderr: " << p.err;
+    EXPECT_TRUE(contains(p.err, server.base_url() + "/echo/to-stdout"))
+        << "the record moves to stderr: " << p.err;
     EXPECT_TRUE(contains(p.err, "1 URL: 1 ok")) << p.err;
 
     const auto silent = run_cli({"-s", "-o", "-", server.base_url() + "/bytes/300"});
@@ -160,8 +174,16 @@ TEST(curl_output, remote_name_and_relative_o_go_under_output_dir)
     testbed server;
     const std::string b = server.base_url();
     temp_dir dir;
-    const auto p = run_cli({"--output-dir", dir.path(), "-O", b + "/echo/page.html?x=1", "-o", "rel.txt",
-                            b + "/bytes/5", "--remote-name", b + "/echo/page.html", b + "/bytes/9"});
+    const auto p = run_cli({"--output-dir",
+                            dir.path(),
+                            "-O",
+                            b + "/echo/page.html?x=1",
+                            "-o",
+                            "rel.txt",
+                            b + "/bytes/5",
+                            "--remote-name",
+                            b + "/echo/page.html",
+                            b + "/bytes/9"});
     ASSERT_EQ(p.exit_code, 0) << p.err;
     EXPECT_TRUE(read_file(dir / "page.html").starts_with("GET /echo/page.html?x=1\n"));
     EXPECT_EQ(fs::file_size(dir / "rel.txt"), 5u);
@@ -213,8 +235,14 @@ TEST(curl_output, no_clobber_keeps_the_file_and_skips_the_url)
     const std::string b = server.base_url();
     temp_dir dir;
     write_file(dir / "kept", "old contents");
-    const auto p = run_cli({"--json", "--no-clobber", "-o", dir / "kept", b + "/echo/must-not-be-fetched", "-o",
-                            dir / "new", b + "/bytes/6"});
+    const auto p = run_cli({"--json",
+                            "--no-clobber",
+                            "-o",
+                            dir / "kept",
+                            b + "/echo/must-not-be-fetched",
+                            "-o",
+                            dir / "new",
+                            b + "/bytes/6"});
     EXPECT_EQ(p.exit_code, 0) << "a skipped URL is not a failure: " << p.err;
     EXPECT_EQ(read_file(dir / "kept"), "old contents");
     EXPECT_EQ(fs::file_size(dir / "new"), 6u);
@@ -263,7 +291,8 @@ TEST(curl_output, o_pairs_across_arguments_and_input_file_and_extra_outputs_warn
     const std::string b = server.base_url();
     temp_dir dir;
     write_file(dir / "urls", b + "/bytes/11\n");
-    const auto p = run_cli({"-o", dir / "from-arg", "-o", dir / "from-file", "-i", dir / "urls", b + "/bytes/10"});
+    const auto p = run_cli(
+        {"-o", dir / "from-arg", "-o", dir / "from-file", "-i", dir / "urls", b + "/bytes/10"});
     ASSERT_EQ(p.exit_code, 0) << p.err;
     EXPECT_EQ(fs::file_size(dir / "from-arg"), 10u);
     EXPECT_EQ(fs::file_size(dir / "from-file"), 11u) << "arguments first, then the -i file";
@@ -356,6 +385,8 @@ TEST(curl_output, no_output_ever_shows_a_password_or_token)
         EXPECT_FALSE(contains(text, secret)) << what << ":\n" << text;
         EXPECT_FALSE(contains(text, token)) << what << ":\n" << text;
         EXPECT_FALSE(contains(text, "bob:")) << what << ":\n" << text;
+        EXPECT_FALSE(contains(text, base64_encode("alice:" + secret))) << what << ":\n" << text;
+        EXPECT_FALSE(contains(text, base64_encode("bob:" + secret))) << what << ":\n" << text;
     };
     temp_dir dir;
     for (const auto& creds : credential_args)
@@ -372,8 +403,19 @@ TEST(curl_output, no_output_ever_shows_a_password_or_token)
             expect_clean("stderr", p.err);
         }
 
-    const auto cmp = run_cli({"--compare", "--json", "--stats", "-S", "-u", "alice:" + secret, "--export-json",
-                              dir / "c.json", "--export-markdown", dir / "c.md", urls[0], urls[1], urls[3]});
+    const auto cmp = run_cli({"--compare",
+                              "--json",
+                              "--stats",
+                              "-S",
+                              "-u",
+                              "alice:" + secret,
+                              "--export-json",
+                              dir / "c.json",
+                              "--export-markdown",
+                              dir / "c.md",
+                              urls[0],
+                              urls[1],
+                              urls[3]});
     EXPECT_EQ(cmp.exit_code, 1) << cmp.err;
     expect_clean("stdout", cmp.out);
     expect_clean("stderr", cmp.err);
@@ -391,12 +433,16 @@ TEST(curl_output, no_output_ever_shows_a_password_or_token)
     bool user_credentials_sent = false;
     for (const auto& r : server.requests())
     {
-        url_credentials_sent = url_credentials_sent || r.header("authorization") == "Basic Ym9iOlB3NXNlY3JldFhx";
-        user_credentials_sent =
-            user_credentials_sent || r.header("authorization") == "Basic YWxpY2U6UHc1c2VjcmV0WHE=";
+        url_credentials_sent = url_credentials_sent ||
+                               r.header("authorization") == "Basic " + base64_encode("bob:" + secret);
+        user_credentials_sent = user_credentials_sent ||
+                                r.header("authorization") == "Basic " + base64_encode("alice:" + secret);
     }
-    EXPECT_TRUE(url_credentials_sent);
-    EXPECT_TRUE(user_credentials_sent);
+    std::string seen;
+    for (const auto& r : server.requests())
+        seen += r.target + " " + r.header("authorization") + "\n";
+    EXPECT_TRUE(url_credentials_sent) << seen;
+    EXPECT_TRUE(user_credentials_sent) << seen;
 }
 
 }  // namespace

@@ -43,8 +43,19 @@ std::vector<std::string> words_of(const std::vector<output_spec>& specs)
 
 TEST(options_curl, o_and_O_keep_their_command_line_order)
 {
-    auto p = parse({"-o", "a.html", "http://a/1", "-O", "http://a/2", "--output", "-", "--remote-name",
-                    "-o", "/dev/null", "http://a/3", "http://a/4", "http://a/5"});
+    auto p = parse({"-o",
+                    "a.html",
+                    "http://a/1",
+                    "-O",
+                    "http://a/2",
+                    "--output",
+                    "-",
+                    "--remote-name",
+                    "-o",
+                    "/dev/null",
+                    "http://a/3",
+                    "http://a/4",
+                    "http://a/5"});
     ASSERT_TRUE(p.opts) << p.err;
     EXPECT_EQ(words_of(p.opts->client.outputs),
               (std::vector<std::string>{"-o a.html", "-O", "-o -", "-O", "-o /dev/null"}));
@@ -105,7 +116,9 @@ TEST(options_curl, user_takes_user_colon_password)
     ASSERT_TRUE(empty.opts) << empty.err;
     EXPECT_EQ(empty.opts->client.request.user, "bob:");
 
-    expect_usage_error({"-u", "alice", "http://a/"}, "no password: asyncfetch never prompts", "USER:PASSWORD");
+    expect_usage_error({"-u", "alice", "http://a/"},
+                       "no password: asyncfetch never prompts",
+                       "USER:PASSWORD");
     expect_usage_error({"-u", "a:b\r\nX: y", "http://a/"}, "CR LF in credentials", "CR, LF");
 }
 
@@ -136,7 +149,8 @@ TEST(output_path, nth_output_goes_with_nth_url_and_relative_files_go_under_the_d
     EXPECT_EQ(output_path({{false, "/dev/null"}}, false, "dir", 0, u, names), "/dev/null");
 
     output_names here("");
-    EXPECT_EQ(output_path({{true, {}}}, false, "", 0, must_parse("http://h/../../etc/passwd"), here), "passwd");
+    EXPECT_EQ(output_path({{true, {}}}, false, "", 0, must_parse("http://h/../../etc/passwd"), here),
+              "passwd");
     EXPECT_EQ(output_path({}, true, "", 0, must_parse("http://h/"), here), "index.html");
 }
 
@@ -164,16 +178,18 @@ TEST(request_head_user, u_sends_basic_to_the_origin_only_and_minus_h_wins)
     EXPECT_EQ(h.authorization, "Basic " + base64_encode("alice:secret")) << "-u replaces the URL's user-info";
 
     const url other = must_parse("http://elsewhere.test/");
-    ASSERT_FALSE(detail::build_request_head(req, {method, other, u}, h));
-    EXPECT_TRUE(h.authorization.empty()) << "never to another origin";
-    for (const auto& f : h.fields)
+    detail::request_head redirected;
+    ASSERT_FALSE(detail::build_request_head(req, {method, other, u}, redirected));
+    EXPECT_TRUE(redirected.authorization.empty()) << "never to another origin";
+    for (const auto& f : redirected.fields)
         EXPECT_NE(f.name, "Authorization");
 
     req.headers = {{"Authorization", "Bearer TOKEN", false}};
-    ASSERT_FALSE(detail::build_request_head(req, {method, u, u}, h));
-    EXPECT_TRUE(h.authorization.empty());
+    detail::request_head explicit_header;
+    ASSERT_FALSE(detail::build_request_head(req, {method, u, u}, explicit_header));
+    EXPECT_TRUE(explicit_header.authorization.empty());
     int auth_fields = 0;
-    for (const auto& f : h.fields)
+    for (const auto& f : explicit_header.fields)
         auth_fields += f.name == "Authorization" ? 1 : 0;
     EXPECT_EQ(auth_fields, 1) << "-H Authorization takes precedence over -u";
 }
