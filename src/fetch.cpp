@@ -115,6 +115,9 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
             break;
     }
     r.time_ms = ms_between(start, clock_type::now());
+    // A URL that failed before its body was saved reports no file.
+    if (r.failed() && !r.file.empty() && (is_special_output(r.file) || !output_exists(r.file)))
+        r.file.clear();
     co_return redacted(std::move(r));
 }
 

@@ -140,6 +140,38 @@ TEST(curl_output, o_file_pairs_with_urls_in_order_concurrently_and_sequentially)
     }
 }
 
+TEST(curl_output, a_url_that_fails_before_its_body_reports_no_file)
+{
+    testbed server;
+    temp_dir dir;
+    const auto p = run_cli({"--json",
+                            "--keep-order",
+                            "-f",
+                            "-o",
+                            dir / "refused",
+                            "http://127.0.0.1:1/x",
+                            "-o",
+                            dir / "404",
+                            server.base_url() + "/status/404",
+                            "-o",
+                            "-",
+                            "http://127.0.0.1:1/y"});
+    EXPECT_EQ(p.exit_code, 1);
+    // With -o - the records go to stderr, among the summary's text lines.
+    std::string records;
+    for (const auto& line : lines_of(p.err))
+        if (line.starts_with("{"))
+            records += line + "\n";
+    const auto lines = json_lines(records);
+    for (std::int64_t i = 0; i < 3; ++i)
+    {
+        const auto r = result_at(lines, i);
+        EXPECT_FALSE(r.empty());
+        EXPECT_TRUE(r.contains("file") && r.at("file").is_null()) << boost::json::serialize(r);
+    }
+    EXPECT_EQ(dir.entries(), 0u) << "no file for a failure, nor for --fail's 404";
+}
+
 TEST(curl_output, o_dash_writes_only_the_body_to_stdout)
 {
     testbed server;

@@ -36,6 +36,7 @@ void expect_usage_error(std::initializer_list<const char*> args, const std::stri
 std::vector<std::string> words_of(const std::vector<output_spec>& specs)
 {
     std::vector<std::string> out;
+    out.reserve(specs.size());
     for (const auto& s : specs)
         out.push_back(s.remote_name ? "-O" : "-o " + s.path);
     return out;
