@@ -77,7 +77,12 @@ _asyncfetch()
             _asyncfetch_files "" "$cur"
             return
             ;;
-        -o | --output-dir)
+        -o | --output)
+            # A file name; '-' is stdout.
+            _asyncfetch_files "" "$cur"
+            return
+            ;;
+        --output-dir)
             _asyncfetch_dirs
             return
             ;;
@@ -112,7 +117,7 @@ _asyncfetch()
             compopt -o nospace 2>/dev/null
             return
             ;;
-        -j | --concurrency | --per-host | --max-redirs | --retry | --retry-delay | --retry-max-time | \
+        -j | --concurrency | --parallel-max | -u | --user | --per-host | --max-redirs | --retry | --retry-delay | --retry-max-time | \
             --runs | --max-failures | --max-streams | --connect-timeout | -m | --timeout | --max-time | \
             -A | --user-agent | -H | --header | --resolve | --noproxy | --dns-servers | \
             --happy-eyeballs-timeout-ms)
@@ -128,7 +133,9 @@ _asyncfetch()
             -h --help --version
             -i --input
             -j --concurrency --per-host --rate --rate-per-host --sequential
-            --format --json --keep-order -q --quiet -o --output-dir
+            --format --json --keep-order -q --quiet -s --silent -S --show-error
+            -o --output -O --remote-name --remote-name-all --output-dir --create-dirs --no-clobber
+            -u --user --basic -Z --parallel --parallel-max
             -X --request -I --head -H --header -A --user-agent -d --data --data-binary
             -f --fail -L --location --max-redirs --allow-insecure-redirects --compressed
             --max-filesize --resolve --dns-servers --happy-eyeballs-timeout-ms -4 --ipv4 -6 --ipv6

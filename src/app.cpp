@@ -1,16 +1,19 @@
 // The tool's top level: builds the shared TLS context and io_context, runs the passes, prints.
 #include "asyncfetch/app.hpp"
 
+#include "asyncfetch/output_dir.hpp"
 #include "asyncfetch/progress.hpp"
 #include "asyncfetch/proxy.hpp"
 #include "asyncfetch/report.hpp"
 #include "asyncfetch/request_body.hpp"
 #include "asyncfetch/runner.hpp"
+#include "asyncfetch/url.hpp"
 #include "asyncfetch/url_source.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -101,17 +104,39 @@ std::optional<std::string> prepare(options& o)
     if (auto problem = load_request_body(o))
         return problem;
     if (!o.client.proxies.proxy.empty() && !parse_proxy_url(o.client.proxies.proxy))
-        return "asyncfetch: invalid proxy URL '" + o.client.proxies.proxy +
+        return "asyncfetch: invalid proxy URL '" + redact_userinfo(o.client.proxies.proxy) +
                "' (only http:// proxies are supported)\n";
-    if (!o.client.output_dir.empty())
+    const std::string& dir = o.client.output_dir;
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
     {
-        std::error_code ec;
-        std::filesystem::create_directories(o.client.output_dir, ec);
-        if (ec || !std::filesystem::is_directory(o.client.output_dir))
-            return "asyncfetch: cannot create output directory " + o.client.output_dir + ": " + ec.message() +
-                   "\n";
+        // As curl: --output-dir must exist unless --create-dirs may make it.
+        if (!o.client.create_dirs)
+            return "asyncfetch: output directory " + dir + " does not exist (--create-dirs makes it)\n";
+        std::filesystem::create_directories(dir, ec);
+        if (ec || !std::filesystem::is_directory(dir, ec))
+            return "asyncfetch: cannot create output directory " + dir + ": " + ec.message() + "\n";
+    }
+    for (const auto& spec : o.client.outputs)
+    {
+        if (spec.remote_name || is_special_output(spec.path))
+            continue;
+        const std::string path = dir.empty() || spec.path.front() == '/' ? spec.path : dir + "/" + spec.path;
+        if (std::filesystem::is_directory(path, ec))
+            return "asyncfetch: -o " + spec.path +
+                   ": is a directory; -o names one file per URL, as in curl: to save into a directory "
+                   "use --output-dir DIR with -O or --remote-name-all\n";
     }
     return std::nullopt;
+}
+
+/// True when some -o sends a body to stdout: the records then go to stderr, so stdout holds only
+/// bodies, as in curl.
+bool bodies_to_stdout(const options& o)
+{
+    return std::any_of(o.client.outputs.begin(), o.client.outputs.end(), [](const output_spec& s) {
+        return !s.remote_name && s.path == "-";
+    });
 }
 
 /// The URLs after the arguments: -i FILE or '-' (stdin); nullptr for none. The message for stderr
@@ -287,8 +312,18 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
         parts.push_back(&lines.emplace(*input));
     chained_source src(std::move(parts));
 
-    record_printer printer(out, o.format, !o.stdout_is_terminal);
-    const result_sink print = std::ref(printer);
+    std::ostream& records = bodies_to_stdout(o) ? err : out;
+    record_printer printer(records, o.format, !o.stdout_is_terminal);
+    result_sink print = std::ref(printer);
+    if (o.show_error)
+    {
+        // -S: one line per failed URL on stderr as well, as curl's "curl: (6) ..." under -sS.
+        print = [&printer, &err](const fetch_result& r) {
+            if (r.failed())
+                err << "asyncfetch: " << r.url << ": " << to_string(r.kind) << ": " << r.error << "\n";
+            return printer(r);
+        };
+    }
 
     run_config base = make_run_config(o);
     base.on_flush = [&printer] { return printer.flush(); };
@@ -317,7 +352,10 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
     if (result.stopped || !printer.flush())
         return exit_ok;
     const compare_summary* cmp = compare && !compare->concurrent_runs_ms.empty() ? &*compare : nullptr;
-    return finish(o, result, cmp, sequential_failed, out, err);
+    // curl's warning, once every URL was read: -o and -O left over had no URL to go with.
+    if (!o.quiet && !result.interrupted && !result.gave_up && o.client.outputs.size() > result.summary.count)
+        err << "asyncfetch: warning: got more output options (-o, -O) than URLs\n";
+    return finish(o, result, cmp, sequential_failed, records, err);
 }
 
 }  // namespace asyncfetch

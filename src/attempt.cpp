@@ -230,13 +230,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
 
         const auto location = resp.find("location");
         if (cfg.max_redirs == 0 || !is_redirect_status(r.status) || !location)
-            co_return co_await read_final_body(original,
-                                               cur,
-                                               proxy,
-                                               method == "HEAD",
-                                               deadline,
-                                               r,
-                                               lease.get());
+            co_return co_await read_final_body(cur, proxy, method == "HEAD", deadline, r, lease.get());
 
         // The redirect's own body is dropped; reading it lets the session be reused.
         detail::body_sink drop;
@@ -267,8 +261,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
     }
 }
 
-net::awaitable<void> client::impl::read_final_body(const url& original,
-                                                   const url& cur,
+net::awaitable<void> client::impl::read_final_body(const url& cur,
                                                    const url* proxy,
                                                    bool head_method,
                                                    clock_type::time_point deadline,
@@ -293,11 +286,11 @@ net::awaitable<void> client::impl::read_final_body(const url& original,
             r,
             error_kind::size_limit,
             "body of " + std::to_string(*resp.content_length) + " bytes is larger than --max-filesize");
-    if (!cfg.output_dir.empty() && !failed_status)
+    // The file is made when the final response arrives, as curl does; /dev/null is not opened, so
+    // the body is only counted.
+    if (!r.file.empty() && r.file != "/dev/null" && !failed_status)
     {
-        if (r.file.empty())
-            r.file = names.reserve(original);
-        const int fd = ::open(r.file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        const int fd = open_output(r.file, cfg.create_dirs);
         if (fd < 0)
             co_return set_error(r, error_kind::io, "cannot write " + r.file + ": " + std::strerror(errno));
         sink.save_to(fd);

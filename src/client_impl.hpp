@@ -101,8 +101,7 @@ struct client::impl
                                                            detail::clock_type::time_point deadline,
                                                            fetch_result& r,
                                                            detail::session_lease& lease);
-    boost::asio::awaitable<void> read_final_body(const url& original,
-                                                 const url& cur,
+    boost::asio::awaitable<void> read_final_body(const url& cur,
                                                  const url* proxy,
                                                  bool head_method,
                                                  detail::clock_type::time_point deadline,

@@ -91,6 +91,7 @@ std::string_view to_string(error_kind kind) noexcept
     case error_kind::size_limit: return "size_limit";
     case error_kind::proxy: return "proxy";
     case error_kind::interrupted: return "interrupted";
+    case error_kind::skipped: return "skipped";
     }
     return "io";
 }

@@ -20,6 +20,15 @@ using detail::set_stopped;
 
 namespace {
 constexpr auto token = net::as_tuple(net::use_awaitable);
+
+/// Drops the user-info of every URL the result shows: a record never carries a password.
+fetch_result redacted(fetch_result r)
+{
+    r.url = redact_userinfo(r.url);
+    r.final_url = redact_userinfo(r.final_url);
+    r.error = redact_userinfo(r.error);
+    return r;
+}
 }  // namespace
 
 client::client(net::any_io_executor ex, tls_source tls, client_config config)
@@ -64,13 +73,20 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
             r.final_url = r.url = r.url.substr(0, 100) + "...";
         set_error(r, error_kind::invalid_url, describe(parsed.error()));
         r.time_ms = ms_between(start, clock_type::now());
-        co_return r;
+        co_return redacted(std::move(r));
     }
 
     if (impl_->stopped)
     {
         set_stopped(r, *impl_->stopped);
-        co_return r;
+        co_return redacted(std::move(r));
+    }
+    const auto& cfg = impl_->cfg;
+    r.file = output_path(cfg.outputs, cfg.remote_name_all, cfg.output_dir, index, *parsed, impl_->names);
+    if (cfg.no_clobber && !is_special_output(r.file) && output_exists(r.file))
+    {
+        set_error(r, error_kind::skipped, "not fetched: " + r.file + " exists (--no-clobber)");
+        co_return redacted(std::move(r));
     }
     const auto& policy = impl_->cfg.retry;
     const bool may_retry = policy.all_methods || is_idempotent(impl_->cfg.request.method);
@@ -108,7 +124,10 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
         }
     }
     r.time_ms = ms_between(start, clock_type::now());
-    co_return r;
+    // A URL that failed before its body was saved reports no file.
+    if (r.failed() && !r.file.empty() && (is_special_output(r.file) || !output_exists(r.file)))
+        r.file.clear();
+    co_return redacted(std::move(r));
 }
 
 }  // namespace asyncfetch

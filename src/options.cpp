@@ -2,6 +2,7 @@
 #include "asyncfetch/options.hpp"
 
 #include "option_values.hpp"
+#include "options_curl.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -132,9 +133,6 @@ void add_request_options(CLI::App& app, options& o, raw_values& raw)
                  "Follow redirects from https to http");
     app.add_flag("--compressed", o.client.compressed, "Ask for gzip, deflate and br and decode them");
     app.add_option("--max-filesize", raw.max_filesize, "Stop bodies larger than BYTES (suffixes k, M, G)");
-    app.add_option("-o,--output-dir",
-                   o.client.output_dir,
-                   "Save each body to a file in DIR, named from the URL");
     app.add_option("--retry", o.client.retry.retries, "Retry transient failures N times")
         ->check(CLI::Range(0u, 1000u));
     app.add_option("--retry-delay", raw.retry_delay_s, "Seconds before the first retry, doubled each time")
@@ -377,6 +375,7 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     add_input_and_output_options(app, o, raw);
     add_request_options(app, o, raw);
     add_network_and_run_options(app, o, raw);
+    detail::add_curl_output_options(app, o);
     if (auto done = run_cli(app, argc, argv))
         return *done;
 

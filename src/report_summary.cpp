@@ -122,6 +122,9 @@ std::string format_summary_json(const run_summary& s, const compare_summary* com
             });
     }
     fields.emplace_back("dns_lookups", std::to_string(s.dns_lookups));
+    // Only --no-clobber skips URLs: the line of every other run stays as it was.
+    if (s.skipped > 0)
+        fields.emplace_back("skipped", std::to_string(s.skipped));
     return compact_object(fields) + '\n';
 }
 
@@ -133,6 +136,8 @@ std::string format_summary_text(const run_summary& s)
     text += " ok, ";
     text += std::to_string(s.failed);
     text += " failed, ";
+    if (s.skipped > 0)
+        text += std::to_string(s.skipped) + " skipped, ";
     text += human_bytes(s.bytes);
     text += " in ";
     text += seconds_text(s.elapsed_ms);

@@ -77,9 +77,11 @@ boost::system::error_code build_request_head(const request_options& req,
         out.fields.push_back({"Accept", "*/*"});
     if (t.compressed && !user_has("accept-encoding"))
         out.fields.push_back({"Accept-Encoding", "gzip, deflate, br"});
-    if (same && !t.original.userinfo.empty() && !user_has("authorization"))
+    // -u replaces the URL's user-info; both go only to the origin they were given for.
+    if (same && !user_has("authorization") && (!req.user.empty() || !t.original.userinfo.empty()))
     {
-        out.authorization = t.original.basic_authorization();
+        out.authorization = req.user.empty() ? t.original.basic_authorization()
+                                             : "Basic " + base64_encode(req.user);
         out.fields.push_back({"Authorization", out.authorization});
     }
     if (absolute_form && !t.proxy->userinfo.empty())

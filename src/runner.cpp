@@ -42,7 +42,7 @@ struct pass_state
     void deliver(fetch_result r)
     {
         summary.add(r);
-        const bool failed = !r.ok();
+        const bool failed = r.failed();
         if (!config.keep_order)
             emit(r);
         else
@@ -206,7 +206,7 @@ net::awaitable<void> worker(pass_state& st)
             // Not a network failure (those are values): still one result for this URL.
             r = fetch_result{};
             r.index = index;
-            r.url = std::move(*text);
+            r.url = redact_userinfo(*text);
             r.kind = error_kind::io;
             r.error = std::string("internal error: ") + e.what();
         }

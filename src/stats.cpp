@@ -256,6 +256,12 @@ std::string origin_of(std::string_view url_text)
 void run_summary::add(const fetch_result& r)
 {
     ++count;
+    if (r.kind == error_kind::skipped)
+    {
+        // Not fetched: no time, bytes or status to count.
+        ++skipped;
+        return;
+    }
     if (r.ok())
         ++ok;
     else

@@ -85,6 +85,27 @@ bool same_origin(const url& a, const url& b) noexcept
     return a.scheme == b.scheme && a.host == b.host && a.port == b.port;
 }
 
+std::string redact_userinfo(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (;;)
+    {
+        const auto separator = text.find("://");
+        if (separator == std::string_view::npos)
+            break;
+        out += text.substr(0, separator + 3);
+        text.remove_prefix(separator + 3);
+        // The authority ends where the path, query or fragment starts (or the line ends); its
+        // last '@' ends the user-info, which may itself hold '@' or ':'.
+        const auto authority = text.substr(0, text.find_first_of("/?#\r\n\t\""));
+        if (const auto at = authority.rfind('@'); at != std::string_view::npos)
+            text.remove_prefix(at + 1);
+    }
+    out += text;
+    return out;
+}
+
 std::string base64_encode(std::string_view in)
 {
     static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -1,6 +1,7 @@
 // The settings every fetch of a client shares, as the command line (or a library user) gives them.
 #pragma once
 
+#include "asyncfetch/output_dir.hpp"
 #include "asyncfetch/proxy.hpp"
 #include "asyncfetch/request.hpp"
 #include "asyncfetch/retry.hpp"
@@ -28,7 +29,7 @@ struct client_config
     bool allow_insecure_redirects = false;              ///< follow https -> http
     bool compressed = false;                            ///< ask for and decode gzip, deflate, br
     std::optional<std::uint64_t> max_filesize;          ///< stop bodies (decoded) past this
-    std::string output_dir;                             ///< save bodies here when set
+    std::string output_dir;                             ///< --output-dir: -O files, relative -o files
     retry_policy retry;                                 ///< --retry and friends
     proxy_settings proxies;                             ///< -x, environment, --noproxy
     std::vector<resolve_entry> resolves;                ///< --resolve
@@ -37,6 +38,10 @@ struct client_config
     std::chrono::milliseconds happy_eyeballs_delay{250};  ///< between connect attempts (RFC 8305)
     http_versions versions = http_versions::http2;        ///< --http1.1, --http2, --http2-prior-knowledge
     std::size_t max_streams = 100;                        ///< most streams at once on an HTTP/2 connection
+    std::vector<output_spec> outputs;  ///< -o FILE and -O in order: the Nth pairs with the Nth URL
+    bool remote_name_all = false;      ///< --remote-name-all: URLs past the -o/-O list get -O names
+    bool create_dirs = false;          ///< --create-dirs: make missing directories of saved files
+    bool no_clobber = false;           ///< --no-clobber: keep an existing file and skip its URL
 };
 
 }  // namespace asyncfetch

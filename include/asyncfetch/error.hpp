@@ -75,6 +75,7 @@ enum class error_kind
     size_limit,
     proxy,
     interrupted,  ///< Ctrl-C or SIGTERM ended the request in flight
+    skipped,      ///< not fetched: --no-clobber found its file; neither ok nor failed
 };
 
 /// The token printed for a kind, e.g. "invalid_url".

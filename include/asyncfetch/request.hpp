@@ -23,6 +23,9 @@ struct request_options
     std::string user_agent = "asyncfetch/" ASYNCFETCH_VERSION;  ///< -A
     std::optional<std::string> body;                            ///< -d / --data-binary
     bool form_body = false;  ///< -d: Content-Type application/x-www-form-urlencoded by default
+    /// -u "user:password": Basic credentials for the URL's own origin, in place of the URL's
+    /// user-info; an Authorization header of -H takes precedence.
+    std::string user;
 };
 
 /// Which HTTP versions connections speak (curl's --http1.1, --http2, --http2-prior-knowledge).

@@ -35,6 +35,9 @@ struct fetch_result
 
     /// True when the URL counts as succeeded.
     bool ok() const noexcept { return kind == error_kind::none; }
+
+    /// True when the URL counts as failed: neither succeeded nor skipped (--no-clobber).
+    bool failed() const noexcept { return kind != error_kind::none && kind != error_kind::skipped; }
 };
 
 }  // namespace asyncfetch

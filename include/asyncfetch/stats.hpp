@@ -110,7 +110,8 @@ struct run_summary
 {
     std::size_t count = 0;                            ///< results seen
     std::size_t ok = 0;                               ///< results with ok()
-    std::size_t failed = 0;                           ///< results without ok()
+    std::size_t failed = 0;                           ///< results with failed()
+    std::size_t skipped = 0;                          ///< results skipped (--no-clobber), not fetched
     std::uint64_t bytes = 0;                          ///< body bytes over all results
     double elapsed_ms = 0;                            ///< wall time of the pass
     std::size_t connections_opened = 0;               ///< new connections the pass made

@@ -99,6 +99,8 @@ struct testbed_counters
 ///                 (HTTP/2: the connection stays)
 ///   /echo[/...]   200 text/plain listing the request: "METHOD TARGET", then one "Name: value" line per
 ///                 header in wire order, then an empty line, then the request body (lines end in \n)
+///   /basic-auth?user=U&password=P  200 "authenticated" when the request's Authorization is Basic
+///                 credentials U:P, else 401 with WWW-Authenticate (httpbin's /basic-auth/U/P)
 ///   /redirect-to?url=URL&status=CODE, also /ANY/PREFIX/redirect-to?...
 ///                 CODE (301, 302, 303, 307 or 308; default 302) with "Location: URL", URL percent-decoded
 ///                 and otherwise verbatim (relative references welcome: the prefix gives them a base to

@@ -55,4 +55,9 @@ bool same_origin(const url& a, const url& b) noexcept;
 /// Standard base64 with padding.
 std::string base64_encode(std::string_view in);
 
+/// text with the user-info ("user:password@") of every "scheme://" URL in it dropped, so a URL,
+/// or a message quoting one, can be printed without its credentials. Works on any text, also on
+/// URLs that do not parse.
+std::string redact_userinfo(std::string_view text);
+
 }  // namespace asyncfetch

@@ -3,6 +3,7 @@
 
 #include "text.hpp"
 
+#include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
 
@@ -242,6 +243,19 @@ response_plan plan_route(const http::request<http::string_body>& request, route_
     }
     if (name == "echo")
         return text_plan(200, echo_text(request));
+    if (name == "basic-auth" && !where.has_arg)
+    {
+        // 200 only for "Authorization: Basic base64(user:password)", as httpbin's /basic-auth.
+        const std::string pair = query_param(target, "user").value_or("") + ":" +
+                                 query_param(target, "password").value_or("");
+        std::string expected(beast::detail::base64::encoded_size(pair.size()), '\0');
+        expected.resize(beast::detail::base64::encode(expected.data(), pair.data(), pair.size()));
+        if (request[http::field::authorization] == "Basic " + expected)
+            return text_plan(200, "authenticated\n");
+        auto plan = text_plan(401, "unauthorized\n");
+        plan.fields.emplace_back("WWW-Authenticate", "Basic realm=\"testbed\"");
+        return plan;
+    }
     if (name == "redirect-to" && !where.has_arg)
     {
         const auto url = query_param(target, "url");

@@ -399,6 +399,7 @@ TEST_P(http, output_dir_keeps_files_inside_and_unique)
     fs::create_directories(dir);
     auto c = cfg();
     c.client.output_dir = dir.string();
+    c.client.remote_name_all = true;  // --output-dir DIR --remote-name-all: today's -o DIR
     const std::string b = server_.base_url();
     auto out = run_urls({b + "/bytes/10",
                          b + "/bytes/10",

@@ -225,6 +225,9 @@ TEST(options_request, long_spellings_and_defaults)
     EXPECT_FALSE(d.opts->client.compressed);
     EXPECT_FALSE(d.opts->client.max_filesize);
     EXPECT_TRUE(d.opts->client.output_dir.empty());
+    EXPECT_TRUE(d.opts->client.outputs.empty());
+    EXPECT_FALSE(d.opts->client.remote_name_all || d.opts->client.create_dirs || d.opts->client.no_clobber);
+    EXPECT_TRUE(d.opts->client.request.user.empty());
     EXPECT_EQ(d.opts->client.retry.retries, 0u);
     EXPECT_EQ(d.opts->client.retry.base_delay, milliseconds(1000));
     EXPECT_EQ(d.opts->client.retry.max_time, milliseconds(0));
@@ -309,10 +312,13 @@ TEST(options_redirects, flags)
 
 TEST(options_output, max_filesize_and_output_dir)
 {
-    auto p = parse({"--max-filesize", "2M", "-o", "dl", "http://a/"});
+    // -o names a file now, as in curl; the directory is --output-dir.
+    auto p = parse({"--max-filesize", "2M", "--output-dir", "dl", "--remote-name-all", "http://a/"});
     ASSERT_TRUE(p.opts) << p.err;
     EXPECT_EQ(p.opts->client.max_filesize, std::optional<std::uint64_t>(2u * 1024 * 1024));
     EXPECT_EQ(p.opts->client.output_dir, "dl");
+    EXPECT_TRUE(p.opts->client.remote_name_all);
+    EXPECT_TRUE(p.opts->client.outputs.empty());
 
     auto l = parse({"--output-dir", "/tmp/x y", "--max-filesize", "10", "http://a/"});
     ASSERT_TRUE(l.opts) << l.err;
