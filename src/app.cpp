@@ -1,6 +1,7 @@
 // The tool's top level: builds the shared TLS context and io_context, runs the passes, prints.
 #include "asyncfetch/app.hpp"
 
+#include "app_inspect.hpp"
 #include "asyncfetch/progress.hpp"
 #include "asyncfetch/proxy.hpp"
 #include "asyncfetch/report.hpp"
@@ -56,19 +57,25 @@ run_config make_run_config(const options& o)
 class record_printer
 {
 public:
-    record_printer(std::ostream& out, output_format format, bool batched)
-        : out_(out), format_(format), batched_(batched)
+    /// write_out: -w's format, which replaces the records when it is not null.
+    record_printer(std::ostream& out, output_format format, bool batched, const write_out_format* write_out)
+        : out_(out), format_(format), batched_(batched), write_out_(write_out)
     {
     }
 
     bool operator()(const fetch_result& r)
     {
-        if (format_ == output_format::table && !header_done_)
+        if (write_out_)
+            pending_ += expand_write_out(*write_out_, r);
+        else
         {
-            pending_ += format_table_header();
-            header_done_ = true;
+            if (format_ == output_format::table && !header_done_)
+            {
+                pending_ += format_table_header();
+                header_done_ = true;
+            }
+            pending_ += format_record(format_, r);
         }
-        pending_ += format_record(format_, r);
         if (!batched_ || pending_.size() >= 32 * 1024)
             return flush();
         return static_cast<bool>(out_);
@@ -89,6 +96,7 @@ private:
     std::ostream& out_;
     output_format format_;
     bool batched_;
+    const write_out_format* write_out_;
     bool header_done_ = false;
     std::string pending_;
 };
@@ -197,7 +205,7 @@ int finish(const options& o,
            std::ostream& out,
            std::ostream& err)
 {
-    if (o.format == output_format::json)
+    if (o.format == output_format::json && o.write_out.empty())
     {
         out << format_summary_json(result.summary, cmp);
         out.flush();
@@ -286,10 +294,17 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
         parts.push_back(&lines.emplace(*input));
     chained_source src(std::move(parts));
 
-    record_printer printer(out, o.format, !o.stdout_is_terminal);
+    detail::inspect_outputs inspect;
+    if (auto problem = inspect.prepare(o, in, out, err))
+    {
+        err << *problem;
+        return exit_usage;
+    }
+    record_printer printer(out, o.format, !o.stdout_is_terminal, inspect.write_out());
     const result_sink print = std::ref(printer);
 
     run_config base = make_run_config(o);
+    inspect.configure(base.client);
     base.on_flush = [&printer] { return printer.flush(); };
     if (o.progress)
     {

@@ -2,6 +2,7 @@
 #include "asyncfetch/options.hpp"
 
 #include "option_values.hpp"
+#include "options_inspect.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -377,6 +378,7 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     add_input_and_output_options(app, o, raw);
     add_request_options(app, o, raw);
     add_network_and_run_options(app, o, raw);
+    detail::add_inspect_options(app, o);
     if (auto done = run_cli(app, argc, argv))
         return *done;
 
@@ -390,6 +392,8 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     auto problem = apply_request_values(o, raw);
     if (!problem)
         problem = apply_run_values(o, raw, term);
+    if (!problem)
+        problem = detail::apply_inspect_values(o);
     if (problem)
     {
         out.exit_code = 2;

@@ -14,6 +14,8 @@
 
 namespace asyncfetch {
 
+class exchange_log;
+
 /// Settings every fetch of a client shares.
 struct client_config
 {
@@ -37,6 +39,11 @@ struct client_config
     std::chrono::milliseconds happy_eyeballs_delay{250};  ///< between connect attempts (RFC 8305)
     http_versions versions = http_versions::http2;        ///< --http1.1, --http2, --http2-prior-knowledge
     std::size_t max_streams = 100;                        ///< most streams at once on an HTTP/2 connection
+    /// -v, -D: told about every connection, request and response (exchange_log.hpp); must outlive
+    /// the client. Null (the default) logs nothing and costs one test per hop.
+    exchange_log* log = nullptr;
+    /// Response fields to keep in fetch_result::headers (-w %header{NAME}); empty keeps none.
+    std::vector<std::string> keep_headers;
 };
 
 }  // namespace asyncfetch
