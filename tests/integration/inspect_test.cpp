@@ -1,4 +1,5 @@
 // -v, -D and -w end to end: the asyncfetch binary against the testbed on loopback, over HTTP/1.1 and HTTP/2.
+#include "asyncfetch/exchange_log.hpp"
 #include "asyncfetch/testbed.hpp"
 #include "fault_server.hpp"
 #include "protocols.hpp"
@@ -8,9 +9,12 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <climits>
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -300,6 +304,99 @@ TEST(inspect_dump, dump_header_to_stdout)
     EXPECT_NE(p.out.find("# [1] " + server.base_url() + "/bytes/2\nHTTP/1.1 200 OK\r\n"), std::string::npos)
         << p.out;
     EXPECT_NE(p.out.find("404\t4\t"), std::string::npos) << "and the records: " << p.out;
+}
+
+}  // namespace
+}  // namespace asyncfetch
+
+namespace asyncfetch {
+namespace {
+
+/// Keeps what a client logs, block by block.
+class recording_log final : public exchange_log
+{
+public:
+    explicit recording_log(exchange_log_settings s) : exchange_log(s) {}
+    void verbose(std::string_view lines) override { verbose_blocks.emplace_back(lines); }
+    void headers(std::string_view block) override { header_blocks.emplace_back(block); }
+
+    std::vector<std::string> verbose_blocks;
+    std::vector<std::string> header_blocks;
+};
+
+class inspect_library : public ::testing::TestWithParam<protocol>
+{
+};
+
+INSTANTIATE_TEST_SUITE_P(protocols,
+                         inspect_library,
+                         ::testing::Values(protocol::http1, protocol::h2),
+                         test::protocol_name{});
+
+/// The client's log as a library user sees it: every block is whole lines of one URL, a failed URL
+/// ends with its failure, and -D's blocks come one per URL that got a response.
+TEST_P(inspect_library, blocks_are_whole_lines_of_one_url_each)
+{
+    testbed server(test::serving_both());
+    recording_log log({true, false, true});
+    auto cfg = test::speaking(GetParam(), test::config_with(8));
+    cfg.client.log = &log;
+    std::vector<std::string> urls;
+    for (int i = 0; i < 16; ++i)
+        urls.push_back(server.base_url() + "/bytes/" + std::to_string(i + 1));
+    urls.emplace_back("http://127.0.0.1:1/refused");
+    const auto run = test::run_urls(urls, cfg);
+    ASSERT_EQ(run.results.size(), urls.size());
+    EXPECT_EQ(run.results.back().kind, error_kind::connect);
+
+    static const std::regex line_grammar(R"(\[([0-9]+)\] [*<>] [^\n]*)");
+    std::set<std::size_t> seen;
+    for (const auto& block : log.verbose_blocks)
+    {
+        ASSERT_FALSE(block.empty());
+        ASSERT_EQ(block.back(), '\n') << block;
+        std::size_t index = SIZE_MAX;
+        for (const auto& line : lines_of(block))
+        {
+            std::smatch m;
+            ASSERT_TRUE(std::regex_match(line, m, line_grammar)) << line;
+            const auto i = std::stoul(m[1]);
+            EXPECT_TRUE(index == SIZE_MAX || index == i) << "one URL per block:\n" << block;
+            index = i;
+        }
+        seen.insert(index);
+    }
+    EXPECT_EQ(seen.size(), urls.size());
+    bool failure_shown = false;
+    for (const auto& block : log.verbose_blocks)
+        failure_shown = failure_shown || block.rfind("[16] * Failed: connect: ", 0) == 0;
+    EXPECT_TRUE(failure_shown);
+    EXPECT_EQ(log.header_blocks.size(), urls.size() - 1) << "no block for the URL without a response";
+    for (const auto& r : run.results)
+    {
+        if (r.ok())
+        {
+            EXPECT_EQ(r.remote_ip, "127.0.0.1") << r.url;
+        }
+    }
+}
+
+TEST(inspect_fields, remote_address_always_and_headers_only_when_asked)
+{
+    testbed server;
+    auto cfg = test::config_with(2);
+    const auto plain = test::run_urls({server.base_url() + "/bytes/3"}, cfg);
+    ASSERT_EQ(plain.results.size(), 1u);
+    EXPECT_TRUE(plain.results[0].headers.empty());
+    EXPECT_EQ(plain.results[0].remote_ip, "127.0.0.1");
+    EXPECT_GT(plain.results[0].remote_port, 0);
+
+    cfg.client.keep_headers = {"Content-Length", "X-Absent"};
+    const auto kept = test::run_urls({server.base_url() + "/bytes/3"}, cfg);
+    ASSERT_EQ(kept.results.size(), 1u);
+    ASSERT_EQ(kept.results[0].headers.size(), 1u);
+    EXPECT_EQ(kept.results[0].headers[0].first, "Content-Length");
+    EXPECT_EQ(kept.results[0].headers[0].second, "3");
 }
 
 }  // namespace
