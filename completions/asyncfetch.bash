@@ -91,6 +91,30 @@ _asyncfetch()
             [[ $cur == @* ]] && _asyncfetch_files @ "${cur#@}"
             return
             ;;
+        -D | --dump-header)
+            # A file, or '-' for standard output.
+            _asyncfetch_files "" "$cur"
+            [[ -z $cur || $cur == - ]] && COMPREPLY+=(-)
+            return
+            ;;
+        -w | --write-out)
+            # '@FILE' reads the format from FILE; anything else is the format itself.
+            if [[ $cur == @* ]]; then
+                _asyncfetch_files @ "${cur#@}"
+            elif [[ $cur == *%\{* && ${cur##*%\{} != *\}* ]]; then
+                # An open %{: offer the variable names.
+                local v
+                local -a vars=(http_code response_code size_download time_total time_namelookup
+                    time_connect time_appconnect time_starttransfer url url_effective num_redirects
+                    http_version remote_ip remote_port errormsg error_kind json)
+                COMPREPLY=()
+                for v in "${vars[@]}"; do
+                    [[ $v == "${cur##*%\{}"* ]] && COMPREPLY+=("${cur%\{*}{$v}")
+                done
+                compopt -o nospace 2>/dev/null
+            fi
+            return
+            ;;
         --format)
             mapfile -t COMPREPLY < <(compgen -W 'tsv table json' -- "$cur")
             return
@@ -144,7 +168,8 @@ _asyncfetch()
             --retry --retry-delay --retry-max-time --retry-all-methods
             -x --proxy --noproxy
             --compare --runs --warm --export-json --export-markdown --stats
-            --fail-fast --max-failures'
+            --fail-fast --max-failures
+            -v --verbose --verbose-secrets -D --dump-header -w --write-out'
         mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
         return
     fi

@@ -1,6 +1,7 @@
 // The tool's top level: builds the shared TLS context and io_context, runs the passes, prints.
 #include "asyncfetch/app.hpp"
 
+#include "app_inspect.hpp"
 #include "asyncfetch/output_dir.hpp"
 #include "asyncfetch/progress.hpp"
 #include "asyncfetch/proxy.hpp"
@@ -60,19 +61,25 @@ run_config make_run_config(const options& o)
 class record_printer
 {
 public:
-    record_printer(std::ostream& out, output_format format, bool batched)
-        : out_(out), format_(format), batched_(batched)
+    /// write_out: -w's format, which replaces the records when it is not null.
+    record_printer(std::ostream& out, output_format format, bool batched, const write_out_format* write_out)
+        : out_(out), format_(format), batched_(batched), write_out_(write_out)
     {
     }
 
     bool operator()(const fetch_result& r)
     {
-        if (format_ == output_format::table && !header_done_)
+        if (write_out_)
+            pending_ += expand_write_out(*write_out_, r);
+        else
         {
-            pending_ += format_table_header();
-            header_done_ = true;
+            if (format_ == output_format::table && !header_done_)
+            {
+                pending_ += format_table_header();
+                header_done_ = true;
+            }
+            pending_ += format_record(format_, r);
         }
-        pending_ += format_record(format_, r);
         if (!batched_ || pending_.size() >= 32 * 1024)
             return flush();
         return static_cast<bool>(out_);
@@ -93,6 +100,7 @@ private:
     std::ostream& out_;
     output_format format_;
     bool batched_;
+    const write_out_format* write_out_;
     bool header_done_ = false;
     std::string pending_;
 };
@@ -223,7 +231,7 @@ int finish(const options& o,
            std::ostream& out,
            std::ostream& err)
 {
-    if (o.format == output_format::json)
+    if (o.format == output_format::json && o.write_out.empty())
     {
         out << format_summary_json(result.summary, cmp);
         out.flush();
@@ -312,8 +320,14 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
         parts.push_back(&lines.emplace(*input));
     chained_source src(std::move(parts));
 
+    detail::inspect_outputs inspect;
+    if (auto problem = inspect.prepare(o, in, out, err))
+    {
+        err << *problem;
+        return exit_usage;
+    }
     std::ostream& records = bodies_to_stdout(o) ? err : out;
-    record_printer printer(records, o.format, !o.stdout_is_terminal);
+    record_printer printer(records, o.format, !o.stdout_is_terminal, inspect.write_out());
     result_sink print = std::ref(printer);
     if (o.show_error)
     {
@@ -326,6 +340,7 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
     }
 
     run_config base = make_run_config(o);
+    inspect.configure(base.client);
     base.on_flush = [&printer] { return printer.flush(); };
     if (o.progress)
     {

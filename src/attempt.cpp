@@ -104,6 +104,68 @@ private:
     double opening_ms_ = 0;
 };
 
+/// Where the exchange goes, into the result; under -v, its connection and request.
+void note_lease(const detail::session_lease& lease,
+                const url& host,
+                const detail::request_head& head,
+                fetch_result& r,
+                detail::fetch_trace* trace)
+{
+    const detail::session& s = lease.carrier();
+    if (const auto* peer = s.peer(); peer && !peer->ip.empty())
+    {
+        r.remote_ip = peer->ip;
+        r.remote_port = peer->port;
+    }
+    if (!trace || !trace->verbose) [[likely]]
+        return;
+    detail::tls_details tls;
+    const bool fresh_tls = !lease.reused() && s.describe_tls(tls);
+    detail::trace_connection(trace->lines,
+                             trace->index,
+                             host.host,
+                             s.peer(),
+                             s.protocol(),
+                             lease.reused(),
+                             fresh_tls ? &tls : nullptr);
+    detail::trace_request(trace->lines, trace->index, head, s.protocol(), trace->secrets);
+    trace->flush();
+}
+
+/// Under -v, the response head; under -D, the head added to the URL's block.
+void note_response(const detail::response_head& resp,
+                   const url& original,
+                   const fetch_result& r,
+                   detail::fetch_trace& trace)
+{
+    if (trace.verbose)
+    {
+        detail::trace_response(trace.lines, trace.index, resp, trace.secrets);
+        trace.flush();
+    }
+    if (!trace.headers)
+        return;
+    if (trace.dump.empty())
+    {
+        // The URL as given, unless it carries credentials: then without them.
+        trace.dump = "# [" + std::to_string(r.index) + "] " +
+                     (original.userinfo.empty() ? r.url : original.absolute());
+        trace.dump += '\n';
+    }
+    detail::dump_response_head(trace.dump, resp);
+}
+
+/// The fields -w asks for (client_config::keep_headers), each with its values joined.
+void keep_fields(const detail::response_head& resp,
+                 const std::vector<std::string>& names,
+                 std::vector<std::pair<std::string, std::string>>& out)
+{
+    out.clear();
+    for (const auto& name : names)
+        if (resp.find(name))
+            out.emplace_back(name, resp.list(name));
+}
+
 }  // namespace
 
 const url* client::impl::proxy_of(const url& u, std::string& bad)
@@ -151,7 +213,8 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
                                                      const std::string* body,
                                                      clock_type::time_point deadline,
                                                      fetch_result& r,
-                                                     detail::session_lease& lease)
+                                                     detail::session_lease& lease,
+                                                     detail::fetch_trace* trace)
 {
     hop_source source(connect, cur, proxy, deadline, r);
     auto since = clock_type::now();
@@ -162,6 +225,7 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
     r.reused = lease.reused();
     if (r.reused)
         ++requests_reused;
+    note_lease(lease, proxy ? *proxy : cur, head, r, trace);
     f = co_await lease->send(head, body, deadline);
     // A request the server never saw (an idle connection it had closed, a stream refused or above
     // a GOAWAY) is not the user's failure: it goes again, up to three more times.
@@ -177,6 +241,7 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
         if (again)
             co_return again;
         r.reused = lease.reused();
+        note_lease(lease, proxy ? *proxy : cur, head, r, trace);
         f = co_await lease->send(head, body, deadline);
     }
     // An HTTP/2-only server ends a TLS connection whose ALPN offered only http/1.1 (nghttpd does).
@@ -190,7 +255,8 @@ net::awaitable<void> client::impl::attempt(const url& original,
                                            fetch_result& r,
                                            clock_type::time_point start,
                                            clock_type::time_point deadline,
-                                           std::optional<std::chrono::milliseconds>& retry_after)
+                                           std::optional<std::chrono::milliseconds>& retry_after,
+                                           detail::fetch_trace* trace)
 {
     // The first hop uses the original URL as it is; a redirect's target is kept in redirected.
     const url* hop = &original;
@@ -217,13 +283,17 @@ net::awaitable<void> client::impl::attempt(const url& original,
 
         r.queue_ms = r.dns_ms = r.connect_ms = r.tls_ms = 0;
         detail::session_lease lease;
-        if (auto f = co_await start_exchange(key, cur, proxy, head, body, deadline, r, lease))
+        if (auto f = co_await start_exchange(key, cur, proxy, head, body, deadline, r, lease, trace))
             co_return fail(r, f, cur, proxy, deadline);
 
         const auto& resp = lease->response();
         r.status = resp.status;
         r.ttfb_ms = ms_between(start, clock_type::now());
         r.http_version = resp.version_text();
+        if (trace) [[unlikely]]
+            note_response(resp, original, r, *trace);
+        if (!cfg.keep_headers.empty())
+            keep_fields(resp, cfg.keep_headers, r.headers);
         retry_after.reset();
         if (auto value = resp.find("retry-after"))
             retry_after = parse_retry_after(*value, std::chrono::system_clock::now());
@@ -253,6 +323,11 @@ net::awaitable<void> client::impl::attempt(const url& original,
         {
             method = "GET";
             body = nullptr;
+        }
+        if (trace && trace->verbose) [[unlikely]]
+        {
+            detail::trace_line(trace->lines, trace->index, '*', "Following the redirect to " + next.text);
+            trace->flush();
         }
         ++r.redirects;
         r.final_url = std::move(next.text);

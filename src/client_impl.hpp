@@ -10,6 +10,7 @@
 #include "request_head.hpp"
 #include "session_pool.hpp"
 #include "tls_sessions.hpp"
+#include "trace_text.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -92,7 +93,8 @@ struct client::impl
                                          fetch_result& r,
                                          detail::clock_type::time_point start,
                                          detail::clock_type::time_point deadline,
-                                         std::optional<std::chrono::milliseconds>& retry_after);
+                                         std::optional<std::chrono::milliseconds>& retry_after,
+                                         detail::fetch_trace* trace);
     boost::asio::awaitable<detail::failure> start_exchange(const std::string& key,
                                                            const url& cur,
                                                            const url* proxy,
@@ -100,7 +102,8 @@ struct client::impl
                                                            const std::string* body,
                                                            detail::clock_type::time_point deadline,
                                                            fetch_result& r,
-                                                           detail::session_lease& lease);
+                                                           detail::session_lease& lease,
+                                                           detail::fetch_trace* trace);
     boost::asio::awaitable<void> read_final_body(const url& cur,
                                                  const url* proxy,
                                                  bool head_method,

@@ -247,6 +247,8 @@ net::awaitable<connector::result> connector::connect(const url& target,
     conn->expires_at(connect_deadline);
     boost::system::error_code ignored;
     conn->tcp().socket().set_option(tcp::no_delay(true), ignored);
+    if (const auto peer = conn->tcp().socket().remote_endpoint(ignored); !ignored)
+        conn->peer = {peer.address().to_string(), peer.port()};
 
     if (proxy && target.tls())
         if (auto f = co_await open_tunnel(conn->tcp(), target, *proxy, cfg_.user_agent, connect_deadline))

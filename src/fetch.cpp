@@ -1,6 +1,7 @@
 // The client and one URL's fetch: its attempts under --retry, with backoff, around the rules of an attempt.
 #include "asyncfetch/fetch.hpp"
 
+#include "asyncfetch/exchange_log.hpp"
 #include "asyncfetch/retry.hpp"
 #include "client_impl.hpp"
 
@@ -8,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cstdio>
+#include <memory>
 #include <random>
 
 namespace asyncfetch {
@@ -19,14 +22,37 @@ using detail::set_error;
 using detail::set_stopped;
 
 namespace {
+
 constexpr auto token = net::as_tuple(net::use_awaitable);
 
-/// Drops the user-info of every URL the result shows: a record never carries a password.
-fetch_result redacted(fetch_result r)
+/// The end of a traced fetch: under -v its outcome, under -D its block of response heads.
+void end_trace(detail::fetch_trace& trace, const fetch_result& r)
+{
+    if (trace.verbose)
+    {
+        std::string line = r.ok() ? "Done: " : "Failed: ";
+        if (!r.ok())
+            line.append(to_string(r.kind)).append(": ").append(r.error).append(", ");
+        line += r.status ? std::to_string(r.status) : "no response";
+        char ms[32];
+        std::snprintf(ms, sizeof ms, "%.1f", r.time_ms);
+        line += ", " + std::to_string(r.bytes) + " bytes in " + ms + " ms";
+        detail::trace_line(trace.lines, trace.index, '*', line);
+        trace.flush();
+    }
+    if (trace.headers && !trace.dump.empty())
+        trace.log.headers(trace.dump);
+}
+
+/// The result as the fetch gives it: the user-info dropped from every URL it shows (a record never
+/// carries a password), and under -v or -D its trace ended.
+fetch_result finished(fetch_result r, detail::fetch_trace* trace)
 {
     r.url = redact_userinfo(r.url);
     r.final_url = redact_userinfo(r.final_url);
     r.error = redact_userinfo(r.error);
+    if (trace)
+        end_trace(*trace, r);
     return r;
 }
 }  // namespace
@@ -64,6 +90,10 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
     r.index = index;
     r.url = std::move(url_text);
     r.final_url = r.url;
+    // Only -v and -D make one: a fetch without them allocates nothing for it.
+    std::unique_ptr<detail::fetch_trace> trace;
+    if (impl_->cfg.log) [[unlikely]]
+        trace = std::make_unique<detail::fetch_trace>(*impl_->cfg.log, index);
 
     auto parsed = parse_url(r.url);
     if (!parsed)
@@ -73,20 +103,20 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
             r.final_url = r.url = r.url.substr(0, 100) + "...";
         set_error(r, error_kind::invalid_url, describe(parsed.error()));
         r.time_ms = ms_between(start, clock_type::now());
-        co_return redacted(std::move(r));
+        co_return finished(std::move(r), trace.get());
     }
 
     if (impl_->stopped)
     {
         set_stopped(r, *impl_->stopped);
-        co_return redacted(std::move(r));
+        co_return finished(std::move(r), trace.get());
     }
     const auto& cfg = impl_->cfg;
     r.file = output_path(cfg.outputs, cfg.remote_name_all, cfg.output_dir, index, *parsed, impl_->names);
     if (cfg.no_clobber && !is_special_output(r.file) && output_exists(r.file))
     {
         set_error(r, error_kind::skipped, "not fetched: " + r.file + " exists (--no-clobber)");
-        co_return redacted(std::move(r));
+        co_return finished(std::move(r), trace.get());
     }
     const auto& policy = impl_->cfg.retry;
     const bool may_retry = policy.all_methods || is_idempotent(impl_->cfg.request.method);
@@ -104,7 +134,8 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
         }
         r.attempts = n;
         std::optional<std::chrono::milliseconds> retry_after;
-        co_await impl_->attempt(*parsed, r, start, clock_type::now() + impl_->cfg.timeout, retry_after);
+        co_await impl_
+            ->attempt(*parsed, r, start, clock_type::now() + impl_->cfg.timeout, retry_after, trace.get());
         if (n > policy.retries || !may_retry || !is_retryable(r) || impl_->stopped)
             break;
         const auto wait = retry_wait(n,
@@ -113,6 +144,15 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
                                      retry_after);
         if (policy.max_time.count() > 0 && clock_type::now() + wait - start > policy.max_time)
             break;
+        if (trace && trace->verbose) [[unlikely]]
+        {
+            detail::trace_line(trace->lines,
+                               index,
+                               '*',
+                               std::string(to_string(r.kind)) + ": " + r.error + "; retrying in " +
+                                   std::to_string(wait.count()) + " ms");
+            trace->flush();
+        }
         net::steady_timer timer(impl_->executor, wait);
         auto [ec] = co_await timer.async_wait(token);
         if (ec)
@@ -127,7 +167,7 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
     // A URL that failed before its body was saved reports no file.
     if (r.failed() && !r.file.empty() && (is_special_output(r.file) || !output_exists(r.file)))
         r.file.clear();
-    co_return redacted(std::move(r));
+    co_return finished(std::move(r), trace.get());
 }
 
 }  // namespace asyncfetch

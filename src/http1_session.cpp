@@ -27,6 +27,7 @@ void read_response_head(const response_parser& p, response_head& head)
     const auto& msg = p.get();
     head.status = msg.result_int();
     head.version = msg.version() == 10 ? 10 : 11;
+    head.reason = std::string_view(msg.reason().data(), msg.reason().size());
     head.fields.clear();
     for (const auto& f : msg)
         head.fields.push_back({std::string_view(f.name_string().data(), f.name_string().size()),

@@ -70,6 +70,18 @@ public:
     }
     void end_exchange(exchange&) noexcept override {}
     void cancel() noexcept override { stream_->shut_down(); }
+    const peer_address* peer() const noexcept override
+    {
+        if constexpr (requires(const Stream& s) { s.peer; })
+            return &stream_->peer;
+        return nullptr;
+    }
+    bool describe_tls(tls_details& out) const override
+    {
+        if constexpr (requires(const Stream& s) { s.describe_tls(out); })
+            return stream_->describe_tls(out);
+        return false;
+    }
 
     Stream& stream() noexcept { return *stream_; }
 

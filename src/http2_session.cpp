@@ -285,6 +285,10 @@ std::size_t http2_session::capacity() const noexcept
 
 bool http2_session::alive() noexcept { return !st_->retiring(); }
 
+const peer_address* http2_session::peer() const noexcept { return &st_->t->peer; }
+
+bool http2_session::describe_tls(tls_details& out) const { return st_->t->describe_tls(out); }
+
 exchange& http2_session::start_exchange() { return st_->streams.emplace_back(*st_); }
 
 void http2_session::end_exchange(exchange& e) noexcept { st_->end_stream(static_cast<h2_stream&>(e)); }

@@ -36,6 +36,9 @@ public:
     void end_exchange(exchange& e) noexcept override;
     void cancel() noexcept override;
     bool busy_while_idle() const noexcept override { return true; }
+    const peer_address* peer() const noexcept override;
+    std::string_view protocol() const noexcept override { return "HTTP/2"; }
+    bool describe_tls(tls_details& out) const override;
 
     struct state;
 

@@ -4,6 +4,7 @@
 #include "asyncfetch/error.hpp"
 #include "body_sink.hpp"
 #include "http2_state.hpp"
+#include "request_head.hpp"
 #include "response.hpp"
 #include "text.hpp"
 
@@ -24,14 +25,6 @@ namespace http = boost::beast::http;
 namespace {
 
 constexpr auto token = net::as_tuple(net::use_awaitable);
-
-/// Fields that belong to an HTTP/1.1 connection and must not appear in HTTP/2 (RFC 9113, 8.2.2).
-bool is_connection_specific(std::string_view name) noexcept
-{
-    return iequals(name, "host") || iequals(name, "connection") || iequals(name, "keep-alive") ||
-           iequals(name, "proxy-connection") || iequals(name, "transfer-encoding") ||
-           iequals(name, "upgrade") || iequals(name, "te");
-}
 
 nghttp2_nv make_nv(std::string_view name, std::string_view value) noexcept
 {

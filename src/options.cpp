@@ -3,6 +3,7 @@
 
 #include "option_values.hpp"
 #include "options_curl.hpp"
+#include "options_inspect.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -376,6 +377,7 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     add_request_options(app, o, raw);
     add_network_and_run_options(app, o, raw);
     detail::add_curl_output_options(app, o);
+    detail::add_inspect_options(app, o);
     if (auto done = run_cli(app, argc, argv))
         return *done;
 
@@ -389,6 +391,8 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     auto problem = apply_request_values(o, raw);
     if (!problem)
         problem = apply_run_values(o, raw, term);
+    if (!problem)
+        problem = detail::apply_inspect_values(o);
     if (problem)
     {
         out.exit_code = 2;

@@ -134,6 +134,10 @@ std::string format_json(const fetch_result& r)
     line += json_number(r.time_ms, 3);
     line += R"(,"http_version":)";
     line += r.http_version.empty() ? "null" : json_string(r.http_version);
+    line += R"(,"remote_ip":)";
+    line += r.remote_ip.empty() ? "null" : json_string(r.remote_ip);
+    line += R"(,"remote_port":)";
+    line += r.remote_ip.empty() ? "null" : std::to_string(r.remote_port);
     line += "}\n";
     return line;
 }

@@ -31,6 +31,13 @@ std::string response_head::list(std::string_view name) const
     return out;
 }
 
+bool is_connection_specific(std::string_view name) noexcept
+{
+    return iequals(name, "host") || iequals(name, "connection") || iequals(name, "keep-alive") ||
+           iequals(name, "proxy-connection") || iequals(name, "transfer-encoding") ||
+           iequals(name, "upgrade") || iequals(name, "te");
+}
+
 namespace {
 
 bool has_line_break(std::string_view s) noexcept

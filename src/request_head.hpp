@@ -34,4 +34,8 @@ boost::system::error_code build_request_head(const request_options& req,
                                              const request_target& t,
                                              request_head& out);
 
+/// Fields that belong to an HTTP/1.1 connection and are not sent over HTTP/2 (RFC 9113, 8.2.2);
+/// Host becomes :authority.
+bool is_connection_specific(std::string_view name) noexcept;
+
 }  // namespace asyncfetch::detail

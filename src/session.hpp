@@ -2,6 +2,7 @@
 // its response each) of protocol-neutral request and response heads. HTTP/1.1 is http1_session.
 #pragma once
 
+#include "connection_info.hpp"
 #include "failure.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -57,6 +58,7 @@ struct response_head
     unsigned status = 0;
     unsigned version = 11;  ///< 10 for HTTP/1.0, 11 for HTTP/1.1, 20 for HTTP/2
     std::vector<field_view> fields;
+    std::string_view reason;  ///< the HTTP/1 reason phrase (-v, -D); empty over HTTP/2
     std::optional<std::uint64_t> content_length;
 
     /// The value of the first field of that name (ASCII case-insensitive), if there is one.
@@ -125,6 +127,19 @@ public:
     /// It keeps operations pending while idle (an HTTP/2 connection's reader), so an io_context
     /// with it never runs out of work.
     virtual bool busy_while_idle() const noexcept { return false; }
+
+    /// Where it is connected; null when it does not know (a test's session).
+    virtual const peer_address* peer() const noexcept { return nullptr; }
+
+    /// "HTTP/1.1" or "HTTP/2", as -v shows requests.
+    virtual std::string_view protocol() const noexcept { return "HTTP/1.1"; }
+
+    /// For -v: fills out and returns true on a TLS connection; false on a plain one.
+    virtual bool describe_tls(tls_details& out) const
+    {
+        (void)out;
+        return false;
+    }
 };
 
 /// How the pool opens a session to an origin when it needs one: the fetch that asked provides it,

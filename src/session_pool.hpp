@@ -70,6 +70,8 @@ public:
     bool reused() const noexcept { return reused_; }
     /// The serial of the session it rides (see session_pool::acquire's newer_than).
     std::uint64_t session_serial() const noexcept;
+    /// The session it rides; only while the lease holds an exchange.
+    const session& carrier() const noexcept { return *node_->s; }
 
     /// Ends the exchange now.
     void release() noexcept;

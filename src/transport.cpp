@@ -8,12 +8,73 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include <openssl/x509.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <variant>
 
 namespace asyncfetch::detail {
+
+namespace {
+
+/// A certificate name as one line: "CN=localhost, O=Example".
+std::string name_text(const X509_NAME* name)
+{
+    std::string out;
+    BIO* bio = BIO_new(BIO_s_mem());
+    if (!bio)
+        return out;
+    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) >= 0)
+    {
+        char* data = nullptr;
+        const long n = BIO_get_mem_data(bio, &data);
+        if (n > 0)
+            out.assign(data, static_cast<std::size_t>(n));
+    }
+    BIO_free(bio);
+    return out;
+}
+
+/// A certificate time as OpenSSL prints it: "Jan  1 00:00:00 2030 GMT".
+std::string time_text(const ASN1_TIME* t)
+{
+    std::string out;
+    BIO* bio = BIO_new(BIO_s_mem());
+    if (!bio)
+        return out;
+    if (ASN1_TIME_print(bio, t) == 1)
+    {
+        char* data = nullptr;
+        const long n = BIO_get_mem_data(bio, &data);
+        if (n > 0)
+            out.assign(data, static_cast<std::size_t>(n));
+    }
+    BIO_free(bio);
+    return out;
+}
+
+}  // namespace
+
+bool transport::describe_tls(tls_details& out) const
+{
+    if (!secure_)
+        return false;
+    // native_handle() is not const in Beast; reading the connection's state does not change it.
+    SSL* handle = const_cast<boost::beast::ssl_stream<boost::beast::tcp_stream>&>(*secure_).native_handle();
+    out.version = SSL_get_version(handle);
+    if (const char* cipher = SSL_get_cipher_name(handle))
+        out.cipher = cipher;
+    out.alpn = alpn;
+    out.resumed = SSL_session_reused(handle) == 1;
+    if (const X509* cert = SSL_get0_peer_certificate(handle))
+    {
+        out.subject = name_text(X509_get_subject_name(cert));
+        out.issuer = name_text(X509_get_issuer_name(cert));
+        out.expiry = time_text(X509_get0_notAfter(cert));
+    }
+    return true;
+}
 
 void transport::shut_down() noexcept
 {

@@ -1,6 +1,8 @@
 // The transport: one byte stream over plain TCP, TLS, or TLS inside a proxy tunnel, as a session sees it.
 #pragma once
 
+#include "connection_info.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
@@ -95,6 +97,12 @@ public:
     std::string session_key;
     /// The protocol ALPN chose ("h2", "http/1.1"), empty when none was negotiated.
     std::string alpn;
+    /// The address connected to, set by the connector.
+    peer_address peer;
+
+    /// For -v: the TLS version, cipher, ALPN, resumption and peer certificate of a TLS transport;
+    /// false for a plain one.
+    bool describe_tls(tls_details& out) const;
 
 private:
     std::optional<boost::beast::tcp_stream> plain_;

@@ -15,6 +15,8 @@
 
 namespace asyncfetch {
 
+class exchange_log;
+
 /// Settings every fetch of a client shares.
 struct client_config
 {
@@ -42,6 +44,11 @@ struct client_config
     bool remote_name_all = false;      ///< --remote-name-all: URLs past the -o/-O list get -O names
     bool create_dirs = false;          ///< --create-dirs: make missing directories of saved files
     bool no_clobber = false;           ///< --no-clobber: keep an existing file and skip its URL
+    /// -v, -D: told about every connection, request and response (exchange_log.hpp); must outlive
+    /// the client. Null (the default) logs nothing and costs one test per hop.
+    exchange_log* log = nullptr;
+    /// Response fields to keep in fetch_result::headers (-w %header{NAME}); empty keeps none.
+    std::vector<std::string> keep_headers;
 };
 
 }  // namespace asyncfetch

@@ -63,6 +63,12 @@ struct options
     bool stdout_is_terminal = false;  ///< records are written one by one only on a terminal
     bool show_error = false;          ///< -S: each failed URL's error on stderr too, also under -s
 
+    bool verbose = false;          ///< -v: each exchange on stderr, lines prefixed "[INDEX] "
+    bool verbose_secrets = false;  ///< --verbose-secrets: -v shows credentials and cookies
+    std::string dump_header;       ///< -D FILE: every response head; "-" is stdout; empty when none
+    /// -w FORMAT: replaces the records on stdout; "@FILE" ("@-": stdin) is read by the run.
+    std::string write_out;
+
     /// The effective per-origin connection limit.
     std::size_t effective_per_host() const noexcept { return per_host == 0 ? concurrency : per_host; }
 };

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace asyncfetch {
 
@@ -32,6 +34,12 @@ struct fetch_result
     double connect_ms = 0;         ///< TCP connect (0 on a reused connection)
     double tls_ms = 0;             ///< TLS handshake (0 on a reused or plain connection)
     std::string http_version;      ///< "2", "1.1" or "1.0"; empty without a response
+    std::string
+        remote_ip;  ///< address of the last connection used (the proxy's through one); empty without one
+    std::uint16_t remote_port = 0;  ///< its port; 0 without a connection
+    /// The last response's fields that client_config::keep_headers names (-w %header{NAME}): each name
+    /// as asked, with every value of that field joined by ", "; absent fields are left out.
+    std::vector<std::pair<std::string, std::string>> headers;
 
     /// True when the URL counts as succeeded.
     bool ok() const noexcept { return kind == error_kind::none; }

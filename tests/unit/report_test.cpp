@@ -43,6 +43,8 @@ fetch_result success()
     r.connect_ms = 0.25;
     r.tls_ms = 2;
     r.http_version = "1.1";
+    r.remote_ip = "192.0.2.7";
+    r.remote_port = 8443;
     return r;
 }
 
@@ -183,7 +185,8 @@ TEST(format_json, success_exact)
         R"({"type":"result","index":2,"url":"http://example.com/","status":200,"bytes":1234,)"
         R"("time_ms":12.346,"ttfb_ms":3.0,"reused":true,"error":null,"error_kind":null,)"
         R"("final_url":"http://example.com/final","redirects":1,"wire_bytes":600,"file":"out/final",)"
-        R"("attempts":2,"queue_ms":0.5,"dns_ms":1.5,"connect_ms":0.25,"tls_ms":2.0,"total_ms":12.346,"http_version":"1.1"})"
+        R"("attempts":2,"queue_ms":0.5,"dns_ms":1.5,"connect_ms":0.25,"tls_ms":2.0,"total_ms":12.346,"http_version":"1.1",)"
+        R"("remote_ip":"192.0.2.7","remote_port":8443})"
         "\n");
 }
 
@@ -194,14 +197,15 @@ TEST(format_json, failure_exact)
         R"({"type":"result","index":0,"url":"http://x.invalid/","status":null,"bytes":0,)"
         R"("time_ms":5.0,"ttfb_ms":0.0,"reused":false,"error":"could not resolve host","error_kind":"dns",)"
         R"("final_url":"http://x.invalid/","redirects":0,"wire_bytes":0,"file":null,"attempts":0,)"
-        R"("queue_ms":0.0,"dns_ms":0.0,"connect_ms":0.0,"tls_ms":0.0,"total_ms":5.0,"http_version":null})"
+        R"("queue_ms":0.0,"dns_ms":0.0,"connect_ms":0.0,"tls_ms":0.0,"total_ms":5.0,"http_version":null,)"
+        R"("remote_ip":null,"remote_port":null})"
         "\n");
 }
 
 TEST(format_json, success_fields)
 {
     json::object o = parse_line(format_json(success()));
-    ASSERT_EQ(o.size(), 21u);
+    ASSERT_EQ(o.size(), 23u);
     EXPECT_EQ(o.at("final_url").as_string(), "http://example.com/final");
     EXPECT_EQ(o.at("redirects").as_int64(), 1);
     EXPECT_EQ(o.at("wire_bytes").as_int64(), 600);
@@ -213,6 +217,8 @@ TEST(format_json, success_fields)
     EXPECT_DOUBLE_EQ(o.at("tls_ms").as_double(), 2.0);
     EXPECT_DOUBLE_EQ(o.at("total_ms").as_double(), 12.346);
     EXPECT_EQ(o.at("http_version").as_string(), "1.1");
+    EXPECT_EQ(o.at("remote_ip").as_string(), "192.0.2.7");
+    EXPECT_EQ(o.at("remote_port").as_int64(), 8443);
     EXPECT_EQ(o.at("type").as_string(), "result");
     EXPECT_EQ(o.at("index").as_int64(), 2);
     EXPECT_EQ(o.at("url").as_string(), "http://example.com/");
@@ -228,9 +234,11 @@ TEST(format_json, success_fields)
 TEST(format_json, failure_fields)
 {
     json::object o = parse_line(format_json(dns_failure()));
-    ASSERT_EQ(o.size(), 21u);
+    ASSERT_EQ(o.size(), 23u);
     EXPECT_TRUE(o.at("file").is_null());
     EXPECT_TRUE(o.at("http_version").is_null());
+    EXPECT_TRUE(o.at("remote_ip").is_null());
+    EXPECT_TRUE(o.at("remote_port").is_null());
     EXPECT_EQ(o.at("final_url").as_string(), "http://x.invalid/");
     EXPECT_EQ(o.at("type").as_string(), "result");
     EXPECT_EQ(o.at("index").as_int64(), 0);
@@ -247,10 +255,10 @@ TEST(format_json, failure_fields)
 TEST(format_json, keys_in_order)
 {
     const std::string line = format_json(dns_failure());
-    const char* keys[] = {"type",       "index",    "url",         "status",     "bytes",     "time_ms",
-                          "ttfb_ms",    "reused",   "error",       "error_kind", "final_url", "redirects",
-                          "wire_bytes", "file",     "attempts",    "queue_ms",   "dns_ms",    "connect_ms",
-                          "tls_ms",     "total_ms", "http_version"};
+    const char* keys[] = {"type",       "index",    "url",          "status",     "bytes",      "time_ms",
+                          "ttfb_ms",    "reused",   "error",        "error_kind", "final_url",  "redirects",
+                          "wire_bytes", "file",     "attempts",     "queue_ms",   "dns_ms",     "connect_ms",
+                          "tls_ms",     "total_ms", "http_version", "remote_ip",  "remote_port"};
     std::size_t last = 0;
     for (const char* key : keys)
     {
