@@ -1,6 +1,8 @@
 // The transport: one byte stream over plain TCP, TLS, or TLS inside a proxy tunnel, as a session sees it.
 #pragma once
 
+#include "descriptor_gate.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
@@ -14,6 +16,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -41,6 +44,8 @@ public:
         // its session good for the next connection to the origin.
         if (secure_ && clean)
             SSL_set_shutdown(secure_->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+        if (gate)
+            gate->closed();  // its waiters resume after the socket below is closed
     }
     transport(const transport&) = delete;
     transport& operator=(const transport&) = delete;
@@ -95,6 +100,8 @@ public:
     std::string session_key;
     /// The protocol ALPN chose ("h2", "http/1.1"), empty when none was negotiated.
     std::string alpn;
+    /// Told when this connection closes (connects waiting for a file descriptor), if set.
+    std::shared_ptr<descriptor_gate> gate;
 
 private:
     std::optional<boost::beast::tcp_stream> plain_;

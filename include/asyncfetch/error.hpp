@@ -42,6 +42,11 @@ enum class errc
     dns_bad_answer,              ///< the DNS answer could not be parsed
     dns_no_answer,               ///< the DNS servers gave no answer before the resolver gave up
     dns_failure,                 ///< any other resolver failure
+    header_field_too_large,      ///< a response header field (name or value) of 64 KiB or more
+    chunk_line_too_long,         ///< a chunk-size line (with its extensions) longer than the client buffers
+    trailer_too_large,           ///< a trailer section larger than the client buffers
+    response_buffer_full,        ///< unparsed response bytes filled the read buffer
+    request_body_file,           ///< a request body file could not be read, or changed while it was sent
 };
 
 /// The category of errc.
