@@ -16,8 +16,8 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <iterator>
 #include <list>
+#include <memory>
 #include <utility>
 
 namespace asyncfetch::detail {
@@ -45,7 +45,7 @@ inline bool descriptors_exhausted() noexcept
 /// Connects that found no file descriptor wait here, oldest first, until a connection of the run
 /// closes (or goes idle, so that it can be closed for them). Not thread-safe; shared with the
 /// transports, which may outlive the connector.
-class descriptor_gate
+class descriptor_gate : public std::enable_shared_from_this<descriptor_gate>
 {
 public:
     explicit descriptor_gate(boost::asio::any_io_executor ex) : ex_(std::move(ex)) {}
@@ -90,13 +90,13 @@ public:
     /// Waits for freed() until deadline; false when the deadline passed first.
     boost::asio::awaitable<bool> wait(std::chrono::steady_clock::time_point deadline)
     {
+        auto self = shared_from_this();  // the list outlives this frame, even if the frame is destroyed
         waiter w{boost::asio::steady_timer(ex_, deadline)};
-        waiters_.push_back(&w);
-        auto it = std::prev(waiters_.end());
+        const enlisted entry(waiters_, w);
         co_await w.timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
         if (!w.woken)
-            waiters_.erase(it);
-        co_return w.woken&& std::chrono::steady_clock::now() < deadline;
+            co_return false;
+        co_return std::chrono::steady_clock::now() < deadline;
     }
 
 private:
@@ -104,6 +104,27 @@ private:
     {
         boost::asio::steady_timer timer;
         bool woken = false;
+    };
+
+    /// A waiter on the list for as long as it waits, taken off when woken or gone.
+    class enlisted
+    {
+    public:
+        enlisted(std::list<waiter*>& list, waiter& w) : list_(list), w_(w), it_(list.insert(list.end(), &w))
+        {
+        }
+        ~enlisted()
+        {
+            if (!w_.woken)
+                list_.erase(it_);
+        }
+        enlisted(const enlisted&) = delete;
+        enlisted& operator=(const enlisted&) = delete;
+
+    private:
+        std::list<waiter*>& list_;
+        waiter& w_;
+        std::list<waiter*>::iterator it_;
     };
 
     boost::asio::any_io_executor ex_;
