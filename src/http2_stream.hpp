@@ -40,6 +40,8 @@ public:
     /// The stream's id, -1 before it was submitted.
     std::int32_t id() const noexcept { return id_; }
     bool closed() const noexcept { return closed_; }
+    /// Part of the request body is still to be sent.
+    bool uploading() const noexcept { return upload_ && upload_->left() > 0; }
     /// Bytes received and not yet consumed.
     std::size_t pending() const noexcept { return body_.size(); }
 

@@ -102,6 +102,9 @@ int h2_session::on_data_chunk(nghttp2_session*,
     auto& body = stream->request.body();
     if (stream->too_big || body.size() + len > max_request_body)
     {
+        // Answered 413 at once, as servers do, not after the rest of the body.
+        if (!stream->too_big)
+            self.ended_.push_back(id);
         stream->too_big = true;
         body.clear();
         return 0;

@@ -351,6 +351,35 @@ TEST(hostile_h2, trailer_block_past_128_kib_resets_only_its_stream)
     EXPECT_EQ(results[1].bytes, 3u);
 }
 
+TEST(hostile_h2, an_early_413_ends_the_upload_of_its_stream)
+{
+    // The testbed answers 413 as soon as a body passes 16 MiB. The rest of a 16 GiB file is not
+    // sent: the client resets its stream (NO_ERROR) once the response is complete, so the fetch
+    // ends in milliseconds instead of after the upload (seconds, at any loopback speed).
+    temp_dir dir;
+    options o;
+    o.data = {{true, "@" + dir.sparse_file("huge.bin", std::uint64_t{16} << 30)}};
+    ASSERT_EQ(load_request_body(o), std::nullopt);
+    testbed_config tc;
+    tc.h2c = true;
+    testbed tb(tc);
+    auto cfg = test::config_with(2);
+    cfg.client.versions = http_versions::http2_prior_knowledge;
+    cfg.client.request.method = "POST";
+    cfg.client.request.body = o.client.request.body;
+    cfg.client.timeout = 8s;
+    const auto start = std::chrono::steady_clock::now();
+    const auto results = test::run_urls({tb.base_url() + "/echo", tb.base_url() + "/bytes/5"}, cfg).results;
+    ASSERT_EQ(results.size(), 2u);
+    for (const auto& r : results)
+    {
+        EXPECT_EQ(r.kind, error_kind::none) << r.url << ": " << r.error;
+        EXPECT_EQ(r.status, 413u) << r.url;
+        EXPECT_EQ(r.http_version, "2");
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+}
+
 /// An HTTP/1.1 server on 127.0.0.1 that reads each request's body (Content-Length) and drops it,
 /// answering 200 with the number of body bytes it read. One connection at a time.
 class upload_sink
