@@ -1,5 +1,4 @@
-// The request body from -d and --data-binary: building it (files counted, not loaded) and reading it
-// back a block at a time for each request that sends it.
+// The request body from -d and --data-binary: built (files counted, not loaded), read back per request.
 #include "asyncfetch/request_body.hpp"
 
 #include "asyncfetch/error.hpp"
