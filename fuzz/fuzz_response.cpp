@@ -1,6 +1,7 @@
 // libFuzzer target: the response path. Bytes from a fake server go through the client's own read
 // loop (src/response.hpp: parser limits, 1xx handling, header field bound, body sink, decoders),
-// up to three responses on one kept-alive connection, as a pooled connection reads them.
+// up to three responses on one kept-alive connection, as a pooled connection reads them. The corpus
+// has the hostile shapes too: chunk-size lines and trailers past their bounds, fields of 64 KiB.
 // Input: one byte of settings, then the server's bytes.
 //   bit 0     HEAD request (no body expected)
 //   bit 1     --compressed: decode the Content-Encoding
@@ -48,7 +49,8 @@ struct settings
 
 net::awaitable<void> read_responses(beast::test::stream& stream, settings s, std::size_t input_size)
 {
-    beast::flat_buffer buffer;
+    // Bounded as the session's is: unparsed bytes past the limits are an error, never more memory.
+    beast::flat_buffer buffer(asyncfetch::detail::response_buffer_limit);
     std::uint64_t total_wire = 0;
     for (int n = 0; n < 3; ++n)
     {

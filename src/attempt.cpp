@@ -210,7 +210,7 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
                                                      const url& cur,
                                                      const url* proxy,
                                                      const detail::request_head& head,
-                                                     const std::string* body,
+                                                     const request_body* body,
                                                      clock_type::time_point deadline,
                                                      fetch_result& r,
                                                      detail::session_lease& lease,
@@ -262,7 +262,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
     const url* hop = &original;
     std::optional<url> redirected;
     std::string method = cfg.request.method;
-    const std::string* body = cfg.request.body ? &*cfg.request.body : nullptr;
+    const request_body* body = cfg.request.body ? &*cfg.request.body : nullptr;
     detail::request_head head;
 
     for (;;)

@@ -80,6 +80,10 @@ struct client::impl
           names(cfg.output_dir),
           rng(std::random_device{}())
     {
+        // Out of file descriptors, a connect closes an idle connection for itself, or waits for
+        // one to close or go idle.
+        connect.gate().reclaim = [this] { return pool.close_oldest_idle(); };
+        pool.on_idle = [this] { connect.gate().freed(); };
         for (const auto& pin : cfg.resolves)
         {
             boost::system::error_code ec;
@@ -99,7 +103,7 @@ struct client::impl
                                                            const url& cur,
                                                            const url* proxy,
                                                            const detail::request_head& head,
-                                                           const std::string* body,
+                                                           const request_body* body,
                                                            detail::clock_type::time_point deadline,
                                                            fetch_result& r,
                                                            detail::session_lease& lease,

@@ -27,6 +27,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cerrno>
 
 namespace asyncfetch::detail {
 
@@ -155,7 +156,12 @@ connector::connector(net::any_io_executor ex,
                      dns_cache& dns,
                      session_cache& sessions,
                      connector_config cfg)
-    : ex_(std::move(ex)), tls_(tls), dns_(dns), sessions_(sessions), cfg_(std::move(cfg))
+    : ex_(std::move(ex)),
+      tls_(tls),
+      dns_(dns),
+      sessions_(sessions),
+      cfg_(std::move(cfg)),
+      gate_(std::make_shared<descriptor_gate>(ex_))
 {
 }
 
@@ -168,6 +174,7 @@ void connector::cancel_all() noexcept
         t->shut_down();
     for (auto* r : racing_)
         r->cancel();
+    gate_->wake_all();
 }
 
 std::unique_ptr<session> connector::make_session(std::unique_ptr<transport> t, bool via_proxy) const
@@ -206,6 +213,16 @@ net::awaitable<connector::result> connector::connect(const url& target,
     auto t = clock_type::now();
     const auto connect_deadline = std::min(t + cfg_.connect_timeout, deadline);
     auto addresses = co_await dns_.resolve(peer.host, peer.port, connect_deadline);
+    // c-ares needs descriptors too: a lookup that failed for want of one waits as a connect does.
+    while (addresses.ec && addresses.ec != errc::dns_timeout && !cancelled_ && descriptors_exhausted())
+    {
+        if (!co_await wait_for_descriptor(connect_deadline))
+        {
+            addresses.ec = boost::system::error_code(EMFILE, boost::system::system_category());
+            break;
+        }
+        addresses = co_await dns_.resolve(peer.host, peer.port, connect_deadline);
+    }
     times.dns_ms = addresses.waited ? ms_between(t, clock_type::now())
                                     : 0;  // zero from the cache, as on a reused connection
     if (addresses.ec)
@@ -231,19 +248,13 @@ net::awaitable<connector::result> connector::connect(const url& target,
     }
     connecting_guard guard(connecting_, conn.get());
     t = clock_type::now();
-    {
-        // Happy Eyeballs: IPv6 first, families alternating, a new attempt every delay; first one wins.
-        tcp_race race(ex_, cfg_.happy_eyeballs_delay, connect_deadline);
-        racing_.insert(&race);
-        auto raced = co_await race_addresses(race, dns_, addresses, peer.port, connect_deadline, ex_);
-        racing_.erase(&race);
-        times.connect_ms = ms_between(t, clock_type::now());
-        if (raced.ec == net::error::timed_out && clock_type::now() >= connect_deadline)
-            raced.ec = beast::error::timeout;
-        if (raced.ec)
-            co_return result{nullptr, failure{raced.ec, phase::connect}};
-        conn->tcp().socket() = std::move(*raced.socket);
-    }
+    auto raced = co_await race_connect(addresses, peer.port, connect_deadline);
+    times.connect_ms = ms_between(t, clock_type::now());
+    if (raced.ec)
+        co_return result{nullptr, failure{raced.ec, phase::connect}};
+    conn->tcp().socket() = std::move(*raced.socket);
+    conn->gate = gate_;
+    gate_->opened();
     conn->expires_at(connect_deadline);
     boost::system::error_code ignored;
     conn->tcp().socket().set_option(tcp::no_delay(true), ignored);
@@ -263,6 +274,39 @@ net::awaitable<connector::result> connector::connect(const url& target,
             co_return result{nullptr, std::move(f)};
     }
     co_return result{std::move(conn), failure{}};
+}
+
+net::awaitable<connect_race<tcp::socket>::outcome> connector::race_connect(const resolved& addresses,
+                                                                          std::uint16_t port,
+                                                                          clock_type::time_point deadline)
+{
+    for (;;)
+    {
+        // Happy Eyeballs: IPv6 first, families alternating, a new attempt every delay; first one wins.
+        tcp_race race(ex_, cfg_.happy_eyeballs_delay, deadline);
+        racing_.insert(&race);
+        auto raced = co_await race_addresses(race, dns_, addresses, port, deadline, ex_);
+        racing_.erase(&race);
+        if (raced.ec == net::error::timed_out && clock_type::now() >= deadline)
+            raced.ec = beast::error::timeout;
+        if (raced.ec && !out_of_descriptors(raced.ec))
+            gate_->freed();  // its sockets are closed: a waiting connect may find a descriptor now
+        if (!out_of_descriptors(raced.ec) || cancelled_)
+            co_return raced;
+        if (!co_await wait_for_descriptor(deadline))
+            co_return raced;
+    }
+}
+
+net::awaitable<bool> connector::wait_for_descriptor(clock_type::time_point deadline)
+{
+    // Close an idle connection for this one, or wait until one of the run's connections closes.
+    // With none open or opening, waiting would not help.
+    if (gate_->reclaim && gate_->reclaim())
+        co_return true;
+    if (gate_->open() == 0 && racing_.empty())
+        co_return false;
+    co_return co_await gate_->wait(deadline) && !cancelled_;
 }
 
 net::awaitable<failure> connector::handshake(transport& conn,

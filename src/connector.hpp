@@ -3,7 +3,9 @@
 #pragma once
 
 #include "asyncfetch/fetch.hpp"
+#include "descriptor_gate.hpp"
 #include "failure.hpp"
+#include "happy_eyeballs.hpp"
 #include "session.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -14,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace asyncfetch {
 struct url;
@@ -22,8 +25,8 @@ class tls_source;
 
 namespace asyncfetch::detail {
 
-class cancellable_race;
 class dns_cache;
+struct resolved;
 class session_cache;
 class transport;
 
@@ -97,10 +100,22 @@ public:
     /// Stops every connect in flight, and fails later ones at once as cancelled.
     void cancel_all() noexcept;
 
+    /// Where connects that found no file descriptor wait (EMFILE back-pressure).
+    descriptor_gate& gate() noexcept { return *gate_; }
+
     std::size_t tls_handshakes() const noexcept { return tls_handshakes_; }
     std::size_t tls_resumed() const noexcept { return tls_resumed_; }
 
 private:
+    /// Races connects to endpoints (Happy Eyeballs) until deadline; out of file descriptors, it frees
+    /// an idle connection or waits for one of the run's to close, and tries again.
+    boost::asio::awaitable<connect_race<boost::asio::ip::tcp::socket>::outcome> race_connect(
+        const resolved& addresses,
+        std::uint16_t port,
+        clock_type::time_point deadline);
+    /// Out of file descriptors: frees one (an idle connection) or waits until deadline for one of the
+    /// run's connections to close; false when none will.
+    boost::asio::awaitable<bool> wait_for_descriptor(clock_type::time_point deadline);
     boost::asio::awaitable<failure> handshake(transport& conn,
                                               const url& target,
                                               clock_type::time_point deadline);
@@ -112,6 +127,7 @@ private:
     connector_config cfg_;
     std::unordered_set<transport*> connecting_;
     std::unordered_set<cancellable_race*> racing_;
+    std::shared_ptr<descriptor_gate> gate_;
     bool cancelled_ = false;
     std::size_t tls_handshakes_ = 0;
     std::size_t tls_resumed_ = 0;

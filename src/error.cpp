@@ -60,6 +60,11 @@ public:
         case errc::dns_bad_answer: return "malformed DNS answer";
         case errc::dns_no_answer: return "no answer from the DNS servers";
         case errc::dns_failure: return "DNS lookup failed";
+        case errc::header_field_too_large: return "response header field larger than 64 KiB";
+        case errc::chunk_line_too_long: return "chunk header line longer than 64 KiB";
+        case errc::trailer_too_large: return "trailer section larger than 128 KiB";
+        case errc::response_buffer_full: return "unparsed response bytes past the 1 MiB read buffer";
+        case errc::request_body_file: return "cannot read the request body file";
         }
         return "unknown asyncfetch error";
     }
@@ -124,7 +129,8 @@ error_kind classify(const boost::system::error_code& ec) noexcept
         case errc::dns_timeout:
         case errc::request_timeout: return error_kind::timeout;
         case errc::http_error_status: return error_kind::http;
-        case errc::file_error: return error_kind::io;
+        case errc::file_error:
+        case errc::request_body_file: return error_kind::io;
         case errc::invalid_request_field: return error_kind::invalid_url;
         case errc::too_many_redirects:
         case errc::redirect_scheme:
@@ -135,6 +141,10 @@ error_kind classify(const boost::system::error_code& ec) noexcept
         case errc::unsupported_encoding:
         case errc::too_many_header_fields:
         case errc::too_many_interim_responses:
+        case errc::header_field_too_large:
+        case errc::chunk_line_too_long:
+        case errc::trailer_too_large:
+        case errc::response_buffer_full:
         case errc::http2_stream_reset:
         case errc::http2_stream_refused:
         case errc::http2_protocol: return error_kind::protocol;
@@ -167,6 +177,8 @@ std::string describe(const boost::system::error_code& ec)
         return "server closed the connection without a response";
     if (ec == http::error::partial_message || ec == net::ssl::error::stream_truncated)
         return "connection closed before the response was complete";
+    if (ec == http::error::header_limit)
+        return "response header larger than 128 KiB";
     return ec.message();
 }
 

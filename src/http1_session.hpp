@@ -2,13 +2,17 @@
 // reads the response with a parser and read buffer the session keeps from one request to the next.
 #pragma once
 
+#include "asyncfetch/request_body.hpp"
 #include "body_sink.hpp"
 #include "response.hpp"
 #include "session.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -21,6 +25,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
 
 namespace asyncfetch::detail {
 
@@ -38,6 +44,9 @@ bool looks_like_http2(std::string_view bytes) noexcept;
 
 /// Errors a kept-alive connection gives when the server had closed it while it was idle.
 bool is_stale_connection_error(const boost::system::error_code& ec) noexcept;
+
+/// A body read from files goes out in blocks of this size.
+inline constexpr std::size_t upload_block_size = 256 * 1024;
 
 /// Whether Stream can drop received bytes unread (transport::discard_some).
 template <class Stream>
@@ -87,30 +96,101 @@ public:
 
 private:
     boost::asio::awaitable<failure> send(const request_head& head,
-                                         const std::string* body,
+                                         const request_body* body,
                                          clock_type::time_point deadline) override
     {
-        constexpr auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
+        using namespace boost::asio::experimental::awaitable_operators;
         serialize_request(head, request_);
         head_method_ = head.method == "HEAD";
         stream_->expires_at(deadline);
-        const std::array<boost::asio::const_buffer, 2> request{
-            boost::asio::buffer(request_),
-            body ? boost::asio::buffer(*body) : boost::asio::const_buffer()};
-        auto [wec, written] = co_await stream_->async_write(request, token);
-        if (wec)
-            co_return failure{wec, phase::send};
-        if (auto
-                ec = co_await read_final_header(*stream_, buffer_, parser_, head_method_, &fields_, deadline))
+        writing_ = true;
+        body_unsent_ = false;
+        stop_writing_ = false;
+        boost::system::error_code wec;
+        boost::system::error_code rec;
+        if (!body || body->size == 0)
         {
-            failure f{ec, phase::receive, parser_->got_some()};
+            if ((wec = co_await write_request(nullptr)))
+                co_return failure{wec, phase::send};
+            rec = co_await read_head(deadline);
+        }
+        else
+        {
+            // The response is read while the body goes out: a server may answer (413, 401) before
+            // it has read the body, then close; that answer is the result, not the failed write.
+            std::tie(wec, rec) = co_await (write_request(body) && read_head(deadline));
+        }
+        if (rec && wec && !parser_->got_some() && wec != boost::asio::error::operation_aborted)
+        {
+            failure f{wec, phase::send};
+            f.detail = std::move(write_problem_);
+            co_return f;
+        }
+        if (rec)
+        {
+            failure f{rec, phase::receive, parser_->got_some()};
             const auto seen = buffer_.cdata();
             if (looks_like_http2({static_cast<const char*>(seen.data()), seen.size()}))
                 f.detail = "the server answered in HTTP/2; try --http2-prior-knowledge";
             co_return f;
         }
+        body_unsent_ = static_cast<bool>(wec);  // the connection cannot carry another request
         read_response_head(*parser_, head_);
         co_return failure{};
+    }
+
+    /// Writes the request head and body; ends early (operation_aborted) when stop_writing_ is set.
+    boost::asio::awaitable<boost::system::error_code> write_request(const request_body* body)
+    {
+        auto token = [this] {
+            return boost::asio::bind_cancellation_slot(stop_signal_.slot(),
+                                                       boost::asio::as_tuple(boost::asio::use_awaitable));
+        };
+        boost::system::error_code ec;
+        const std::string* text = body ? body->text() : nullptr;
+        const std::array<boost::asio::const_buffer, 2> whole{
+            boost::asio::buffer(request_),
+            text ? boost::asio::buffer(*text) : boost::asio::const_buffer()};
+        std::tie(ec, std::ignore) = co_await stream_->async_write(whole, token());
+        if (body && !text)
+        {
+            // A body with files: read a block, write it; only one block is in memory.
+            body_reader reader(*body);
+            upload_.resize(upload_block_size);
+            while (!ec && reader.left() > 0 && !stop_writing_)
+            {
+                const std::size_t n = reader.read(upload_.data(), upload_.size(), ec);
+                if (ec)
+                {
+                    // The server waits for the rest: end the read too.
+                    write_problem_ = reader.problem();
+                    stream_->shut_down();
+                    break;
+                }
+                std::tie(ec, std::ignore) = co_await stream_->async_write(
+                    boost::asio::buffer(upload_.data(), n),
+                    token());
+            }
+            upload_.clear();
+            upload_.shrink_to_fit();
+        }
+        if (!ec && stop_writing_)
+            ec = boost::asio::error::operation_aborted;
+        writing_ = false;
+        co_return ec;
+    }
+
+    /// Reads the final response's head; while the body is still being written, a final status of 300
+    /// or more, or a failed read, stops the writing (as curl does).
+    boost::asio::awaitable<boost::system::error_code> read_head(clock_type::time_point deadline)
+    {
+        auto ec = co_await read_final_header(*stream_, buffer_, parser_, head_method_, &fields_, deadline);
+        if (writing_ && (ec || parser_->get().result_int() >= 300))
+        {
+            stop_writing_ = true;
+            stop_signal_.emit(boost::asio::cancellation_type::terminal);
+        }
+        co_return ec;
     }
 
     const response_head& response() const noexcept override { return head_; }
@@ -180,7 +260,10 @@ private:
         co_return boost::system::error_code{};
     }
 
-    bool reusable() const noexcept override { return complete_ && parser_ && parser_->keep_alive(); }
+    bool reusable() const noexcept override
+    {
+        return complete_ && !body_unsent_ && parser_ && parser_->keep_alive();
+    }
 
     bool may_send_again(const failure& f) const noexcept override
     {
@@ -188,14 +271,22 @@ private:
     }
 
     std::unique_ptr<Stream> stream_;
-    boost::beast::flat_buffer buffer_;  // bytes past the end of a response belong to the next one
-    field_arena fields_;                // before parser_, whose fields live in it, so it is destroyed after
+    // Bytes past the end of a response belong to the next one. Bounded: a response's unparsed
+    // bytes (a chunk-size line, trailers) cannot take more memory than this.
+    boost::beast::flat_buffer buffer_{response_buffer_limit};
+    field_arena fields_;  // before parser_, whose fields live in it, so it is destroyed after
     std::optional<response_parser> parser_;
     std::string request_;
+    std::vector<unsigned char> upload_;  // one block of a body read from files, while it is written
+    std::string write_problem_;          // why a body file could not be read
+    boost::asio::cancellation_signal stop_signal_;
     response_head head_;
     std::size_t exchanges_ = 0;
     bool head_method_ = false;
     bool complete_ = false;
+    bool writing_ = false;       // the request is being written
+    bool stop_writing_ = false;  // the response came (or failed) first: the rest is not sent
+    bool body_unsent_ = false;   // the response came before the whole body went out
 };
 
 extern template class basic_http1_session<transport>;

@@ -82,6 +82,14 @@ int on_frame_recv(nghttp2_session* s, const nghttp2_frame* frame, void* user)
     else if (frame->hd.type == NGHTTP2_HEADERS)
         if (auto* stream = stream_of(s, frame->hd.stream_id))
             stream->end_headers();
+    if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        if (auto* stream = stream_of(s, frame->hd.stream_id); stream && stream->uploading())
+        {
+            // The response is complete before the request body (an early 413): the rest is not
+            // sent, as over HTTP/1.1; the stream then closes without an error.
+            nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
+        }
     return 0;
 }
 

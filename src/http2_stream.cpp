@@ -63,7 +63,14 @@ int h2_stream::on_header(std::string_view name, std::string_view value)
 {
     got_response_ = true;
     if (in_trailers_)
-        return 0;
+    {
+        // Not kept, but bounded as a header is: a trailer flood resets the stream.
+        trailer_bytes_ += name.size() + value.size() + 4;
+        if (trailer_bytes_ <= trailer_limit)
+            return 0;
+        fail(failure{errc::trailer_too_large, phase::receive, true});
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
     // The same bounds as over HTTP/1.1; past them only this stream is reset.
     field_bytes_ += name.size() + value.size() + 4;
     if (field_bytes_ > response_header_limit || field_ends_.size() / 2 >= response_field_limit)
@@ -148,12 +155,18 @@ ssize_t h2_stream::provide_body(nghttp2_session* s,
     h2_stream* stream = stream_of(s, id);
     if (!stream)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // the exchange is gone: reset the stream
-    // Only streams with a body have this provider, so request_body_ is set.
-    const std::string& body = *stream->request_body_;
-    const std::size_t n = std::min(body.size() - stream->request_sent_, length);
-    std::copy_n(body.data() + stream->request_sent_, n, buf);
-    stream->request_sent_ += n;
-    if (stream->request_sent_ == body.size())
+    // Only streams with a body have this provider, so upload_ is set.
+    body_reader& upload = *stream->upload_;
+    boost::system::error_code ec;
+    const std::size_t n = upload.read(buf, length, ec);
+    if (ec)
+    {
+        failure f{ec, phase::send};
+        f.detail = upload.problem();
+        stream->fail(f);
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // resets the stream
+    }
+    if (upload.left() == 0)
         *flags |= NGHTTP2_DATA_FLAG_EOF;
     return static_cast<ssize_t>(n);
 }
@@ -179,7 +192,7 @@ net::awaitable<failure> h2_stream::stop(const boost::system::error_code& ec)
 }
 
 net::awaitable<failure> h2_stream::send(const request_head& head,
-                                        const std::string* body,
+                                        const request_body* body,
                                         clock_type::time_point deadline)
 {
     if (st_.dead || st_.goaway)
@@ -211,7 +224,8 @@ net::awaitable<failure> h2_stream::send(const request_head& head,
         lowered.push_back(ascii_lower(f.name));
         nva.push_back(make_nv(lowered.back(), f.value));
     }
-    request_body_ = body;
+    if (body)
+        upload_.emplace(*body);
     nghttp2_data_provider provider{};
     provider.read_callback = provide_body;
     id_ = nghttp2_submit_request(st_.ng, nullptr, nva.data(), nva.size(), body ? &provider : nullptr, this);

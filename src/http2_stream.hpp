@@ -2,6 +2,7 @@
 // file into it, its own deadline, and the bounds on its header block.
 #pragma once
 
+#include "asyncfetch/request_body.hpp"
 #include "http2_session.hpp"
 #include "session.hpp"
 
@@ -12,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,7 +27,7 @@ public:
     explicit h2_stream(http2_session::state& st);
 
     boost::asio::awaitable<failure> send(const request_head& head,
-                                         const std::string* body,
+                                         const request_body* body,
                                          clock_type::time_point deadline) override;
     const response_head& response() const noexcept override { return head_; }
     boost::asio::awaitable<failure> read_body(body_sink* sink, clock_type::time_point deadline) override;
@@ -38,6 +40,8 @@ public:
     /// The stream's id, -1 before it was submitted.
     std::int32_t id() const noexcept { return id_; }
     bool closed() const noexcept { return closed_; }
+    /// Part of the request body is still to be sent.
+    bool uploading() const noexcept { return upload_ && upload_->left() > 0; }
     /// Bytes received and not yet consumed.
     std::size_t pending() const noexcept { return body_.size(); }
 
@@ -87,13 +91,13 @@ private:
     std::vector<std::size_t> field_ends_;
     std::size_t field_bytes_ = 0;
     bool in_trailers_ = false;
+    std::size_t trailer_bytes_ = 0;  // trailers are not kept, but bounded as the header is
     bool headers_done_ = false;
     bool got_response_ = false;
     bool closed_ = false;
     failure error_;
     std::string body_;
-    const std::string* request_body_ = nullptr;
-    std::size_t request_sent_ = 0;
+    std::optional<body_reader> upload_;  // the request body, read as nghttp2 asks for it
 };
 
 /// The h2_stream whose exchange owns stream id, or null once the exchange has ended.

@@ -103,7 +103,7 @@ boost::system::error_code build_request_head(const request_options& req,
     {
         if (req.form_body && !user_has("content-type"))
             out.fields.push_back({"Content-Type", "application/x-www-form-urlencoded"});
-        out.content_length = std::to_string(t.body->size());
+        out.content_length = std::to_string(t.body->size);
         out.fields.push_back({"Content-Length", out.content_length});
     }
 

@@ -21,7 +21,7 @@ struct request_target
     const url& current;          ///< the URL of this hop
     const url& original;         ///< the URL the fetch started with (its credentials)
     const url* proxy = nullptr;  ///< the proxy this hop goes through, if any
-    const std::string* body = nullptr;
+    const request_body* body = nullptr;
     bool compressed = false;  ///< --compressed: ask for gzip, deflate and br
 };
 

@@ -2,6 +2,7 @@
 #include "response.hpp"
 
 #include <iterator>
+#include <stdexcept>
 #include <string_view>
 #include <tuple>
 
@@ -38,7 +39,17 @@ error_code parse_buffered(response_parser& p, boost::beast::flat_buffer& b, bool
         if (b.size() == 0)
             return http::error::need_more;
         error_code ec;
-        const std::size_t used = p.put(b.data(), ec);
+        std::size_t used = 0;
+        try
+        {
+            used = p.put(b.data(), ec);
+        }
+        catch (const std::length_error&)
+        {
+            // Beast keeps field offsets in 16 bits and throws for a name or value of 64 KiB or
+            // more (a header field or a trailer): the message is broken, not the client.
+            return errc::header_field_too_large;
+        }
         b.consume(used);
         if (!had_header && p.is_header_done() &&
             static_cast<std::size_t>(std::distance(p.get().begin(), p.get().end())) > response_field_limit)
@@ -48,6 +59,25 @@ error_code parse_buffered(response_parser& p, boost::beast::flat_buffer& b, bool
         if (used == 0)
             return http::error::need_more;
     }
+}
+
+error_code check_unparsed(const response_parser& p, const boost::beast::flat_buffer& b)
+{
+    const std::size_t n = b.size();
+    if (n == 0)
+        return {};
+    if (!p.is_header_done())  // the parser's own header_limit stops it first
+        return n > response_header_limit ? error_code(http::error::header_limit) : error_code{};
+    if (!p.chunked())  // a body is taken as it comes
+        return {};
+    // What is left begins a chunk-size line (after the CRLF ending the previous chunk's data). A
+    // whole line stays only for the last chunk, which waits for the end of its trailer section.
+    std::string_view rest(static_cast<const char*>(b.cdata().data()), n);
+    if (rest.substr(0, 2) == "\r\n")
+        rest.remove_prefix(2);
+    if (rest.find("\r\n") == std::string_view::npos)
+        return n > chunk_line_limit ? error_code(errc::chunk_line_too_long) : error_code{};
+    return n > trailer_limit ? error_code(errc::trailer_too_large) : error_code{};
 }
 
 error_code parse_eof(response_parser& p)

@@ -37,6 +37,15 @@ inline constexpr std::size_t response_field_limit = 1000;
 /// them, and their fields and the final one's within response_header_limit and response_field_limit.
 inline constexpr std::size_t interim_response_limit = 100;
 
+/// Beast's parser needs a whole chunk-size line, and a last chunk with its whole trailer section, in
+/// the buffer before it takes any of it: past these sizes such bytes are a protocol error instead
+/// of more memory.
+inline constexpr std::size_t chunk_line_limit = 64 * 1024;
+inline constexpr std::size_t trailer_limit = response_header_limit;
+
+/// A connection's read buffer never holds more than this (bodies are streamed through it).
+inline constexpr std::size_t response_buffer_limit = 1024 * 1024;
+
 /// The most one read asks the stream for (Beast's own read loop uses the same).
 inline constexpr std::size_t response_read_size = 64 * 1024;
 
@@ -124,6 +133,11 @@ void start_response(std::optional<response_parser>& p, bool head_method, field_a
 /// needed; any other error ends the response.
 boost::system::error_code parse_buffered(response_parser& p, boost::beast::flat_buffer& b, bool header_only);
 
+/// After parse_buffered() asked for more: an error naming what the unparsed bytes b holds begin
+/// (a status or header line, a chunk-size line, a trailer section) when they are more than that
+/// part may be.
+boost::system::error_code check_unparsed(const response_parser& p, const boost::beast::flat_buffer& b);
+
 /// The input ended. Success only when that completes the message (a body that runs until close).
 boost::system::error_code parse_eof(response_parser& p);
 
@@ -150,9 +164,14 @@ boost::asio::awaitable<boost::system::error_code> read_response_part(
         auto ec = parse_buffered(p, b, header_only);
         if (ec != boost::beast::http::error::need_more)
             co_return ec;
+        if ((ec = check_unparsed(p, b)))
+            co_return ec;
+        const std::size_t room = boost::beast::read_size(b, max_read);
+        if (room == 0)
+            co_return errc::response_buffer_full;
         if (deadline != read_deadline::max() && std::chrono::steady_clock::now() >= deadline)
             co_return boost::beast::error::timeout;
-        auto [rec, n] = co_await stream.async_read_some(b.prepare(boost::beast::read_size(b, max_read)),
+        auto [rec, n] = co_await stream.async_read_some(b.prepare(room),
                                                         boost::asio::as_tuple(boost::asio::use_awaitable));
         b.commit(n);
         if (rec == boost::asio::error::eof)

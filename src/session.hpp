@@ -2,6 +2,7 @@
 // its response each) of protocol-neutral request and response heads. HTTP/1.1 is http1_session.
 #pragma once
 
+#include "asyncfetch/request.hpp"
 #include "connection_info.hpp"
 #include "failure.hpp"
 
@@ -83,7 +84,7 @@ public:
     /// Sends the head and body, then reads the final response's head (interim 1xx skipped).
     /// The deadline is this exchange's own: it never ends other exchanges of the session.
     virtual boost::asio::awaitable<failure> send(const request_head& head,
-                                                 const std::string* body,
+                                                 const request_body* body,
                                                  clock_type::time_point deadline) = 0;
 
     /// The final response's head, after a successful send().

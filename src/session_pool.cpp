@@ -197,12 +197,14 @@ void session_pool::release(pool_origin& st, node_iterator node, exchange& ex) no
             node->idle_since = clock_type::now();
             st.idle.push_back(node);
             ++idle_count_;
+            if (on_idle)
+                on_idle();
         }
     }
     wake(st, 1);
     settle(st);
     if (idle_count_ > max_idle_)
-        evict_oldest_idle();
+        close_oldest_idle();
 }
 
 void session_pool::close_node(pool_origin& st, node_iterator node) noexcept
@@ -257,17 +259,18 @@ void session_pool::settle(pool_origin& st) noexcept
         origins_.erase(origins_.find(st.key));
 }
 
-void session_pool::evict_oldest_idle() noexcept
+bool session_pool::close_oldest_idle() noexcept
 {
     pool_origin* oldest = nullptr;
     for (auto& [key, st] : origins_)
         if (!st.idle.empty() && (!oldest || st.idle.front()->idle_since < oldest->idle.front()->idle_since))
             oldest = &st;
     if (!oldest)
-        return;
+        return false;
     close_node(*oldest, oldest->idle.front());
     wake(*oldest, 1);
     settle(*oldest);
+    return true;
 }
 
 void session_pool::close_busy_idle() noexcept

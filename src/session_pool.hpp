@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <string>
@@ -116,6 +117,12 @@ public:
     /// io_context::run() can return at the end of a pass.
     void close_busy_idle() noexcept;
 
+    /// Closes the idle session idle the longest, over all origins; false when none is idle.
+    bool close_oldest_idle() noexcept;
+
+    /// Called whenever a session goes idle (a connect waiting for a file descriptor may close it).
+    std::function<void()> on_idle;
+
     /// Sessions opened so far.
     std::size_t opened() const noexcept { return opened_; }
     /// Idle sessions over all origins.
@@ -135,7 +142,6 @@ private:
     /// Wakes the waiters counting on node's connect, with its failure when it failed; returns how many.
     std::size_t settle_promises(pool_origin& st, pool_node& node, const failure* error) noexcept;
     void settle(pool_origin& st) noexcept;
-    void evict_oldest_idle() noexcept;
 
     boost::asio::any_io_executor ex_;
     std::size_t per_host_;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "connection_info.hpp"
+#include "descriptor_gate.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -16,6 +17,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -43,6 +45,8 @@ public:
         // its session good for the next connection to the origin.
         if (secure_ && clean)
             SSL_set_shutdown(secure_->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+        if (gate)
+            gate->closed();  // its waiters resume after the socket below is closed
     }
     transport(const transport&) = delete;
     transport& operator=(const transport&) = delete;
@@ -103,6 +107,9 @@ public:
     /// For -v: the TLS version, cipher, ALPN, resumption and peer certificate of a TLS transport;
     /// false for a plain one.
     bool describe_tls(tls_details& out) const;
+
+    /// Told when this connection closes (connects waiting for a file descriptor), if set.
+    std::shared_ptr<descriptor_gate> gate;
 
 private:
     std::optional<boost::beast::tcp_stream> plain_;

@@ -47,6 +47,11 @@ enum class errc
     idn_disallowed,              ///< a host name with a character IDNA does not allow
     idn_too_long,                ///< a host name, or one of its labels, too long once converted
     idn_invalid,                 ///< any other reason IDNA rejects a host name
+    header_field_too_large,      ///< a response header field (name or value) of 64 KiB or more
+    chunk_line_too_long,         ///< a chunk-size line (with its extensions) longer than the client buffers
+    trailer_too_large,           ///< a trailer section larger than the client buffers
+    response_buffer_full,        ///< unparsed response bytes filled the read buffer
+    request_body_file,           ///< a request body file could not be read, or changed while it was sent
 };
 
 /// The category of errc.

@@ -2,6 +2,8 @@
 #include "h2_session.hpp"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 namespace asyncfetch::detail::testbed_parts {
 
@@ -100,6 +102,9 @@ int h2_session::on_data_chunk(nghttp2_session*,
     auto& body = stream->request.body();
     if (stream->too_big || body.size() + len > max_request_body)
     {
+        // Answered 413 at once, as servers do, not after the rest of the body.
+        if (!stream->too_big)
+            self.ended_.push_back(id);
         stream->too_big = true;
         body.clear();
         return 0;
@@ -130,7 +135,7 @@ ssize_t h2_session::select_padding(nghttp2_session*, const nghttp2_frame* frame,
     return static_cast<ssize_t>(std::min(max, frame->hd.length + 256));
 }
 
-ssize_t h2_session::read_body(nghttp2_session*,
+ssize_t h2_session::read_body(nghttp2_session* ng,
                               std::int32_t id,
                               std::uint8_t* buf,
                               std::size_t length,
@@ -160,6 +165,25 @@ ssize_t h2_session::read_body(nghttp2_session*,
             // /h2-reset and /truncate: the body stops short of its end and the stream is reset.
             *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
             self.to_reset_.push_back(id);
+        }
+        else if (stream.trailers > 0)
+        {
+            // /h2-trailers: the stream ends with a trailer block instead of on its last DATA frame.
+            *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+            const std::string value(stream.trailer_size, 't');
+            std::vector<std::string> names;
+            std::vector<nghttp2_nv> nva;
+            names.reserve(stream.trailers);
+            for (std::uint64_t i = 0; i < stream.trailers; ++i)
+            {
+                names.push_back("x-trailer-" + std::to_string(i));
+                nva.push_back({reinterpret_cast<std::uint8_t*>(names.back().data()),
+                               const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
+                               names.back().size(),
+                               value.size(),
+                               NGHTTP2_NV_FLAG_NONE});
+            }
+            nghttp2_submit_trailer(ng, id, nva.data(), nva.size());
         }
     }
     return static_cast<ssize_t>(n);

@@ -331,6 +331,11 @@ void h2_session::submit(std::int32_t id, h2_request& stream, const response_plan
 
     stream.reset_after = plan.fault == h2_fault::reset || plan.end == response_plan::ending::truncate;
     stream.padded = plan.fault == h2_fault::padded;
+    if (plan.fault == h2_fault::trailers)
+    {
+        stream.trailers = plan.fault_count;
+        stream.trailer_size = plan.trailer_size;
+    }
     if (plan.fault == h2_fault::goaway)
         stream.goaway_at = plan.length / 2;
     const auto nva = head.nva();

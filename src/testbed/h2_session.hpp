@@ -32,6 +32,8 @@ struct h2_request
     bool reset_after = false;   ///< RST_STREAM INTERNAL_ERROR once the body is sent (without END_STREAM)
     std::optional<std::uint64_t> goaway_at;  ///< /h2-goaway: body bytes before the GOAWAY
     std::uint64_t sent = 0;                  ///< body bytes handed to nghttp2
+    std::uint64_t trailers = 0;              ///< /h2-trailers: trailer fields after the body
+    std::uint64_t trailer_size = 0;
     std::optional<body_source> body;
 };
 

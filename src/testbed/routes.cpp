@@ -220,6 +220,17 @@ std::optional<response_plan> plan_h2_fault(std::string_view name,
             plan.fields.emplace_back("x-filler-" + std::to_string(i), std::string(*size, 'y'));
         return plan;
     }
+    if (name == "h2-trailers")
+    {
+        const auto size = parse_number(query_param(target, "size").value_or("100"), max_field_size);
+        if (!size || n > max_fields)
+            return text_plan(400, "bad request\n");
+        auto plan = text_plan(200, "ok\n");
+        plan.fault = h2_fault::trailers;
+        plan.fault_count = n;
+        plan.trailer_size = *size;
+        return plan;
+    }
     if (name == "h2-padded")
     {
         auto plan = filler_plan(n);

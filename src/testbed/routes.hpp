@@ -34,6 +34,7 @@ enum class h2_fault
     window_stall,  ///< the request body's stream window is never opened again
     ping_storm,    ///< `fault_count` PINGs before the response
     padded,        ///< every DATA frame padded to its largest size
+    trailers,      ///< `fault_count` trailer fields of `trailer_size` bytes after the body
 };
 
 /// A response as both protocols send it; the HTTP/1.1 writer adds Connection and chunked framing, the
@@ -74,7 +75,9 @@ struct response_plan
     bool interim = false;    ///< 100 Continue and 103 Early Hints first
     bool head_only = false;  ///< HEAD: the head as for GET, no body
     h2_fault fault = h2_fault::none;
-    std::uint64_t fault_count = 0;  ///< /h2-ping: PINGs to send; /h2-goaway: streams to wait for
+    std::uint64_t fault_count = 0;
+    std::uint64_t trailer_size = 0;  ///< /h2-trailers: bytes of each trailer field's value  ///< /h2-ping:
+                                     ///< PINGs to send; /h2-goaway: streams to wait for
 };
 
 /// A whole error response, body included, announcing that the connection ends.

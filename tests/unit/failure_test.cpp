@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 namespace asyncfetch::detail {
 namespace {
 
@@ -50,6 +52,35 @@ TEST(failure_wording, cancelled_only_for_an_aborted_operation)
     EXPECT_EQ(describe_failure({net::error::operation_aborted, phase::receive}, direct()),
               described(error_kind::io, "cancelled"));
     EXPECT_NE(describe_failure({net::error::connection_reset, phase::receive}, direct()).second, "cancelled");
+}
+
+TEST(failure_wording, out_of_file_descriptors_at_connect_is_a_retryable_connect_error)
+{
+    const boost::system::error_code emfile(EMFILE, boost::system::system_category());
+    const auto [kind, message] = describe_failure({emfile, phase::connect}, direct());
+    EXPECT_EQ(kind, error_kind::connect);
+    EXPECT_EQ(message, "failed to connect to a.test:8080: " + emfile.message());
+    EXPECT_NE(message.find("Too many open files"), std::string::npos) << message;
+}
+
+TEST(failure_wording, hostile_responses_are_protocol_errors_naming_what_was_too_large)
+{
+    EXPECT_EQ(describe_failure({errc::header_field_too_large, phase::receive, true}, direct()),
+              described(error_kind::protocol, "response header field larger than 64 KiB"));
+    EXPECT_EQ(describe_failure({errc::chunk_line_too_long, phase::receive, true}, direct()),
+              described(error_kind::protocol, "chunk header line longer than 64 KiB"));
+    EXPECT_EQ(describe_failure({errc::trailer_too_large, phase::receive, true}, direct()),
+              described(error_kind::protocol, "trailer section larger than 128 KiB"));
+    EXPECT_EQ(describe_failure({http::error::header_limit, phase::receive, true}, direct()),
+              described(error_kind::protocol, "response header larger than 128 KiB"));
+}
+
+TEST(failure_wording, an_unreadable_request_body_file_is_io_naming_the_file)
+{
+    failure f{errc::request_body_file, phase::send};
+    f.detail = "cannot read /tmp/x: No such file or directory";
+    EXPECT_EQ(describe_failure(f, direct()),
+              described(error_kind::io, "cannot read /tmp/x: No such file or directory"));
 }
 
 TEST(failure_wording, timeouts_name_the_phase_and_the_limit_that_elapsed)

@@ -131,7 +131,7 @@ TEST(http1_exchange, writes_the_request_and_body_and_reads_a_framed_response)
         stream.serve("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: 1\r\nX-A: 2\r\n\r\nhello");
         get_head h("/upload", "POST");
         exchange& ex = s.start_exchange();
-        const std::string body = "data!";
+        const request_body body("data!");
         EXPECT_FALSE(co_await ex.send(h, &body, far_deadline));
         EXPECT_EQ(stream.written(), "POST /upload HTTP/1.1\r\nHost: example.test\r\n\r\ndata!");
         const auto& r = ex.response();

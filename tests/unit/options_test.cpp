@@ -1,6 +1,7 @@
 // Command-line parsing from argument vectors: defaults, each flag, usage errors (exit 2), the body.
 #include "asyncfetch/options.hpp"
 
+#include "asyncfetch/error.hpp"
 #include "asyncfetch/request_body.hpp"
 
 #include <gtest/gtest.h>
@@ -560,7 +561,8 @@ TEST_F(load_request_body_test, data_values_are_joined_with_ampersand)
     o.data = {{false, "a=1"}, {false, "b=2"}, {false, "c"}};
     EXPECT_EQ(load_request_body(o), std::nullopt);
     ASSERT_TRUE(o.client.request.body);
-    EXPECT_EQ(*o.client.request.body, "a=1&b=2&c");
+    ASSERT_TRUE(o.client.request.body->text()) << "values from the command line are held in memory";
+    EXPECT_EQ(*o.client.request.body->text(), "a=1&b=2&c");
     EXPECT_TRUE(o.client.request.form_body);
 }
 
@@ -569,7 +571,9 @@ TEST_F(load_request_body_test, empty_data_sends_an_empty_body)
     options o;
     o.data = {{false, ""}};
     EXPECT_EQ(load_request_body(o), std::nullopt);
-    EXPECT_EQ(o.client.request.body, std::optional<std::string>(""));
+    ASSERT_TRUE(o.client.request.body);
+    EXPECT_EQ(o.client.request.body->size, 0u);
+    EXPECT_EQ(read_whole_body(*o.client.request.body), "");
     EXPECT_TRUE(o.client.request.form_body);
 }
 
@@ -580,7 +584,9 @@ TEST_F(load_request_body_test, data_file_loses_cr_and_lf)
     o.data = {{false, "@" + path}};
     EXPECT_EQ(load_request_body(o), std::nullopt);
     ASSERT_TRUE(o.client.request.body);
-    EXPECT_EQ(*o.client.request.body, "x=1y=2z=3");
+    EXPECT_EQ(o.client.request.body->size, 9u) << "counted without CR and LF";
+    EXPECT_FALSE(o.client.request.body->text()) << "a file is read while sending, not held";
+    EXPECT_EQ(read_whole_body(*o.client.request.body), "x=1y=2z=3");
     EXPECT_TRUE(o.client.request.form_body);
 }
 
@@ -592,7 +598,8 @@ TEST_F(load_request_body_test, data_binary_file_is_sent_as_is)
     o.data = {{true, "@" + path}};
     EXPECT_EQ(load_request_body(o), std::nullopt);
     ASSERT_TRUE(o.client.request.body);
-    EXPECT_EQ(*o.client.request.body, content);
+    EXPECT_EQ(o.client.request.body->size, content.size());
+    EXPECT_EQ(read_whole_body(*o.client.request.body), content);
     EXPECT_FALSE(o.client.request.form_body);
 }
 
@@ -603,7 +610,8 @@ TEST_F(load_request_body_test, mixed_values_from_the_command_line)
     auto p = parse({"http://a/", "-d", "a=1", "-d", at_path.c_str()});
     ASSERT_TRUE(p.opts) << p.err;
     EXPECT_EQ(load_request_body(*p.opts), std::nullopt);
-    EXPECT_EQ(p.opts->client.request.body, std::optional<std::string>("a=1&k=v"));
+    ASSERT_TRUE(p.opts->client.request.body);
+    EXPECT_EQ(read_whole_body(*p.opts->client.request.body), "a=1&k=v");
     EXPECT_TRUE(p.opts->client.request.form_body);
     EXPECT_EQ(p.opts->client.request.method, "POST");
 }
@@ -620,6 +628,61 @@ TEST_F(load_request_body_test, missing_file_is_an_error_message)
     options b;
     b.data = {{false, "a=1"}, {true, "@" + path}};
     EXPECT_TRUE(load_request_body(b));
+}
+
+TEST_F(load_request_body_test, a_file_is_read_again_for_each_request_in_small_blocks)
+{
+    std::string content;
+    for (int i = 0; i < 5000; ++i)
+        content += "line " + std::to_string(i) + "\r\n";
+    const auto path = write_file("lines.txt", content);
+    options o;
+    o.data = {{false, "k=v"}, {false, "@" + path}, {true, "@" + path}};
+    ASSERT_EQ(load_request_body(o), std::nullopt);
+    const request_body& body = *o.client.request.body;
+    std::string stripped = content;
+    std::erase_if(stripped, [](char c) { return c == '\r' || c == '\n'; });
+    const std::string expected = "k=v&" + stripped + "&" + content;
+    EXPECT_EQ(body.size, expected.size());
+    for (int pass = 0; pass < 2; ++pass)  // a retry or a 307 reads it all again
+    {
+        body_reader reader(body);
+        std::string out;
+        unsigned char block[7];
+        boost::system::error_code ec;
+        while (reader.left() > 0)
+        {
+            const std::size_t n = reader.read(block, sizeof block, ec);
+            ASSERT_FALSE(ec) << reader.problem();
+            ASSERT_GT(n, 0u);
+            out.append(reinterpret_cast<const char*>(block), n);
+        }
+        EXPECT_EQ(out, expected);
+    }
+}
+
+TEST_F(load_request_body_test, a_file_that_shrinks_after_counting_is_an_error_naming_it)
+{
+    const auto path = write_file("shrinks.bin", std::string(1000, 'a'));
+    options o;
+    o.data = {{true, "@" + path}};
+    ASSERT_EQ(load_request_body(o), std::nullopt);
+    write_file("shrinks.bin", std::string(10, 'a'));
+    body_reader reader(*o.client.request.body);
+    unsigned char block[4096];
+    boost::system::error_code ec;
+    std::size_t total = 0;
+    while (!ec && reader.left() > 0)
+        total += reader.read(block, sizeof block, ec);
+    EXPECT_EQ(total, 10u);
+    EXPECT_EQ(ec, errc::request_body_file);
+    EXPECT_NE(reader.problem().find("990 bytes"), std::string::npos) << reader.problem();
+
+    std::filesystem::remove(path);
+    body_reader gone(*o.client.request.body);
+    EXPECT_EQ(gone.read(block, sizeof block, ec), 0u);
+    EXPECT_EQ(ec, errc::request_body_file);
+    EXPECT_NE(gone.problem().find(path), std::string::npos) << gone.problem();
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ TEST(request_head, a_body_gets_its_length_and_a_form_its_type)
     req.user_agent.clear();
     req.form_body = true;
     const std::string method = "POST";
-    const std::string body = "a=1&b=2";
+    const request_body body("a=1&b=2");
     const url u = must_parse("http://example.test/form");
     request_head h;
     request_target t{method, u, u};

@@ -23,7 +23,7 @@ using test::sleep_for;
 class mock_exchange final : public exchange
 {
 public:
-    net::awaitable<failure> send(const request_head&, const std::string*, clock_type::time_point) override
+    net::awaitable<failure> send(const request_head&, const request_body*, clock_type::time_point) override
     {
         co_return failure{};
     }
