@@ -2,6 +2,7 @@
 #include "asyncfetch/options.hpp"
 
 #include "option_values.hpp"
+#include "options_report.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -377,6 +378,7 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     add_input_and_output_options(app, o, raw);
     add_request_options(app, o, raw);
     add_network_and_run_options(app, o, raw);
+    detail::add_report_options(app, o);
     if (auto done = run_cli(app, argc, argv))
         return *done;
 

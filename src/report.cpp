@@ -134,6 +134,10 @@ std::string format_json(const fetch_result& r)
     line += json_number(r.time_ms, 3);
     line += R"(,"http_version":)";
     line += r.http_version.empty() ? "null" : json_string(r.http_version);
+    line += R"(,"start_ms":)";
+    line += json_number(r.start_ms, 3);
+    line += R"(,"run":)";
+    line += json_string(format_run_id(r.run_id));
     line += "}\n";
     return line;
 }

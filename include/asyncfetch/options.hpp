@@ -61,6 +61,7 @@ struct options
     std::size_t max_failures = 0;     ///< --fail-fast (1), --max-failures N; 0 never stop
     bool progress = false;            ///< resolved: stderr is a terminal and not -q
     bool stdout_is_terminal = false;  ///< records are written one by one only on a terminal
+    std::string waterfall;            ///< --waterfall FILE (.svg or .html); empty when none
 
     /// The effective per-origin connection limit.
     std::size_t effective_per_host() const noexcept { return per_host == 0 ? concurrency : per_host; }

@@ -32,6 +32,8 @@ struct fetch_result
     double connect_ms = 0;         ///< TCP connect (0 on a reused connection)
     double tls_ms = 0;             ///< TLS handshake (0 on a reused or plain connection)
     std::string http_version;      ///< "2", "1.1" or "1.0"; empty without a response
+    double start_ms = 0;           ///< from the start of the pass to the start of this fetch
+    std::uint64_t run_id = 0;      ///< the run's random id (run_config::run_id), the same in every record
 
     /// True when the URL counts as succeeded.
     bool ok() const noexcept { return kind == error_kind::none; }
