@@ -141,7 +141,12 @@ void draw_legend(std::string& svg, const waterfall_layout& layout, double y, boo
                p == waterfall_phase::waiting ? "waiting for the first byte" : phase);
     }
     if (rows_view)
-        swatch("fill=\"url(#reused)\" stroke=\"#888\"", "reused connection");
+    {
+        // The hatch over a bar's colour, as on the rows.
+        svg += "<rect x=\"" + num(x) + "\" y=\"" + num(y - 10) +
+               "\" width=\"12\" height=\"12\" fill=\"#56b4e9\"/>\n";
+        swatch("fill=\"url(#reused)\"", "reused connection");
+    }
     swatch(std::string("fill=\"none\" stroke=\"") + failure_colour + "\" stroke-width=\"2\"", "failed");
     svg += "</g>\n";
 }

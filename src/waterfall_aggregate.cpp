@@ -1,4 +1,5 @@
 // --waterfall for many URLs: requests in flight per phase as stacked areas, and a latency histogram.
+#include "asyncfetch/units.hpp"
 #include "waterfall_draw.hpp"
 
 #include <algorithm>
@@ -104,11 +105,7 @@ double draw_areas(std::string& svg,
     svg += "<g class=\"in-flight\" data-buckets=\"" + std::to_string(buckets) + "\" data-peak=\"" +
            num(peak) + "\">\n";
     draw_text(svg, layout.margin, y + 12, "requests in flight", 11, "start", "font-weight=\"bold\"");
-    draw_text(svg,
-              layout.margin,
-              y + 28,
-              "average per " + tick_label(bucket_ms, bucket_ms, axis.axis_ms),
-              10);
+    draw_text(svg, layout.margin, y + 28, "average over each " + human_latency(bucket_ms), 10);
     draw_text(svg, layout.margin, y + 42, "peak " + num(peak), 10);
     draw_time_axis(svg, axis, y, bottom);
     draw_count_axis(svg, axis, bottom, area_height, top);
@@ -164,10 +161,9 @@ double draw_histogram(std::string& svg,
     std::size_t most = 0;
     for (std::size_t i = 0; i < bins; ++i)
         most = std::max(most, ok[i] + failed[i]);
-    const double top = std::max(
-        1.0,
-        std::ceil(static_cast<double>(most) / nice_step(std::max<double>(most, 1), 3)) *
-            nice_step(std::max<double>(most, 1), 3));
+    const double most_count = std::max(static_cast<double>(most), 1.0);
+    const double count_step = nice_step(most_count, 3);
+    const double top = std::max(1.0, std::ceil(most_count / count_step) * count_step);
     const double bottom = y + histogram_height;
     const auto h_of = [&](std::size_t n) { return static_cast<double>(n) * histogram_height / top; };
 

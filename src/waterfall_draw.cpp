@@ -200,7 +200,7 @@ double text_width(std::string_view s, double font_size) noexcept
     for (char c : s)
         if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
             ++chars;
-    return static_cast<double>(chars) * font_size * 0.56;
+    return static_cast<double>(chars) * font_size * 0.52;
 }
 
 const char* phase_colour(waterfall_phase p) noexcept

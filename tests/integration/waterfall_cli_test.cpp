@@ -123,7 +123,9 @@ TEST(waterfall_cli, compare_draws_both_passes_into_an_svg_that_renders)
     EXPECT_EQ(std::count(svg.begin(), svg.end(), '\n') > 10, true);
 
     if (have_program("xmllint"))
+    {
         EXPECT_EQ(std::system(("xmllint --noout '" + svg_path + "'").c_str()), 0) << "not well-formed XML";
+    }
 
     if (!have_program("rsvg-convert"))
         GTEST_SKIP() << "rsvg-convert is missing (librsvg2-bin; scripts/setup.sh installs it): not rendered";
@@ -149,7 +151,9 @@ TEST(waterfall_cli, html_page_holds_the_svg)
     EXPECT_NE(html.find("<svg"), std::string::npos);
     EXPECT_NE(html.find("<title>2 URLs: concurrent "), std::string::npos) << html.substr(0, 400);
     if (have_program("xmllint"))
+    {
         EXPECT_EQ(std::system(("xmllint --html --noout '" + path + "' 2>/dev/null").c_str()), 0);
+    }
 }
 
 TEST(waterfall_cli, bad_extension_and_unwritable_path_are_errors_before_any_request)
