@@ -127,7 +127,10 @@ struct waterfall_recorder
         waterfall_options opts;
         if (o.runs > 1 && passes.size() == 2)
             opts.note = "last of " + std::to_string(o.runs) + " runs";
-        const std::string text = render_waterfall(*waterfall_format_of(o.waterfall), passes, opts);
+        const std::string text = render_waterfall(
+            waterfall_format_of(o.waterfall).value_or(waterfall_format::svg),
+            passes,
+            opts);
         if (auto problem = write_file_atomically(o.waterfall, text))
         {
             err << "asyncfetch: cannot write " << o.waterfall << ": " << *problem << "\n";

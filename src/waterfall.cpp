@@ -194,7 +194,7 @@ double draw_rows_panel(std::string& svg,
         svg += r->ok() ? "" : " failed";
         svg += r->reused ? " reused" : "";
         svg += "\" data-index=\"" + std::to_string(r->index) + "\">\n<title>" +
-               xml_text(row_title(*r, spans)) + "</title>\n";
+               xml_text(row_title(*r, spans), true) + "</title>\n";
         if (row % 2 == 1)
             svg += "<rect x=\"" + num(layout.margin) + "\" y=\"" + num(top) + "\" width=\"" +
                    num(layout.width - 2 * layout.margin) + "\" height=\"" + num(row_height) +

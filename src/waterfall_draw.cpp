@@ -154,14 +154,14 @@ std::string thousands(std::size_t n)
     return out;
 }
 
-std::string xml_text(std::string_view s)
+std::string xml_text(std::string_view s, bool keep_newlines)
 {
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();)
     {
         std::uint32_t cp = next_code_point(s, i);
-        if (cp < 0x20 || cp == 0x7F)
+        if ((cp < 0x20 && !(cp == '\n' && keep_newlines)) || cp == 0x7F)
             cp = ' ';
         else if (cp == 0xFFFE || cp == 0xFFFF)
             cp = replacement;

@@ -49,8 +49,9 @@ std::string num(double v);
 std::string thousands(std::size_t n);
 
 /// Text safe inside an XML element or a quoted attribute: ill-formed UTF-8 and code points XML 1.0
-/// forbids become U+FFFD (controls become spaces), then & < > " ' become entities.
-std::string xml_text(std::string_view s);
+/// forbids become U+FFFD (controls become spaces, but line feeds stay with keep_newlines: a hover
+/// text's lines), then & < > " ' become entities.
+std::string xml_text(std::string_view s, bool keep_newlines = false);
 
 /// At most max_chars code points of s, the last being "…" when cut.
 std::string shorten(std::string_view s, std::size_t max_chars);

@@ -232,6 +232,8 @@ TEST(waterfall_text, xml_text_escapes_and_repairs)
 {
     EXPECT_EQ(detail::xml_text(R"(a&b<c>"d'e)"), "a&amp;b&lt;c&gt;&quot;d&apos;e");
     EXPECT_EQ(detail::xml_text("tab\tnul" + std::string(1, '\0')), "tab nul ");
+    EXPECT_EQ(detail::xml_text("a\nb"), "a b");
+    EXPECT_EQ(detail::xml_text("a\nb\r", true), "a\nb ");
     EXPECT_EQ(detail::xml_text("bad \xff\xc3("), "bad \xEF\xBF\xBD\xEF\xBF\xBD(");
     EXPECT_EQ(detail::xml_text("caf\xc3\xa9"), "caf\xc3\xa9");
     EXPECT_EQ(detail::shorten("abcdef", 4), "abc…");
@@ -391,6 +393,11 @@ TEST(waterfall_svg, compare_has_two_panels_on_one_axis_and_the_speedup_in_the_ti
     const double scale = number(root, "data-plot-width") / number(root, "data-axis-ms");
     EXPECT_NEAR(number(walls[0], "x1") - number(walls[1], "x1"), (3010 - 1003) * scale, 0.02);
     EXPECT_NE(svg.find(">3.5 s</text>"), std::string::npos) << "ticks every 0.5 s up to 3.5 s";
+
+    waterfall_options opts;
+    opts.note = "last of 3 runs";
+    EXPECT_NE(render_waterfall_svg({seq, conc}, opts).find("3.00x faster (last of 3 runs)</title>"),
+              std::string::npos);
 }
 
 TEST(waterfall_svg, many_urls_show_requests_in_flight_and_a_histogram)
