@@ -73,7 +73,7 @@ _asyncfetch()
         -h | --help | --version)
             return
             ;;
-        -i | --input | --cacert | --export-json | --export-markdown)
+        -i | --input | --cacert | --export-json | --export-markdown | --waterfall)
             _asyncfetch_files "" "$cur"
             return
             ;;
@@ -167,7 +167,7 @@ _asyncfetch()
             --connect-timeout -m --timeout --max-time
             --retry --retry-delay --retry-max-time --retry-all-methods
             -x --proxy --noproxy
-            --compare --runs --warm --export-json --export-markdown --stats
+            --compare --runs --warm --export-json --export-markdown --stats --waterfall
             --fail-fast --max-failures
             -v --verbose --verbose-secrets -D --dump-header -w --write-out'
         mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")

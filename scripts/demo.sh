@@ -20,4 +20,7 @@ read -r base <"$fifo"
 
 echo "testbed: $base (each /delay/1000 answers after one second)"
 echo "\$ asyncfetch --compare $base/delay/1000 $base/delay/1000?2 $base/delay/1000?3"
-"$build_dir/asyncfetch" --compare --format table "$base/delay/1000" "$base/delay/1000?2" "$base/delay/1000?3"
+# The same run also draws its waterfall (both passes on one time axis) for the README.
+"$build_dir/asyncfetch" --compare --format table --waterfall docs/demo-waterfall.svg \
+    "$base/delay/1000" "$base/delay/1000?2" "$base/delay/1000?3"
+echo "waterfall: docs/demo-waterfall.svg"

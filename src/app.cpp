@@ -2,6 +2,7 @@
 #include "asyncfetch/app.hpp"
 
 #include "app_inspect.hpp"
+#include "asyncfetch/atomic_file.hpp"
 #include "asyncfetch/output_dir.hpp"
 #include "asyncfetch/progress.hpp"
 #include "asyncfetch/proxy.hpp"
@@ -10,6 +11,7 @@
 #include "asyncfetch/runner.hpp"
 #include "asyncfetch/url.hpp"
 #include "asyncfetch/url_source.hpp"
+#include "asyncfetch/waterfall.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -105,6 +107,50 @@ private:
     std::string pending_;
 };
 
+/// --waterfall: the passes it draws, with their records (with --runs, those of the last run).
+struct waterfall_recorder
+{
+    bool on = false;
+    std::vector<fetch_result> pending;
+    std::vector<waterfall_pass> passes;
+
+    /// next, keeping a copy of each result for the picture first.
+    result_sink keeping(result_sink next)
+    {
+        if (!on)
+            return next;
+        return [this, next = std::move(next)](const fetch_result& r) {
+            pending.push_back(r);
+            return next(r);
+        };
+    }
+
+    void end_pass(std::string name, double wall_ms)
+    {
+        if (on)
+            passes.push_back({std::move(name), std::move(pending), wall_ms});
+        pending.clear();
+    }
+
+    /// Draws the passes into o.waterfall; false (with the message on err) when it cannot be written.
+    bool write(const options& o, std::ostream& err) const
+    {
+        waterfall_options opts;
+        if (o.runs > 1 && passes.size() == 2)
+            opts.note = "last of " + std::to_string(o.runs) + " runs";
+        const std::string text = render_waterfall(
+            waterfall_format_of(o.waterfall).value_or(waterfall_format::svg),
+            passes,
+            opts);
+        if (auto problem = write_file_atomically(o.waterfall, text))
+        {
+            err << "asyncfetch: cannot write " << o.waterfall << ": " << *problem << "\n";
+            return false;
+        }
+        return true;
+    }
+};
+
 /// Setup that can fail before any request: the request body, the proxy URL, the output directory.
 /// Returns the message for stderr.
 std::optional<std::string> prepare(options& o)
@@ -135,6 +181,10 @@ std::optional<std::string> prepare(options& o)
                    ": is a directory; -o names one file per URL, as in curl: to save into a directory "
                    "use --output-dir DIR with -O or --remote-name-all\n";
     }
+    // A picture that cannot be written is better known before a long run than after it.
+    if (!o.waterfall.empty())
+        if (auto problem = check_writable(o.waterfall))
+            return "asyncfetch: cannot write " + o.waterfall + ": " + *problem + "\n";
     return std::nullopt;
 }
 
@@ -180,7 +230,8 @@ pass_outcome run_compare(net::io_context& ioc,
                          url_source& src,
                          const result_sink& print,
                          compare_summary& compare,
-                         bool& sequential_failed)
+                         bool& sequential_failed,
+                         waterfall_recorder& picture)
 {
     auto config_for = [&base](std::size_t concurrency) {
         run_config cfg = base;
@@ -201,10 +252,13 @@ pass_outcome run_compare(net::io_context& ioc,
     for (unsigned run = 1; run <= o.runs; ++run)
     {
         const bool last = run == o.runs;
+        picture.passes.clear();
         vector_source seq_src(urls);
         auto seq_cfg = config_for(1);
-        auto sequential = warm ? run_pass(ioc, *warm, seq_cfg, seq_src, discard)
-                               : run_pass(ioc, tls, seq_cfg, seq_src, discard);
+        const result_sink seq_sink = picture.keeping(discard);
+        auto sequential = warm ? run_pass(ioc, *warm, seq_cfg, seq_src, seq_sink)
+                               : run_pass(ioc, tls, seq_cfg, seq_src, seq_sink);
+        picture.end_pass("sequential", sequential.summary.elapsed_ms);
         compare.sequential = sequential.summary;
         compare.sequential_runs_ms.push_back(sequential.summary.elapsed_ms);
         sequential_failed = sequential_failed || sequential.summary.failed > 0;
@@ -212,8 +266,10 @@ pass_outcome run_compare(net::io_context& ioc,
             return sequential;
         vector_source conc_src(urls);
         auto conc_cfg = config_for(o.concurrency);
-        result = warm ? run_pass(ioc, *warm, conc_cfg, conc_src, last ? print : discard)
-                      : run_pass(ioc, tls, conc_cfg, conc_src, last ? print : discard);
+        const result_sink conc_sink = picture.keeping(last ? print : discard);
+        result = warm ? run_pass(ioc, *warm, conc_cfg, conc_src, conc_sink)
+                      : run_pass(ioc, tls, conc_cfg, conc_src, conc_sink);
+        picture.end_pass("concurrent", result.summary.elapsed_ms);
         compare.concurrent = result.summary;
         compare.concurrent_runs_ms.push_back(result.summary.elapsed_ms);
         if (result.stopped || result.interrupted)
@@ -341,6 +397,7 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
 
     run_config base = make_run_config(o);
     inspect.configure(base.client);
+    base.run_id = new_run_id();
     base.on_flush = [&printer] { return printer.flush(); };
     if (o.progress)
     {
@@ -354,14 +411,20 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
     pass_outcome result;
     std::optional<compare_summary> compare;
     bool sequential_failed = false;
+    waterfall_recorder picture;
+    picture.on = !o.waterfall.empty();
     if (o.mode == run_mode::compare)
-        result = run_compare(ioc, tls, o, base, src, print, compare.emplace(), sequential_failed);
+        result = run_compare(ioc, tls, o, base, src, print, compare.emplace(), sequential_failed, picture);
     else
     {
         run_config cfg = base;
         cfg.concurrency = o.mode == run_mode::sequential ? 1 : o.concurrency;
-        result = run_pass(ioc, tls, cfg, src, print);
+        result = run_pass(ioc, tls, cfg, src, picture.keeping(print));
+        picture.end_pass(o.mode == run_mode::sequential ? "sequential" : "concurrent",
+                         result.summary.elapsed_ms);
     }
+    // Drawn whatever stopped the run: the picture shows what happened up to then.
+    const bool picture_failed = picture.on && !picture.write(o, err);
 
     // The reader closed stdout (e.g. `| head -1`): stop quietly, like grep and ripgrep.
     if (result.stopped || !printer.flush())
@@ -370,7 +433,8 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
     // curl's warning, once every URL was read: -o and -O left over had no URL to go with.
     if (!o.quiet && !result.interrupted && !result.gave_up && o.client.outputs.size() > result.summary.count)
         err << "asyncfetch: warning: got more output options (-o, -O) than URLs\n";
-    return finish(o, result, cmp, sequential_failed, records, err);
+    const int status = finish(o, result, cmp, sequential_failed, records, err);
+    return picture_failed && status == exit_ok ? exit_failed : status;
 }
 
 }  // namespace asyncfetch

@@ -4,6 +4,7 @@
 #include "option_values.hpp"
 #include "options_curl.hpp"
 #include "options_inspect.hpp"
+#include "options_report.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -378,6 +379,7 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     add_network_and_run_options(app, o, raw);
     detail::add_curl_output_options(app, o);
     detail::add_inspect_options(app, o);
+    detail::add_report_options(app, o);
     if (auto done = run_cli(app, argc, argv))
         return *done;
 

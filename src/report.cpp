@@ -138,6 +138,10 @@ std::string format_json(const fetch_result& r)
     line += r.remote_ip.empty() ? "null" : json_string(r.remote_ip);
     line += R"(,"remote_port":)";
     line += r.remote_ip.empty() ? "null" : std::to_string(r.remote_port);
+    line += R"(,"start_ms":)";
+    line += json_number(r.start_ms, 3);
+    line += R"(,"run":)";
+    line += json_string(format_run_id(r.run_id));
     line += "}\n";
     return line;
 }

@@ -4,6 +4,9 @@
 #include "report_text.hpp"
 
 #include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <type_traits>
@@ -60,6 +63,34 @@ json_fields count_fields(const std::map<Key, std::size_t>& counts)
 }
 
 }  // namespace
+
+std::string format_run_id(std::uint64_t id)
+{
+    std::array<char, 17> text{};
+    std::snprintf(text.data(), text.size(), "%016llx", static_cast<unsigned long long>(id));
+    return text.data();
+}
+
+std::string format_utc_time(std::chrono::system_clock::time_point t)
+{
+    using namespace std::chrono;
+    const auto ms = floor<milliseconds>(t).time_since_epoch().count();
+    const auto day = floor<days>(sys_time<milliseconds>(milliseconds(ms)));
+    const year_month_day date(day);
+    const hh_mm_ss<milliseconds> time(milliseconds(ms) - day.time_since_epoch());
+    std::array<char, 32> text{};
+    std::snprintf(text.data(),
+                  text.size(),
+                  "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                  static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()),
+                  static_cast<int>(time.hours().count()),
+                  static_cast<int>(time.minutes().count()),
+                  static_cast<int>(time.seconds().count()),
+                  static_cast<int>(time.subseconds().count()));
+    return text.data();
+}
 
 std::string format_summary_json(const run_summary& s, const compare_summary* compare)
 {
@@ -125,6 +156,8 @@ std::string format_summary_json(const run_summary& s, const compare_summary* com
     // Only --no-clobber skips URLs: the line of every other run stays as it was.
     if (s.skipped > 0)
         fields.emplace_back("skipped", std::to_string(s.skipped));
+    fields.emplace_back("started_at", json_string(format_utc_time(s.started_at)));
+    fields.emplace_back("run", json_string(format_run_id(s.run_id)));
     return compact_object(fields) + '\n';
 }
 

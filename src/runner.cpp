@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
 
@@ -196,6 +197,7 @@ net::awaitable<void> worker(pass_state& st)
         if ((st.config.rate > 0 || st.config.rate_per_host > 0) && !co_await st.pace(*text))
             break;
         ++st.in_flight;
+        const auto started = clock_type::now();
         fetch_result r;
         try
         {
@@ -211,6 +213,8 @@ net::awaitable<void> worker(pass_state& st)
             r.error = std::string("internal error: ") + e.what();
         }
         --st.in_flight;
+        r.start_ms = std::chrono::duration<double, std::milli>(started - st.start).count();
+        r.run_id = st.config.run_id;
         if (st.stopped && !st.interrupted)
             break;
         st.deliver(std::move(r));
@@ -271,6 +275,17 @@ net::awaitable<void> watch_interrupt(pass_state& st)
 
 }  // namespace
 
+std::uint64_t new_run_id()
+{
+    std::random_device seed;
+    std::mt19937_64 gen((std::uint64_t{seed()} << 32) ^ seed() ^
+                        static_cast<std::uint64_t>(clock_type::now().time_since_epoch().count()));
+    std::uint64_t id = 0;
+    while (id == 0)
+        id = gen();
+    return id;
+}
+
 std::string rate_bucket_of(std::string_view url_text)
 {
     if (auto u = parse_url(url_text))
@@ -286,6 +301,8 @@ pass_outcome run_pass(net::io_context& ioc,
 {
     const auto before = shared.counters();
     pass_state st(ioc, shared, config, src, sink);
+    st.summary.started_at = std::chrono::system_clock::now();
+    st.summary.run_id = config.run_id;
     st.worker_count = std::max<std::size_t>(config.concurrency, 1);
     st.active_workers = st.worker_count;
     st.signals = std::make_unique<net::cancellation_signal[]>(st.worker_count);

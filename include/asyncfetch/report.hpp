@@ -5,6 +5,8 @@
 #include "asyncfetch/result.hpp"
 #include "asyncfetch/stats.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace asyncfetch {
@@ -26,6 +28,12 @@ std::string format_record(output_format f, const fetch_result& r);
 
 /// The {"type":"summary",...} NDJSON line; compare adds sequential_ms, concurrent_ms and speedup.
 std::string format_summary_json(const run_summary& s, const compare_summary* compare = nullptr);
+
+/// A run id as in the records and the summary: 16 lower-case hex digits.
+std::string format_run_id(std::uint64_t id);
+
+/// RFC 3339 UTC time with milliseconds: "2026-12-02T17:20:01.123Z".
+std::string format_utc_time(std::chrono::system_clock::time_point t);
 
 /// The human summary for stderr: URLs, ok and failed, bytes, elapsed time, requests per second.
 std::string format_summary_text(const run_summary& s);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,8 @@ struct run_config
     /// means the reader went away (as a false from the sink).
     std::function<bool()> on_flush;
     std::chrono::milliseconds flush_interval{20};
+    /// Written into every result and the summary, so records of different runs can be told apart.
+    std::uint64_t run_id = 0;
 };
 
 /// Receives each result when it is ready; returns false to stop the pass (the reader went away).
@@ -54,6 +57,9 @@ struct pass_outcome
     int signal = 0;            ///< the signal that interrupted it (SIGINT or SIGTERM), 0 if none
     bool gave_up = false;      ///< max_failures was reached; in-flight fetches were cancelled
 };
+
+/// A random run id (never 0) for run_config::run_id.
+std::uint64_t new_run_id();
 
 /// The --rate-per-host bucket of a URL: url::origin() of the parsed URL, the connection pool's key,
 /// so spellings of one origin ("http://h/", "http://h:80/", "http://127.1/" for 127.0.0.1) share a

@@ -331,6 +331,23 @@ TEST(options_output, max_filesize_and_output_dir)
     expect_usage_error({"--max-filesize", "12x", "http://a/"}, "unknown suffix");
 }
 
+TEST(options_report, waterfall_takes_an_svg_or_html_file)
+{
+    EXPECT_TRUE(parse({"http://a/"}).opts->waterfall.empty());
+    auto p = parse({"--waterfall", "out.svg", "--compare", "http://a/"});
+    ASSERT_TRUE(p.opts) << p.err;
+    EXPECT_EQ(p.opts->waterfall, "out.svg");
+    auto h = parse({"--waterfall", "dir/Run.HTML", "http://a/"});
+    ASSERT_TRUE(h.opts) << h.err;
+    EXPECT_EQ(h.opts->waterfall, "dir/Run.HTML");
+
+    auto bad = parse({"--waterfall", "out.png", "http://a/"});
+    EXPECT_FALSE(bad.opts);
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("must end in .svg or .html"), std::string::npos) << bad.err;
+    expect_usage_error({"--waterfall", "svg", "http://a/"}, "no extension");
+}
+
 TEST(parse_size, suffixes_are_powers_of_1024)
 {
     EXPECT_EQ(parse_size("10"), std::optional<std::uint64_t>(10));

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -186,7 +187,7 @@ TEST(format_json, success_exact)
         R"("time_ms":12.346,"ttfb_ms":3.0,"reused":true,"error":null,"error_kind":null,)"
         R"("final_url":"http://example.com/final","redirects":1,"wire_bytes":600,"file":"out/final",)"
         R"("attempts":2,"queue_ms":0.5,"dns_ms":1.5,"connect_ms":0.25,"tls_ms":2.0,"total_ms":12.346,"http_version":"1.1",)"
-        R"("remote_ip":"192.0.2.7","remote_port":8443})"
+        R"("remote_ip":"192.0.2.7","remote_port":8443,"start_ms":0.0,"run":"0000000000000000"})"
         "\n");
 }
 
@@ -198,14 +199,16 @@ TEST(format_json, failure_exact)
         R"("time_ms":5.0,"ttfb_ms":0.0,"reused":false,"error":"could not resolve host","error_kind":"dns",)"
         R"("final_url":"http://x.invalid/","redirects":0,"wire_bytes":0,"file":null,"attempts":0,)"
         R"("queue_ms":0.0,"dns_ms":0.0,"connect_ms":0.0,"tls_ms":0.0,"total_ms":5.0,"http_version":null,)"
-        R"("remote_ip":null,"remote_port":null})"
+        R"("remote_ip":null,"remote_port":null,"start_ms":0.0,"run":"0000000000000000"})"
         "\n");
 }
 
 TEST(format_json, success_fields)
 {
     json::object o = parse_line(format_json(success()));
-    ASSERT_EQ(o.size(), 23u);
+    ASSERT_EQ(o.size(), 25u);
+    EXPECT_TRUE(o.contains("start_ms"));
+    EXPECT_TRUE(o.contains("run"));
     EXPECT_EQ(o.at("final_url").as_string(), "http://example.com/final");
     EXPECT_EQ(o.at("redirects").as_int64(), 1);
     EXPECT_EQ(o.at("wire_bytes").as_int64(), 600);
@@ -234,7 +237,9 @@ TEST(format_json, success_fields)
 TEST(format_json, failure_fields)
 {
     json::object o = parse_line(format_json(dns_failure()));
-    ASSERT_EQ(o.size(), 23u);
+    ASSERT_EQ(o.size(), 25u);
+    EXPECT_TRUE(o.contains("start_ms"));
+    EXPECT_TRUE(o.contains("run"));
     EXPECT_TRUE(o.at("file").is_null());
     EXPECT_TRUE(o.at("http_version").is_null());
     EXPECT_TRUE(o.at("remote_ip").is_null());
@@ -250,6 +255,19 @@ TEST(format_json, failure_fields)
     EXPECT_FALSE(o.at("reused").as_bool());
     EXPECT_EQ(o.at("error").as_string(), "could not resolve host");
     EXPECT_EQ(o.at("error_kind").as_string(), "dns");
+}
+
+TEST(format_json, start_and_run_come_last)
+{
+    fetch_result r = success();
+    r.start_ms = 12.3456;
+    r.run_id = 0x00ab'cdef'0123'4567ULL;
+    json::object o = parse_line(format_json(r));
+    EXPECT_DOUBLE_EQ(o.at("start_ms").as_double(), 12.346);
+    EXPECT_EQ(o.at("run").as_string(), "00abcdef01234567");
+    const std::string line = format_json(r);
+    EXPECT_GT(line.find("\"run\":"), line.find("\"start_ms\":"));
+    EXPECT_GT(line.find("\"start_ms\":"), line.find("\"http_version\":"));
 }
 
 TEST(format_json, keys_in_order)
@@ -603,6 +621,22 @@ TEST(format_summary_text, non_finite_latencies_are_left_out)
 constexpr const char*
     zero_latency_json = R"("latency_ms":{"min":0.0,"p50":0.0,"p90":0.0,"p99":0.0,"max":0.0,"mean":0.0})";
 
+TEST(format_summary_json, started_at_is_rfc3339_utc_with_milliseconds_and_run_is_hex)
+{
+    using namespace std::chrono;
+    EXPECT_EQ(format_utc_time(sys_days(year(2026) / 12 / 2) + hours(17) + minutes(20) + seconds(1) +
+                              milliseconds(123) + microseconds(999)),
+              "2026-12-02T17:20:01.123Z");
+    EXPECT_EQ(format_run_id(0xffffffffffffffffULL), "ffffffffffffffff");
+    EXPECT_EQ(format_run_id(1), "0000000000000001");
+    run_summary s = summary(1, 1, 10, 5);
+    s.started_at = sys_days(year(2000) / 1 / 31) + milliseconds(7);
+    s.run_id = 0xdeadbeef;
+    json::object o = parse_line(format_summary_json(s));
+    EXPECT_EQ(o.at("started_at").as_string(), "2000-01-31T00:00:00.007Z");
+    EXPECT_EQ(o.at("run").as_string(), "00000000deadbeef");
+}
+
 TEST(format_summary_json, without_compare)
 {
     run_summary s = summary(3, 2, 3072, 1004);
@@ -615,9 +649,11 @@ TEST(format_summary_json, without_compare)
               R"("requests_per_second":2.988,"connections_opened":3,"connections_reused":1,)"
               R"("bytes_per_second":3059.761,"effective_parallelism":0.0,"tls_handshakes":0,)" +
                   std::string(zero_latency_json) +
-                  R"(,"status_counts":{},"error_counts":{},"dns_lookups":2})" + "\n");
+                  R"(,"status_counts":{},"error_counts":{},"dns_lookups":2,)"
+                  R"("started_at":"1970-01-01T00:00:00.000Z","run":"0000000000000000"})" +
+                  "\n");
     json::object o = parse_line(line);
-    EXPECT_EQ(o.size(), 16u);
+    EXPECT_EQ(o.size(), 18u);
     EXPECT_EQ(o.at("type").as_string(), "summary");
     EXPECT_EQ(o.at("failed").as_int64(), 1);
     EXPECT_DOUBLE_EQ(o.at("requests_per_second").as_double(), 2.988);
@@ -644,10 +680,11 @@ TEST(format_summary_json, with_compare)
                   R"("sequential_mean_ms":3000.0,"sequential_stddev_ms":0.0,)"
                   R"("concurrent_mean_ms":1100.0,"concurrent_stddev_ms":0.0,)"
                   R"("sequential_parallelism":0.0,"concurrent_parallelism":0.0,)"
-                  R"("sequential_tls_handshakes":0,"concurrent_tls_handshakes":0,"dns_lookups":0})" +
+                  R"("sequential_tls_handshakes":0,"concurrent_tls_handshakes":0,"dns_lookups":0,)"
+                  R"("started_at":"1970-01-01T00:00:00.000Z","run":"0000000000000000"})" +
                   "\n");
     json::object o = parse_line(line);
-    EXPECT_EQ(o.size(), 31u);
+    EXPECT_EQ(o.size(), 33u);
     EXPECT_DOUBLE_EQ(o.at("speedup").as_double(), 2.73);
     EXPECT_EQ(o.at("sequential_connections").as_int64(), 1);
 }

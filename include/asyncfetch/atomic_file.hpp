@@ -1,0 +1,18 @@
+// Writing a whole file so that readers see the old one or the new one, never half of it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace asyncfetch {
+
+/// Writes text to a temporary file next to path, then renames it over path. Returns the reason on
+/// failure ("Permission denied"); the temporary file is removed then.
+std::optional<std::string> write_file_atomically(const std::string& path, std::string_view text);
+
+/// Whether a file can be created in path's directory: creates and removes a temporary file there.
+/// Returns the reason when not.
+std::optional<std::string> check_writable(const std::string& path);
+
+}  // namespace asyncfetch

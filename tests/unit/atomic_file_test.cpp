@@ -1,0 +1,74 @@
+// Whole-file writes: the new text replaces the old, nothing is left behind, failures are reasons.
+#include "asyncfetch/atomic_file.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+namespace asyncfetch {
+namespace {
+
+namespace fs = std::filesystem;
+
+class atomic_file : public ::testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        char tmpl[] = "/tmp/asyncfetch-atomic-XXXXXX";
+        ASSERT_NE(mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+    }
+    void TearDown() override
+    {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+
+    std::string read(const fs::path& p) const
+    {
+        std::ifstream f(p, std::ios::binary);
+        std::stringstream s;
+        s << f.rdbuf();
+        return s.str();
+    }
+
+    std::size_t entries() const
+    {
+        return static_cast<std::size_t>(
+            std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
+    }
+
+    fs::path dir_;
+};
+
+TEST_F(atomic_file, writes_and_replaces_leaving_no_temporary_file)
+{
+    const std::string path = (dir_ / "a.svg").string();
+    EXPECT_FALSE(check_writable(path));
+    EXPECT_EQ(entries(), 0u) << "the check leaves nothing behind";
+    EXPECT_FALSE(write_file_atomically(path, "first"));
+    EXPECT_EQ(read(path), "first");
+    EXPECT_FALSE(write_file_atomically(path, "second, longer"));
+    EXPECT_EQ(read(path), "second, longer");
+    EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(atomic_file, a_missing_directory_or_a_directory_path_is_a_reason)
+{
+    const std::string missing = (dir_ / "no" / "a.svg").string();
+    EXPECT_EQ(check_writable(missing), std::optional<std::string>("No such file or directory"));
+    EXPECT_EQ(write_file_atomically(missing, "x"), std::optional<std::string>("No such file or directory"));
+    fs::create_directory(dir_ / "sub.svg");
+    EXPECT_EQ(check_writable((dir_ / "sub.svg").string()), std::optional<std::string>("Is a directory"));
+    EXPECT_TRUE(write_file_atomically((dir_ / "sub.svg").string(), "x"));
+    EXPECT_EQ(entries(), 1u) << "the failed write removed its temporary file";
+}
+
+}  // namespace
+}  // namespace asyncfetch
