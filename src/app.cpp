@@ -2,6 +2,7 @@
 #include "asyncfetch/app.hpp"
 
 #include "app_inspect.hpp"
+#include "app_sinks.hpp"
 #include "asyncfetch/atomic_file.hpp"
 #include "asyncfetch/output_dir.hpp"
 #include "asyncfetch/progress.hpp"
@@ -32,6 +33,8 @@
 namespace asyncfetch {
 
 namespace net = boost::asio;
+using detail::record_printer;
+using detail::waterfall_recorder;
 
 namespace {
 
@@ -55,101 +58,6 @@ run_config make_run_config(const options& o)
     cfg.stop_on_interrupt = true;
     return cfg;
 }
-
-/// Writes records to out; false once the reader has gone (EPIPE leaves the stream bad). On a
-/// terminal every record is written at once; into a pipe or file they are batched (32 KiB, or
-/// whatever has gathered when the runner calls flush() every 20 ms), so 10,000 records are not
-/// 10,000 write calls, yet a slow run still streams.
-class record_printer
-{
-public:
-    /// write_out: -w's format, which replaces the records when it is not null.
-    record_printer(std::ostream& out, output_format format, bool batched, const write_out_format* write_out)
-        : out_(out), format_(format), batched_(batched), write_out_(write_out)
-    {
-    }
-
-    bool operator()(const fetch_result& r)
-    {
-        if (write_out_)
-            pending_ += expand_write_out(*write_out_, r);
-        else
-        {
-            if (format_ == output_format::table && !header_done_)
-            {
-                pending_ += format_table_header();
-                header_done_ = true;
-            }
-            pending_ += format_record(format_, r);
-        }
-        if (!batched_ || pending_.size() >= 32 * 1024)
-            return flush();
-        return static_cast<bool>(out_);
-    }
-
-    bool flush()
-    {
-        if (!pending_.empty())
-        {
-            out_.write(pending_.data(), static_cast<std::streamsize>(pending_.size()));
-            pending_.clear();
-        }
-        out_.flush();
-        return static_cast<bool>(out_);
-    }
-
-private:
-    std::ostream& out_;
-    output_format format_;
-    bool batched_;
-    const write_out_format* write_out_;
-    bool header_done_ = false;
-    std::string pending_;
-};
-
-/// --waterfall: the passes it draws, with their records (with --runs, those of the last run).
-struct waterfall_recorder
-{
-    bool on = false;
-    std::vector<fetch_result> pending;
-    std::vector<waterfall_pass> passes;
-
-    /// next, keeping a copy of each result for the picture first.
-    result_sink keeping(result_sink next)
-    {
-        if (!on)
-            return next;
-        return [this, next = std::move(next)](const fetch_result& r) {
-            pending.push_back(r);
-            return next(r);
-        };
-    }
-
-    void end_pass(std::string name, double wall_ms)
-    {
-        if (on)
-            passes.push_back({std::move(name), std::move(pending), wall_ms});
-        pending.clear();
-    }
-
-    /// Draws the passes into o.waterfall; false (with the message on err) when it cannot be written.
-    bool write(const options& o, std::ostream& err) const
-    {
-        waterfall_options opts;
-        if (o.runs > 1 && passes.size() == 2)
-            opts.note = "last of " + std::to_string(o.runs) + " runs";
-        const std::string text = render_waterfall(
-            waterfall_format_of(o.waterfall).value_or(waterfall_format::svg),
-            passes,
-            opts);
-        if (auto problem = write_file_atomically(o.waterfall, text))
-        {
-            err << "asyncfetch: cannot write " << o.waterfall << ": " << *problem << "\n";
-            return false;
-        }
-        return true;
-    }
-};
 
 /// Setup that can fail before any request: the request body, the proxy URL, the output directory.
 /// Returns the message for stderr.
