@@ -342,6 +342,13 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
     if (!o.quiet && !result.interrupted && !result.gave_up && o.client.outputs.size() > result.summary.count)
         err << "asyncfetch: warning: got more output options (-o, -O) than URLs\n";
     const int status = finish(o, result, cmp, sequential_failed, records, err);
+    // A read error ends the input as its end would: say so, and exit 2 as for an unreadable -i file.
+    if (input && input->bad() && !result.interrupted && !result.gave_up)
+    {
+        err << "asyncfetch: cannot read " << (input == &in ? std::string("standard input") : o.input)
+            << ": read error (the URLs before it were fetched)\n";
+        return exit_usage;
+    }
     return picture_failed && status == exit_ok ? exit_failed : status;
 }
 

@@ -422,6 +422,14 @@ TEST(cli, a_directory_as_input_is_an_error_naming_it)
     EXPECT_EQ(p.err, "asyncfetch: cannot read /tmp: Is a directory\n");
 }
 
+TEST(cli, a_read_error_in_the_input_is_exit_2_naming_the_file)
+{
+    // /proc/self/mem opens, and its first read fails with EIO: that is no end of input.
+    const auto p = run_cli({"-i", "/proc/self/mem"});
+    EXPECT_EQ(p.exit_code, 2) << p.err;
+    EXPECT_NE(p.err.find("asyncfetch: cannot read /proc/self/mem: read error"), std::string::npos) << p.err;
+}
+
 TEST(cli, an_endless_line_is_one_invalid_url_and_the_run_goes_on)
 {
     // 20 MB of NUL bytes with no line end (as `asyncfetch < /dev/zero`), then one more line: the
