@@ -277,8 +277,8 @@ net::awaitable<connector::result> connector::connect(const url& target,
 }
 
 net::awaitable<connect_race<tcp::socket>::outcome> connector::race_connect(const resolved& addresses,
-                                                                          std::uint16_t port,
-                                                                          clock_type::time_point deadline)
+                                                                           std::uint16_t port,
+                                                                           clock_type::time_point deadline)
 {
     for (;;)
     {

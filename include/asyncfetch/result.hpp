@@ -40,8 +40,8 @@ struct fetch_result
     /// The last response's fields that client_config::keep_headers names (-w %header{NAME}): each name
     /// as asked, with every value of that field joined by ", "; absent fields are left out.
     std::vector<std::pair<std::string, std::string>> headers;
-    double start_ms = 0;           ///< from the start of the pass to the start of this fetch
-    std::uint64_t run_id = 0;      ///< the run's random id (run_config::run_id), the same in every record
+    double start_ms = 0;       ///< from the start of the pass to the start of this fetch
+    std::uint64_t run_id = 0;  ///< the run's random id (run_config::run_id), the same in every record
 
     /// True when the URL counts as succeeded.
     bool ok() const noexcept { return kind == error_kind::none; }
