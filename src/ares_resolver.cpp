@@ -55,6 +55,7 @@ struct ares_resolver::state : std::enable_shared_from_this<state>
 
     net::any_io_executor ex;
     ares_channel channel = nullptr;
+    ares_channel hosts = nullptr;  // /etc/hosts only: it never opens a socket
     net::steady_timer timer;
     std::unordered_map<int, std::shared_ptr<ares_socket>> sockets;
     bool driving = false;
@@ -201,12 +202,23 @@ ares_resolver::ares_resolver(net::any_io_executor ex, const std::string& servers
     if (int rc = ares_init_options(&s_->channel, &opts, ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS);
         rc != ARES_SUCCESS)
         throw ares_error(rc, "cannot start the DNS resolver");
+    static char file_only[] = "f";
+    ares_options hosts_opts{};
+    hosts_opts.lookups = file_only;
+    if (int rc = ares_init_options(&s_->hosts, &hosts_opts, ARES_OPT_LOOKUPS); rc != ARES_SUCCESS)
+    {
+        ares_destroy(s_->channel);
+        s_->channel = nullptr;
+        throw ares_error(rc, "cannot start the DNS resolver");
+    }
     if (!servers_csv.empty())
     {
         if (int rc = ares_set_servers_ports_csv(s_->channel, servers_csv.c_str()); rc != ARES_SUCCESS)
         {
             ares_destroy(s_->channel);
             s_->channel = nullptr;
+            ares_destroy(s_->hosts);
+            s_->hosts = nullptr;
             throw ares_error(rc, "invalid DNS server list");
         }
     }
@@ -226,6 +238,9 @@ ares_resolver::~ares_resolver()
     if (s_->channel)
         ares_destroy(s_->channel);
     s_->channel = nullptr;
+    if (s_->hosts)
+        ares_destroy(s_->hosts);
+    s_->hosts = nullptr;
 }
 
 void ares_resolver::lookup(const std::string& host, int family, callback done)
@@ -236,6 +251,20 @@ void ares_resolver::lookup(const std::string& host, int family, callback done)
     auto* q = new query{std::move(done), s_};
     ares_getaddrinfo(s_->channel, host.c_str(), nullptr, &hints, &on_addrinfo, q);
     s_->schedule();
+}
+
+std::optional<ares_answer> ares_resolver::lookup_hosts(const std::string& host, int family)
+{
+    ares_addrinfo_hints hints{};
+    hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    // A file lookup answers before ares_getaddrinfo returns; the holder outlives a late one anyway.
+    auto answered = std::make_shared<std::optional<ares_answer>>();
+    auto* q = new query{[answered](ares_answer a) { *answered = std::move(a); }, s_};
+    ares_getaddrinfo(s_->hosts, host.c_str(), nullptr, &hints, &on_addrinfo, q);
+    if (!*answered || (*answered)->status != ARES_SUCCESS || (*answered)->addresses.empty())
+        return std::nullopt;
+    return std::move(*answered);
 }
 
 void ares_resolver::drive(bool on)

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,11 @@ public:
     /// Looks host up (family: 4, 6, or 0 for both, A and AAAA asked in parallel). done runs once,
     /// possibly before lookup() returns (a name from /etc/hosts), never after the resolver is gone.
     void lookup(const std::string& host, int family, callback done);
+
+    /// The name's addresses from /etc/hosts alone (family as for lookup()), answered at once; nullopt
+    /// when the file does not list it. getaddrinfo answers such a name from the file with whatever
+    /// families it lists, and never asks DNS for the others.
+    std::optional<ares_answer> lookup_hosts(const std::string& host, int family);
 
     /// While nobody waits for an answer the channel is not driven, so its sockets and timer keep no
     /// io_context running; queries still in flight go on when it is driven again.

@@ -40,8 +40,6 @@ struct dns_cache::entry
     family_answer v6;
     family_answer v4;
     bool done = false;                        // every family asked has answered, or /etc/hosts answered
-    bool starting = false;                    // inside start(): an answer now came from /etc/hosts
-    bool from_hosts = false;                  // /etc/hosts had the name: the other family is not asked of DNS
     std::size_t version = 0;                  // counts answers, so a waiter knows whether something changed
     boost::system::error_code ec;             // when done
     std::vector<net::ip::address> addresses;  // when done: IPv6 first, then IPv4
@@ -114,21 +112,25 @@ ares_resolver& dns_cache::resolver()
 void dns_cache::start(const std::string& host, const std::shared_ptr<entry>& e)
 {
     ++lookups_;
+    // /etc/hosts first and alone, as getaddrinfo: a name it lists never reaches DNS.
+    if (auto listed = resolver().lookup_hosts(host, settings_.family))
+    {
+        for (const auto& a : listed->addresses)
+            (a.is_v6() ? e->v6 : e->v4).addresses.push_back(a);
+        e->v6.answered = e->v4.answered = true;
+        finish(host, e);
+        return;
+    }
     // Two queries, AAAA then A, so connecting can start on the first answer (RFC 8305 section 3).
     const int families[2] = {settings_.family == 0 ? 6 : settings_.family, settings_.family == 0 ? 4 : 0};
     for (int f : families)
         if (f != 0)
             (f == 6 ? e->v6 : e->v4).asked = true;
-    e->starting = true;
     for (int f : families)
         if (f != 0)
             resolver().lookup(host, f, [this, host, e, f](const ares_answer& a) {
                 answer(host, e, f, a.status, a.addresses);
             });
-    e->starting = false;
-    // As getaddrinfo: a name in /etc/hosts is answered from there alone, whatever families it lists.
-    if (!e->done && (e->from_hosts || e->all_answered()))
-        finish(host, e);
 }
 
 void dns_cache::answer(const std::string& host,
@@ -138,19 +140,17 @@ void dns_cache::answer(const std::string& host,
                        const std::vector<net::ip::address>& addresses)
 {
     if (e->done)
-        return;  // a DNS answer after /etc/hosts had the name
+        return;
     auto& slot = family == 6 ? e->v6 : e->v4;
     slot.answered = true;
     slot.status = status;
     for (const auto& a : addresses)
         if (family == 6 ? a.is_v6() : a.is_v4())
             slot.addresses.push_back(a);
-    if (e->starting && status == ARES_SUCCESS && !slot.addresses.empty())
-        e->from_hosts = true;
     if (family == 4 && !slot.addresses.empty() && e->v6.asked && !e->v6.answered)
         e->v4_at = std::chrono::steady_clock::now();
     ++e->version;
-    if (e->all_answered() && !e->starting)
+    if (e->all_answered())
         finish(host, e);
     e->changed.cancel();
 }
