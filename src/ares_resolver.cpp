@@ -260,7 +260,7 @@ std::optional<ares_answer> ares_resolver::lookup_hosts(const std::string& host, 
     hints.ai_socktype = SOCK_STREAM;
     // A file lookup answers before ares_getaddrinfo returns; the holder outlives a late one anyway.
     auto answered = std::make_shared<std::optional<ares_answer>>();
-    auto* q = new query{[answered](ares_answer a) { *answered = std::move(a); }, s_};
+    auto* q = new query{[answered](const ares_answer& a) { *answered = a; }, s_};
     ares_getaddrinfo(s_->hosts, host.c_str(), nullptr, &hints, &on_addrinfo, q);
     if (!*answered || (*answered)->status != ARES_SUCCESS || (*answered)->addresses.empty())
         return std::nullopt;
