@@ -13,6 +13,7 @@
 // every DATA byte delivered is given back to the flow-control window; a response head handed out
 // is final and within the header bounds; no more body bytes come out than went in.
 #include "asyncfetch/error.hpp"
+#include "asyncfetch/request.hpp"
 #include "body_sink.hpp"
 #include "http2_state.hpp"
 #include "response.hpp"
@@ -53,7 +54,7 @@ struct outcome
 net::awaitable<void> run_stream(http2_session::state& st,
                                 h2_stream& s,
                                 const request_head& head,
-                                const std::string* body,
+                                const asyncfetch::request_body* body,
                                 std::optional<std::uint64_t> limit,
                                 outcome& out)
 {
@@ -90,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::optional<std::uint64_t> limit;
     if (bits & 0x20)
         limit = 1000;
-    const std::string post_body(3000, 'p');
+    const asyncfetch::request_body post_body(std::string(3000, 'p'));
     ++data;
     --size;
 
