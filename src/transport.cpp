@@ -18,14 +18,15 @@ namespace asyncfetch::detail {
 
 namespace {
 
-/// A certificate name as one line: "CN=localhost, O=Example".
-std::string name_text(const X509_NAME* name)
+/// What print writes into a memory BIO (true when it succeeded), as a string; empty on failure.
+template <class Print>
+std::string printed(Print print)
 {
     std::string out;
     BIO* bio = BIO_new(BIO_s_mem());
     if (!bio)
         return out;
-    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) >= 0)
+    if (print(bio))
     {
         char* data = nullptr;
         const long n = BIO_get_mem_data(bio, &data);
@@ -36,22 +37,18 @@ std::string name_text(const X509_NAME* name)
     return out;
 }
 
+/// A certificate name as one line: "CN=localhost, O=Example".
+std::string name_text(const X509_NAME* name)
+{
+    return printed([name](BIO* bio) {
+        return X509_NAME_print_ex(bio, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) >= 0;
+    });
+}
+
 /// A certificate time as OpenSSL prints it: "Jan  1 00:00:00 2030 GMT".
 std::string time_text(const ASN1_TIME* t)
 {
-    std::string out;
-    BIO* bio = BIO_new(BIO_s_mem());
-    if (!bio)
-        return out;
-    if (ASN1_TIME_print(bio, t) == 1)
-    {
-        char* data = nullptr;
-        const long n = BIO_get_mem_data(bio, &data);
-        if (n > 0)
-            out.assign(data, static_cast<std::size_t>(n));
-    }
-    BIO_free(bio);
-    return out;
+    return printed([t](BIO* bio) { return ASN1_TIME_print(bio, t) == 1; });
 }
 
 }  // namespace

@@ -18,8 +18,6 @@ namespace {
 
 constexpr double row_height = 20;
 constexpr double bar_height = 12;
-constexpr double heading_height = 26;
-constexpr double axis_height = 26;
 constexpr double panel_gap = 18;
 constexpr std::size_t label_chars = 56;
 

@@ -10,10 +10,8 @@ namespace asyncfetch::detail {
 
 namespace {
 
-constexpr double heading_height = 26;
 constexpr double area_height = 160;
 constexpr double histogram_height = 110;
-constexpr double axis_height = 26;
 constexpr double gap = 14;
 
 // Average requests in flight in each of `buckets` equal time buckets over [0, axis_ms), per phase:

@@ -65,6 +65,10 @@ const char* phase_colour(waterfall_phase p) noexcept;
 /// Outline and label colour of failures.
 inline constexpr const char* failure_colour = "#d00000";
 
+/// Heights both views share: a panel's heading line, and a time axis with its labels.
+inline constexpr double heading_height = 26;
+inline constexpr double axis_height = 26;
+
 /// Vertical grid lines from y_top to y_bottom at each tick, labels under y_bottom.
 void draw_time_axis(std::string& svg, const time_axis& axis, double y_top, double y_bottom);
 
