@@ -24,6 +24,7 @@ namespace {
 using test::lines_of;
 using test::process_result;
 using test::run_process;
+using test::temp_file;
 
 const std::string asyncfetch_bin = ASYNCFETCH_BIN;
 const std::string testbed_bin = ASYNCFETCH_TESTBED_BIN;
@@ -31,35 +32,8 @@ const std::string testbed_bin = ASYNCFETCH_TESTBED_BIN;
 /// Runs the asyncfetch binary with args, stdin_text on its stdin (a file, so never a terminal).
 process_result run_cli(const std::vector<std::string>& args, const std::string& stdin_text = {})
 {
-    std::vector<std::string> argv{asyncfetch_bin};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv, stdin_text, 20);
+    return test::run_cli(args, stdin_text, 20);
 }
-
-/// A temporary file with the given contents, removed when the object goes.
-class temp_file
-{
-public:
-    explicit temp_file(const std::string& contents)
-    {
-        char tmpl[] = "/tmp/asyncfetch-cli-XXXXXX";
-        const int fd = mkstemp(tmpl);
-        if (fd < 0)
-            throw std::runtime_error("mkstemp failed");
-        close(fd);
-        path_ = tmpl;
-        std::ofstream f(path_, std::ios::binary | std::ios::trunc);
-        f << contents;
-    }
-    ~temp_file() { unlink(path_.c_str()); }
-    temp_file(const temp_file&) = delete;
-    temp_file& operator=(const temp_file&) = delete;
-
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 /// A numeric field; a missing or non-numeric field fails the test and reads as -1.
 std::int64_t int_of(const boost::json::object& o, const char* key)

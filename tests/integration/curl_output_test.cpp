@@ -20,46 +20,12 @@ namespace {
 namespace fs = std::filesystem;
 using test::lines_of;
 using test::process_result;
-
-const std::string asyncfetch_bin = ASYNCFETCH_BIN;
+using test::temp_dir;
 
 process_result run_cli(const std::vector<std::string>& args, const std::string& stdin_text = {})
 {
-    std::vector<std::string> argv{asyncfetch_bin};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return test::run_process(argv, stdin_text, 20);
+    return test::run_cli(args, stdin_text, 20);
 }
-
-/// A fresh directory, removed with everything in it when the object goes.
-class temp_dir
-{
-public:
-    temp_dir()
-    {
-        char tmpl[] = "/tmp/asyncfetch-curl-XXXXXX";
-        if (mkdtemp(tmpl) == nullptr)
-            throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~temp_dir()
-    {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-    const std::string& path() const { return path_; }
-    std::size_t entries() const
-    {
-        return static_cast<std::size_t>(
-            std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
-    }
-
-private:
-    std::string path_;
-};
 
 std::string read_file(const std::string& path)
 {
@@ -207,7 +173,7 @@ TEST(curl_output, remote_name_and_relative_o_go_under_output_dir)
     const std::string b = server.base_url();
     temp_dir dir;
     const auto p = run_cli({"--output-dir",
-                            dir.path(),
+                            dir.path().string(),
                             "-O",
                             b + "/echo/page.html?x=1",
                             "-o",
@@ -228,8 +194,12 @@ TEST(curl_output, remote_name_all_saves_every_url)
     testbed server;
     const std::string b = server.base_url();
     temp_dir dir;
-    const auto p = run_cli(
-        {"--remote-name-all", "--output-dir", dir.path(), b + "/bytes/1", b + "/bytes/1", b + "/bytes/22"});
+    const auto p = run_cli({"--remote-name-all",
+                            "--output-dir",
+                            dir.path().string(),
+                            b + "/bytes/1",
+                            b + "/bytes/1",
+                            b + "/bytes/22"});
     ASSERT_EQ(p.exit_code, 0) << p.err;
     EXPECT_EQ(fs::file_size(dir / "1"), 1u);
     EXPECT_EQ(fs::file_size(dir / "1.1"), 1u);
@@ -295,7 +265,7 @@ TEST(curl_output, no_clobber_keeps_the_file_and_skips_the_url)
 
     // -O names too, and tsv says why in the error column.
     write_file(dir / "3", "x");
-    const auto tsv = run_cli({"--no-clobber", "--output-dir", dir.path(), "-O", b + "/bytes/3"});
+    const auto tsv = run_cli({"--no-clobber", "--output-dir", dir.path().string(), "-O", b + "/bytes/3"});
     EXPECT_EQ(tsv.exit_code, 0) << tsv.err;
     EXPECT_EQ(read_file(dir / "3"), "x");
     EXPECT_TRUE(contains(tsv.out, "not fetched: " + (dir / "3") + " exists (--no-clobber)")) << tsv.out;
@@ -306,7 +276,7 @@ TEST(curl_output, o_naming_a_directory_is_a_usage_error)
     testbed server;
     const std::string url = server.base_url() + "/bytes/1";
     temp_dir dir;
-    for (const std::string& target : {dir.path() + "/", dir.path()})
+    for (const std::string& target : {dir.path().string() + "/", dir.path().string()})
     {
         SCOPED_TRACE(target);
         const auto p = run_cli({"-o", target, url});

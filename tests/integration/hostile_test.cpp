@@ -38,53 +38,9 @@ using test::hold_open;
 using test::pause_for;
 using test::reset_connection;
 using test::send_bytes;
+using test::temp_dir;
 
 const std::string asyncfetch_bin = ASYNCFETCH_BIN;
-
-/// A directory of its own under the temporary directory, removed with everything in it.
-class temp_dir
-{
-public:
-    temp_dir()
-    {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "asyncfetch-hostile-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr)
-            throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~temp_dir()
-    {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-    /// A file of size bytes that takes no disk space (it reads as zeros).
-    std::string sparse_file(const std::string& name, std::uint64_t size) const
-    {
-        const auto path = file(name);
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(size)) != 0)
-            throw std::runtime_error("cannot make " + path);
-        ::close(fd);
-        return path;
-    }
-
-    std::string write(const std::string& name, const std::string& content) const
-    {
-        const auto path = file(name);
-        std::ofstream(path, std::ios::binary) << content;
-        return path;
-    }
-
-    const std::filesystem::path& path() const noexcept { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 std::string slurp(const std::string& path)
 {

@@ -24,44 +24,8 @@ namespace {
 using test::lines_of;
 using test::process_result;
 using test::protocol;
-
-const std::string asyncfetch_bin = ASYNCFETCH_BIN;
-
-process_result run_cli(const std::vector<std::string>& args, const std::string& stdin_text = {})
-{
-    std::vector<std::string> argv{asyncfetch_bin};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return test::run_process(argv, stdin_text, 30);
-}
-
-/// A path for a temporary file, removed when the object goes.
-class temp_path
-{
-public:
-    explicit temp_path(const std::string& contents = {})
-    {
-        char tmpl[] = "/tmp/asyncfetch-inspect-XXXXXX";
-        const int fd = mkstemp(tmpl);
-        if (fd < 0)
-            throw std::runtime_error("mkstemp failed");
-        close(fd);
-        path_ = tmpl;
-        std::ofstream(path_, std::ios::binary | std::ios::trunc) << contents;
-    }
-    ~temp_path() { unlink(path_.c_str()); }
-    temp_path(const temp_path&) = delete;
-    temp_path& operator=(const temp_path&) = delete;
-
-    const std::string& path() const { return path_; }
-    std::string read() const
-    {
-        std::ifstream f(path_, std::ios::binary);
-        return std::string(std::istreambuf_iterator<char>(f), {});
-    }
-
-private:
-    std::string path_;
-};
+using test::run_cli;
+using test::temp_file;
 
 /// The flag that makes the binary speak p to a testbed serving both on plain TCP.
 std::vector<std::string> flags_for(protocol p)
@@ -168,7 +132,7 @@ TEST(inspect_tls, verbose_shows_tls_version_cipher_alpn_and_certificate)
     testbed_config cfg;
     cfg.tls = true;
     testbed server(cfg);
-    temp_path ca(server.cert_pem());
+    temp_file ca(server.cert_pem());
     for (const bool h1 : {false, true})
     {
         std::vector<std::string> args{"-v", "-q", "--cacert", ca.path(), "--sequential"};
@@ -224,7 +188,7 @@ TEST(inspect_set_cookie, set_cookie_is_redacted_under_verbose_and_kept_by_dump_h
 {
     test::fault_server server(
         {{test::send_bytes("HTTP/1.1 200 OK\r\nSet-Cookie: id=topsecret\r\nContent-Length: 2\r\n\r\nok")}});
-    temp_path heads;
+    temp_file heads;
     const auto p = run_cli({"-v", "-q", "-D", heads.path(), server.url("/c")});
     ASSERT_EQ(p.exit_code, 0) << p.err;
     EXPECT_TRUE(has_line(verbose_lines(p.err)[0], "< Set-Cookie: [redacted]")) << p.err;
@@ -263,7 +227,7 @@ std::map<std::size_t, std::string> header_blocks(const std::string& text,
 TEST_P(inspect, dump_header_writes_every_hop_per_url_to_a_file)
 {
     testbed server(test::serving_both());
-    temp_path heads;
+    temp_file heads;
     auto args = flags_for(GetParam());
     for (const std::string& a : std::vector<std::string>{"-q", "-j", "20", "-D", heads.path()})
         args.push_back(a);

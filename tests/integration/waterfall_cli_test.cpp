@@ -24,46 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 using test::lines_of;
 using test::process_result;
+using test::run_cli;
 using test::run_process;
-
-const std::string asyncfetch_bin = ASYNCFETCH_BIN;
-
-process_result run_cli(const std::vector<std::string>& args)
-{
-    std::vector<std::string> argv{asyncfetch_bin};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv, {}, 30);
-}
-
-/// A fresh directory under /tmp, removed with everything in it when the object goes.
-class temp_dir
-{
-public:
-    temp_dir()
-    {
-        char tmpl[] = "/tmp/asyncfetch-waterfall-XXXXXX";
-        if (mkdtemp(tmpl) == nullptr)
-            throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~temp_dir()
-    {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-    std::size_t entries() const
-    {
-        return static_cast<std::size_t>(
-            std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
-    }
-
-private:
-    fs::path path_;
-};
+using test::temp_dir;
 
 std::string read_file(const std::string& path)
 {

@@ -20,37 +20,8 @@ namespace {
 using test::lines_of;
 using test::process_result;
 using test::protocol;
-
-const std::string asyncfetch_bin = ASYNCFETCH_BIN;
-
-process_result run_cli(const std::vector<std::string>& args, const std::string& stdin_text = {})
-{
-    std::vector<std::string> argv{asyncfetch_bin};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return test::run_process(argv, stdin_text, 30);
-}
-
-class temp_file
-{
-public:
-    explicit temp_file(const std::string& contents)
-    {
-        char tmpl[] = "/tmp/asyncfetch-wout-XXXXXX";
-        const int fd = mkstemp(tmpl);
-        if (fd < 0)
-            throw std::runtime_error("mkstemp failed");
-        close(fd);
-        path_ = tmpl;
-        std::ofstream(path_, std::ios::binary | std::ios::trunc) << contents;
-    }
-    ~temp_file() { unlink(path_.c_str()); }
-    temp_file(const temp_file&) = delete;
-    temp_file& operator=(const temp_file&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using test::run_cli;
+using test::temp_file;
 
 /// Every variable, tab-separated, then the record itself last (its strings never hold a tab).
 const std::string every_variable =

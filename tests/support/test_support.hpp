@@ -15,9 +15,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -194,6 +197,99 @@ inline process_result run_process(const std::vector<std::string>& args,
         unlink(p);
     return out;
 }
+
+#ifdef ASYNCFETCH_BIN
+/// Runs the asyncfetch binary with args and stdin_text on its stdin (a file, so never a terminal);
+/// killed after timeout_s seconds.
+inline process_result run_cli(const std::vector<std::string>& args,
+                              const std::string& stdin_text = {},
+                              int timeout_s = 30)
+{
+    std::vector<std::string> argv{ASYNCFETCH_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, stdin_text, timeout_s);
+}
+#endif
+
+/// A temporary file holding contents, removed when the object goes.
+class temp_file
+{
+public:
+    explicit temp_file(const std::string& contents = {})
+    {
+        char tmpl[] = "/tmp/asyncfetch-test-XXXXXX";
+        const int fd = mkstemp(tmpl);
+        if (fd < 0)
+            throw std::runtime_error("mkstemp failed");
+        close(fd);
+        path_ = tmpl;
+        std::ofstream(path_, std::ios::binary | std::ios::trunc) << contents;
+    }
+    ~temp_file() { unlink(path_.c_str()); }
+    temp_file(const temp_file&) = delete;
+    temp_file& operator=(const temp_file&) = delete;
+
+    const std::string& path() const { return path_; }
+    std::string read() const
+    {
+        std::ifstream f(path_, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(f), {});
+    }
+
+private:
+    std::string path_;
+};
+
+/// A fresh temporary directory, removed with everything in it when the object goes.
+class temp_dir
+{
+public:
+    temp_dir()
+    {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "asyncfetch-test-XXXXXX").string();
+        if (::mkdtemp(tmpl.data()) == nullptr)
+            throw std::runtime_error("mkdtemp failed");
+        path_ = tmpl;
+    }
+    ~temp_dir()
+    {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    const std::filesystem::path& path() const noexcept { return path_; }
+    /// The path of name inside the directory.
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+    std::string operator/(const std::string& name) const { return file(name); }
+    /// How many entries the directory holds.
+    std::size_t entries() const
+    {
+        return static_cast<std::size_t>(
+            std::distance(std::filesystem::directory_iterator(path_), std::filesystem::directory_iterator()));
+    }
+    /// Writes content to name inside the directory; returns its path.
+    std::string write(const std::string& name, const std::string& content) const
+    {
+        const auto path = file(name);
+        std::ofstream(path, std::ios::binary) << content;
+        return path;
+    }
+    /// A file of size bytes that takes no disk space (it reads as zeros).
+    std::string sparse_file(const std::string& name, std::uint64_t size) const
+    {
+        const auto path = file(name);
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(size)) != 0)
+            throw std::runtime_error("cannot make " + path);
+        ::close(fd);
+        return path;
+    }
+
+private:
+    std::filesystem::path path_;
+};
 
 /// Splits text into lines without their '\n'.
 inline std::vector<std::string> lines_of(const std::string& text)
