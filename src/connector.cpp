@@ -255,7 +255,7 @@ net::awaitable<connector::result> connector::connect(const url& target,
     conn->tcp().socket() = std::move(*raced.socket);
     conn->gate = gate_;
     gate_->opened();
-    conn->expires_at(connect_deadline);
+    conn->tcp().expires_at(connect_deadline);  // Beast's per-operation expiry, while connecting
     boost::system::error_code ignored;
     conn->tcp().socket().set_option(tcp::no_delay(true), ignored);
     if (const auto peer = conn->tcp().socket().remote_endpoint(ignored); !ignored)
@@ -273,6 +273,7 @@ net::awaitable<connector::result> connector::connect(const url& target,
         if (f)
             co_return result{nullptr, std::move(f)};
     }
+    conn->tcp().expires_never();  // an exchange bounds itself (transport::expires_at)
     co_return result{std::move(conn), failure{}};
 }
 
@@ -342,7 +343,7 @@ net::awaitable<failure> connector::handshake(transport& conn,
         SSL_set_alpn_protos(handle, http1, sizeof http1 - 1);
     else
         SSL_set_alpn_protos(handle, both, sizeof both - 1);
-    conn.expires_at(deadline);
+    conn.tcp().expires_at(deadline);
     auto [hec] = co_await conn.secure().async_handshake(ssl::stream_base::client, token);
     if (hec)
     {

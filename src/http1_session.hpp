@@ -55,7 +55,8 @@ inline constexpr bool drops_unread = requires(Stream& s)
     s.discard_some(boost::asio::mutable_buffer{}, clock_type::now());
 };
 
-/// HTTP/1.1 on a Stream with async_read_some, async_write, expires_at, shut_down, idle_and_quiet and
+/// HTTP/1.1 on a Stream with async_read_some, async_write, expires_at (the exchange's deadline;
+/// time_point::max() disarms it), shut_down, idle_and_quiet and
 /// a clean flag: transport in the client, an in-memory stream in tests.
 template <class Stream>
 class basic_http1_session final : public session, private exchange
@@ -119,6 +120,16 @@ private:
             // The response is read while the body goes out: a server may answer (413, 401) before
             // it has read the body, then close; that answer is the result, not the failed write.
             std::tie(wec, rec) = co_await (write_request(body) && read_head(deadline));
+        }
+        if (wec || rec)
+        {
+            if (timed_out())
+            {
+                // The deadline shut the stream down: whatever the operations saw, that is why.
+                wec = wec ? boost::system::error_code(boost::beast::error::timeout) : wec;
+                rec = rec ? boost::system::error_code(boost::beast::error::timeout) : rec;
+            }
+            stream_->expires_at(clock_type::time_point::max());
         }
         if (rec && wec && !parser_->got_some() && wec != boost::asio::error::operation_aborted)
         {
@@ -203,6 +214,9 @@ private:
             ec = co_await discard_body(sink, deadline);
         else
             ec = co_await read_response_body(*stream_, buffer_, *parser_, sink, deadline);
+        if (timed_out())
+            ec = boost::beast::error::timeout;  // a body that ends at close ends here too, cut short
+        stream_->expires_at(clock_type::time_point::max());
         if (buffer_.capacity() > response_read_size && buffer_.size() <= response_read_size)
         {
             // A large body's reads grew the buffer: give the memory back for the next response.
@@ -258,6 +272,14 @@ private:
             }
         }
         co_return boost::system::error_code{};
+    }
+
+    /// The stream's deadline shut it down (a stream without one never times out on its own).
+    bool timed_out() const noexcept
+    {
+        if constexpr (requires(const Stream& s) { s.timed_out(); })
+            return stream_->timed_out();
+        return false;
     }
 
     bool reusable() const noexcept override

@@ -28,30 +28,27 @@ std::string three_digit_status(unsigned status)
     return s;
 }
 
-// The error column: the message, or the kind's token when a failure has no message.
-std::string error_text(const fetch_result& r)
-{
-    if (!r.error.empty())
-        return one_line(r.error);
-    if (!r.ok())
-        return std::string(to_string(r.kind));
-    return {};
-}
-
 }  // namespace
 
 std::string format_tsv(const fetch_result& r)
 {
-    std::string error = error_text(r);
-    std::string line = three_digit_status(r.status);
+    // Built in one string: a record is written for every URL.
+    std::string line;
+    line.reserve(48 + r.url.size() + r.error.size());
+    line += three_digit_status(r.status);
     line += '\t';
     line += std::to_string(r.bytes);
     line += '\t';
     line += fixed_point(r.time_ms, 1);
     line += '\t';
-    line += one_line(r.url);
+    append_one_line(line, r.url);
     line += '\t';
-    line += error.empty() ? "-" : error;
+    if (!r.error.empty())
+        append_one_line(line, r.error);
+    else if (!r.ok())
+        line += to_string(r.kind);
+    else
+        line += '-';
     line += '\n';
     return line;
 }

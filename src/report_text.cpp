@@ -7,14 +7,21 @@ namespace asyncfetch::detail {
 
 std::string one_line(std::string_view s)
 {
-    std::string out(s);
-    for (char& c : out)
-    {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f)
-            c = ' ';
-    }
+    std::string out;
+    append_one_line(out, s);
     return out;
+}
+
+void append_one_line(std::string& out, std::string_view s)
+{
+    const std::size_t start = out.size();
+    out.append(s);
+    for (std::size_t i = start; i < out.size(); ++i)
+    {
+        const auto u = static_cast<unsigned char>(out[i]);
+        if (u < 0x20 || u == 0x7f)
+            out[i] = ' ';
+    }
 }
 
 std::size_t display_width(std::string_view s) noexcept

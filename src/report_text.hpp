@@ -14,6 +14,9 @@ namespace asyncfetch::detail {
 /// Control characters (tabs, CR, LF, escapes) become spaces so that a record stays on one line.
 std::string one_line(std::string_view s);
 
+/// Appends one_line(s) to out without a string of its own.
+void append_one_line(std::string& out, std::string_view s);
+
 /// Columns a UTF-8 text takes on a terminal: one per code point (all our symbols are narrow).
 std::size_t display_width(std::string_view s) noexcept;
 

@@ -42,7 +42,7 @@ namespace {
 
 bool has_line_break(std::string_view s) noexcept
 {
-    return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+    return find_any(s, std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
 }  // namespace

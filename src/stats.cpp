@@ -239,7 +239,7 @@ std::string origin_of(std::string_view url_text)
     if (separator == std::string_view::npos || !is_scheme(url_text.substr(0, separator)))
         return {};
     std::string_view authority = url_text.substr(separator + 3);
-    authority = authority.substr(0, authority.find_first_of("/?#"));
+    authority = authority.substr(0, detail::find_any(authority, "/?#"));
     if (const auto at = authority.rfind('@'); at != std::string_view::npos)
         authority.remove_prefix(at + 1);
 

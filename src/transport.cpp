@@ -73,6 +73,29 @@ bool transport::describe_tls(tls_details& out) const
     return true;
 }
 
+void transport::expires_at(std::chrono::steady_clock::time_point t)
+{
+    auto& d = *deadline_;
+    if (t == d.at)
+        return;  // send() and read_body() of one exchange set the same deadline
+    d.at = t;
+    d.fired = false;
+    ++d.generation;
+    if (t == std::chrono::steady_clock::time_point::max())
+    {
+        d.timer.cancel();
+        return;
+    }
+    d.owner = this;
+    d.timer.expires_at(t);
+    d.timer.async_wait([state = deadline_, generation = d.generation](const boost::system::error_code& ec) {
+        if (ec || !state->owner || state->generation != generation)
+            return;
+        state->fired = true;
+        state->owner->shut_down();
+    });
+}
+
 void transport::shut_down() noexcept
 {
     boost::system::error_code ignored;

@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -30,10 +31,14 @@ class transport
 {
 public:
     /// A plain TCP stream.
-    explicit transport(boost::asio::any_io_executor ex) { plain_.emplace(std::move(ex)); }
+    explicit transport(boost::asio::any_io_executor ex) : deadline_(std::make_shared<deadline_state>(ex))
+    {
+        plain_.emplace(std::move(ex));
+    }
 
     /// A TLS stream using the shared client context.
     transport(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls)
+        : deadline_(std::make_shared<deadline_state>(ex))
     {
         secure_.emplace(std::move(ex), tls);
     }
@@ -45,6 +50,8 @@ public:
         // its session good for the next connection to the origin.
         if (secure_ && clean)
             SSL_set_shutdown(secure_->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+        deadline_->owner = nullptr;  // a deadline already due does nothing now
+        deadline_->timer.cancel();
         if (gate)
             gate->closed();  // its waiters resume after the socket below is closed
     }
@@ -62,8 +69,14 @@ public:
     /// The TLS layer of a TLS transport.
     boost::beast::ssl_stream<boost::beast::tcp_stream>& secure() noexcept { return *secure_; }
 
-    /// Every operation from now on fails with beast::error::timeout once t has passed.
-    void expires_at(std::chrono::steady_clock::time_point t) { tcp().expires_at(t); }
+    /// An exchange's deadline: once t has passed, the transport is shut down (its pending and later
+    /// operations fail) and timed_out() is true; time_point::max() disarms it. One timer for the
+    /// whole exchange, where Beast's expiry (tcp().expires_at, used while connecting) arms and
+    /// cancels one for every read and write.
+    void expires_at(std::chrono::steady_clock::time_point t);
+
+    /// The exchange deadline passed and shut the transport down.
+    bool timed_out() const noexcept { return deadline_->fired; }
 
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& b, Token&& token)
@@ -112,6 +125,19 @@ public:
     std::shared_ptr<descriptor_gate> gate;
 
 private:
+    /// The exchange deadline's timer, shared with its pending wait so that a wait that completes
+    /// after the transport is gone finds owner null.
+    struct deadline_state
+    {
+        explicit deadline_state(const boost::asio::any_io_executor& ex) : timer(ex) {}
+        boost::asio::steady_timer timer;
+        transport* owner = nullptr;
+        std::chrono::steady_clock::time_point at = std::chrono::steady_clock::time_point::max();
+        unsigned generation = 0;  // a wait of an earlier arming does nothing
+        bool fired = false;
+    };
+    std::shared_ptr<deadline_state> deadline_;
+
     std::optional<boost::beast::tcp_stream> plain_;
     std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> secure_;
 };

@@ -26,31 +26,31 @@ bool is_host_char(char c) noexcept
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 }
 
-/// The text with a raw UTF-8 host name replaced by its A-label: Boost.URL, like RFC 3986, takes
-/// only ASCII, while people paste "https://bücher.example/" as curl accepts it. Other non-ASCII
-/// bytes are left for the parser to refuse.
-boost::system::result<std::string> with_ascii_host(std::string_view text)
+/// A raw UTF-8 host name in text replaced by its A-label, in out: Boost.URL, like RFC 3986, takes
+/// only ASCII, while people paste "https://bücher.example/" as curl accepts it. False (out
+/// untouched) when the host is ASCII; other non-ASCII bytes are left for the parser to refuse.
+boost::system::result<bool> with_ascii_host(std::string_view text, std::string& out)
 {
     const auto scheme_end = text.find("://");
     if (scheme_end == std::string_view::npos)
-        return std::string(text);
+        return false;
     const auto authority = scheme_end + 3;
-    const auto authority_end = std::min(text.find_first_of("/?#", authority), text.size());
+    const auto authority_end = std::min(detail::find_any(text, "/?#", authority), text.size());
     auto host = text.find_last_of('@', authority_end);
     host = host == std::string_view::npos || host < authority ? authority : host + 1;
     if (host < authority_end && text[host] == '[')
-        return std::string(text);
+        return false;
     const auto host_end = std::min(text.find(':', host), authority_end);
     const auto name = text.substr(host, host_end - host);
     if (!detail::has_non_ascii(name))
-        return std::string(text);
+        return false;
     auto ascii = detail::idn_to_ascii(name);
     if (!ascii)
-        return ascii.error();
-    std::string out(text.substr(0, host));
+        return {boost::system::in_place_error, ascii.error()};
+    out.assign(text.substr(0, host));
     out += *ascii;
     out += text.substr(host_end);
-    return out;
+    return true;
 }
 
 }  // namespace
@@ -87,6 +87,9 @@ bool same_origin(const url& a, const url& b) noexcept
 
 std::string redact_userinfo(std::string_view text)
 {
+    // User-info always ends at an '@': without one there is nothing to drop (every record passes here).
+    if (text.find('@') == std::string_view::npos)
+        return std::string(text);
     std::string out;
     out.reserve(text.size());
     for (;;)
@@ -98,7 +101,7 @@ std::string redact_userinfo(std::string_view text)
         text.remove_prefix(separator + 3);
         // The authority ends where the path, query or fragment starts (or the line ends); its
         // last '@' ends the user-info, which may itself hold '@' or ':'.
-        const auto authority = text.substr(0, text.find_first_of("/?#\r\n\t\""));
+        const auto authority = text.substr(0, detail::find_any(text, "/?#\r\n\t\""));
         if (const auto at = authority.rfind('@'); at != std::string_view::npos)
             text.remove_prefix(at + 1);
     }
@@ -192,10 +195,13 @@ boost::system::result<url> parse_url(std::string_view text)
     if (std::any_of(text.begin(), text.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; }))
         return errc::invalid_url;
 
-    auto ascii_text = with_ascii_host(text);
-    if (!ascii_text)
-        return ascii_text.error();
-    auto parsed = urls::parse_uri(urls::string_view(ascii_text->data(), ascii_text->size()));
+    std::string ascii_text;
+    const auto rewritten = with_ascii_host(text, ascii_text);
+    if (!rewritten)
+        return rewritten.error();
+    if (*rewritten)
+        text = ascii_text;
+    auto parsed = urls::parse_uri(urls::string_view(text.data(), text.size()));
     if (!parsed)
         return errc::invalid_url;
     const urls::url_view& u = *parsed;

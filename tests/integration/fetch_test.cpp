@@ -190,6 +190,39 @@ TEST_P(fetch_over, silent_server_times_out)
     EXPECT_LT(took, std::chrono::milliseconds(3000));
 }
 
+TEST_P(fetch_over, a_finished_requests_deadline_does_not_end_the_next_one_on_its_connection)
+{
+    // Each request ends 400 ms in, 300 ms before its 700 ms deadline; the next one on the same
+    // connection is still running when the previous one's deadline passes, and must not be cut.
+    auto cfg = config_with(1);
+    cfg.client.timeout = std::chrono::milliseconds(700);
+    const std::string url = server_.base_url() + "/delay/400";
+    auto out = test::run_urls({url, url, url}, test::speaking(GetParam(), cfg));
+    ASSERT_EQ(out.results.size(), 3u);
+    for (const auto& r : out.results)
+        EXPECT_TRUE(r.ok()) << r.index << ": " << r.error;
+    EXPECT_TRUE(out.results[1].reused);
+    EXPECT_TRUE(out.results[2].reused);
+    EXPECT_EQ(out.summary.connections_opened, 1u);
+}
+
+TEST_P(fetch_over, a_pooled_connection_outlives_the_deadline_of_its_last_request)
+{
+    // --rate 2/s starts the second request 500 ms after the first, which ended long before its
+    // 250 ms deadline: the idle connection must still be there for it.
+    auto cfg = config_with(1);
+    cfg.client.timeout = std::chrono::milliseconds(250);
+    cfg.rate = 2;
+    const std::string url = server_.base_url() + "/bytes/10";
+    auto out = test::run_urls({url, url}, test::speaking(GetParam(), cfg));
+    ASSERT_EQ(out.results.size(), 2u);
+    for (const auto& r : out.results)
+        EXPECT_TRUE(r.ok()) << r.index << ": " << r.error;
+    EXPECT_GE(out.results[1].start_ms - out.results[0].start_ms, 400.0) << "the rate spaced them";
+    EXPECT_TRUE(out.results[1].reused);
+    EXPECT_EQ(out.summary.connections_opened, 1u);
+}
+
 TEST_F(fetch, refused_connection_is_a_connect_error)
 {
     // A port that was just free: bind, note it, close.
