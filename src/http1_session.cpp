@@ -24,14 +24,12 @@ void serialize_request(const request_head& head, std::string& out)
 
 void read_response_head(const response_parser& p, response_head& head)
 {
-    const auto& msg = p.get();
-    head.status = msg.result_int();
-    head.version = msg.version() == 10 ? 10 : 11;
-    head.reason = std::string_view(msg.reason().data(), msg.reason().size());
+    head.status = p.status();
+    head.version = p.version() == 10 ? 10 : 11;
+    head.reason = p.reason();
     head.fields.clear();
-    for (const auto& f : msg)
-        head.fields.push_back({std::string_view(f.name_string().data(), f.name_string().size()),
-                               std::string_view(f.value().data(), f.value().size())});
+    for (const auto& [name, value] : p.fields())
+        head.fields.push_back({name, value});
     head.content_length.reset();
     if (auto n = p.content_length())
         head.content_length = *n;

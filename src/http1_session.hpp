@@ -35,7 +35,7 @@ class transport;
 /// Writes head as HTTP/1.1 request text into out (cleared first; its capacity is kept).
 void serialize_request(const request_head& head, std::string& out);
 
-/// Copies the status, version and field views (into p's storage) of p's header into head.
+/// Copies the status, version and field views (into p's arena) of p's header into head.
 void read_response_head(const response_parser& p, response_head& head);
 
 /// Whether bytes a server sent in answer to an HTTP/1.1 request begin like HTTP/2 frames (a SETTINGS
@@ -196,7 +196,7 @@ private:
     boost::asio::awaitable<boost::system::error_code> read_head(clock_type::time_point deadline)
     {
         auto ec = co_await read_final_header(*stream_, buffer_, parser_, head_method_, &fields_, deadline);
-        if (writing_ && (ec || parser_->get().result_int() >= 300))
+        if (writing_ && (ec || parser_->status() >= 300))
         {
             stop_writing_ = true;
             stop_signal_.emit(boost::asio::cancellation_type::terminal);
@@ -248,7 +248,7 @@ private:
         if constexpr (drops_unread<Stream>)
         {
             // The bytes that came with the header go through the parser; the rest are counted unread.
-            parser_->get().body() = sink;
+            parser_->sink(sink);
             auto ec = parse_buffered(*parser_, buffer_, false);
             if (ec != boost::beast::http::error::need_more)
                 co_return ec;

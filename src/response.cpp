@@ -14,13 +14,7 @@ using boost::system::error_code;
 void start_response(std::optional<response_parser>& p, bool head_method, field_arena* arena)
 {
     p.reset();  // before the arena is emptied: the old parser's fields live there
-    if (arena)
-        p.emplace(std::piecewise_construct,
-                  std::make_tuple(),
-                  std::make_tuple(field_allocator(arena->reset())));
-    else
-        p.emplace();
-    p->get().body() = nullptr;
+    p.emplace(arena);
     p->header_limit(response_header_limit);
     p->body_limit(boost::none);
     if (head_method)
@@ -39,20 +33,9 @@ error_code parse_buffered(response_parser& p, boost::beast::flat_buffer& b, bool
         if (b.size() == 0)
             return http::error::need_more;
         error_code ec;
-        std::size_t used = 0;
-        try
-        {
-            used = p.put(b.data(), ec);
-        }
-        catch (const std::length_error&)
-        {
-            // Beast keeps field offsets in 16 bits and throws for a name or value of 64 KiB or
-            // more (a header field or a trailer): the message is broken, not the client.
-            return errc::header_field_too_large;
-        }
+        const std::size_t used = p.put(b.data(), ec);
         b.consume(used);
-        if (!had_header && p.is_header_done() &&
-            static_cast<std::size_t>(std::distance(p.get().begin(), p.get().end())) > response_field_limit)
+        if (!had_header && p.is_header_done() && p.field_count() > response_field_limit)
             return errc::too_many_header_fields;
         if (ec)
             return ec;
