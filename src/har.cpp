@@ -287,7 +287,7 @@ void har_recorder::headers(std::string_view block)
         inner_->headers(block);
 }
 
-void har_recorder::exchanges(std::size_t index, std::vector<exchange_record> hops)
+void har_recorder::exchanges(std::size_t index, std::vector<exchange_record>&& hops)
 {
     const std::lock_guard<std::mutex> lock(mutex_);
     waiting_[index] = std::move(hops);

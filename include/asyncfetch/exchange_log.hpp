@@ -74,7 +74,7 @@ public:
 
     /// --har (settings().exchanges): every exchange of one URL, at the end of its fetch; ignored by
     /// default.
-    virtual void exchanges(std::size_t /*index*/, std::vector<exchange_record> /*hops*/) {}
+    virtual void exchanges(std::size_t /*index*/, std::vector<exchange_record>&& /*hops*/) {}
 
 private:
     exchange_log_settings settings_;

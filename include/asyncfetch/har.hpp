@@ -49,7 +49,7 @@ public:
 
     void verbose(std::string_view lines) override;
     void headers(std::string_view block) override;
-    void exchanges(std::size_t index, std::vector<exchange_record> hops) override;
+    void exchanges(std::size_t index, std::vector<exchange_record>&& hops) override;
 
     /// next, keeping each result with its exchanges first.
     result_sink keeping(result_sink next);

@@ -233,6 +233,31 @@ TEST(har_cli_compare, compare_is_two_pages_and_secrets_show_when_asked)
     EXPECT_NE(p.err.find("> Cookie: a=1; b=2"), std::string::npos) << p.err;
 }
 
+TEST(har_cli_compare, each_retry_attempt_is_an_entry)
+{
+    testbed server;
+    temp_dir dir;
+    const std::string har = (dir.path() / "retry.har").string();
+    const auto p = run_cli({"-q",
+                            "--retry",
+                            "2",
+                            "--retry-delay",
+                            "0.01",
+                            "--har",
+                            har,
+                            server.base_url() + "/flaky/2?key=har-retry&status=503"});
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    const auto entries = entries_of(har);
+    ASSERT_EQ(entries.size(), 3U);
+    EXPECT_EQ(entries[0].at("response").at("status").as_int64(), 503);
+    EXPECT_EQ(entries[1].at("response").at("status").as_int64(), 503);
+    EXPECT_EQ(entries[2].at("response").at("status").as_int64(), 200);
+    // Later attempts start later and ride the first attempt's connection.
+    EXPECT_LT(text(entries[0].at("startedDateTime")), text(entries[2].at("startedDateTime")));
+    EXPECT_EQ(text(entries[0].at("connection")), text(entries[2].at("connection")));
+    EXPECT_EQ(entries[2].at("timings").at("connect").to_number<double>(), -1);
+}
+
 TEST(har_cli_compare, unwritable_file_is_a_usage_error_before_any_request)
 {
     testbed server;
