@@ -366,6 +366,18 @@ TEST(report_cli, runs_merge_in_any_order)
     EXPECT_GE(s.at("elapsed_ms").to_number<double>(),
               summary_of(two.out).at("elapsed_ms").to_number<double>());
     EXPECT_EQ(text(s.at("run")), "0000000000000000");
+
+    // One picture of both runs on one axis, rows from both.
+    temp_dir dir;
+    const std::string svg = (dir.path() / "merged.svg").string();
+    const auto drawn = run_cli({"report", "--stats", "--waterfall", svg, "-"}, mixed);
+    ASSERT_EQ(drawn.exit_code, 0) << drawn.err;
+    EXPECT_NE(drawn.out.find("latency histogram"), std::string::npos) << drawn.out;
+    const std::string picture = read_file(svg);
+    EXPECT_NE(picture.find("<svg"), std::string::npos);
+    EXPECT_NE(picture.find("2 runs merged"), std::string::npos);
+    EXPECT_NE(picture.find("/delay/50"), std::string::npos);
+    EXPECT_NE(picture.find("/bytes/100"), std::string::npos);
 }
 
 TEST(report_cli, a_line_that_is_not_a_record_is_exit_2_with_its_place)
