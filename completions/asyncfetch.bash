@@ -69,11 +69,27 @@ _asyncfetch()
         esac
     fi
 
+    # asyncfetch report [--stats] [--json] [--waterfall FILE] [FILE|-]...
+    if [[ ${words[1]-} == report && $cword -gt 1 ]]; then
+        if [[ $prev == --waterfall ]]; then
+            _asyncfetch_files "" "$cur"
+        elif [[ $cur == -* ]]; then
+            mapfile -t COMPREPLY < <(compgen -W '-h --help --stats --json --waterfall' -- "$cur")
+        else
+            _asyncfetch_files "" "$cur"
+        fi
+        return
+    fi
+    if [[ $cword -eq 1 && $cur != -* && report == "$cur"* && -n $cur ]]; then
+        COMPREPLY=(report)
+        return
+    fi
+
     case $prev in
         -h | --help | --version)
             return
             ;;
-        -i | --input | --cacert | --export-json | --export-markdown | --waterfall)
+        -i | --input | --cacert | --export-json | --export-markdown | --waterfall | --har)
             _asyncfetch_files "" "$cur"
             return
             ;;
@@ -167,7 +183,7 @@ _asyncfetch()
             --connect-timeout -m --timeout --max-time
             --retry --retry-delay --retry-max-time --retry-all-methods
             -x --proxy --noproxy
-            --compare --runs --warm --export-json --export-markdown --stats --waterfall
+            --compare --runs --warm --export-json --export-markdown --stats --waterfall --har
             --fail-fast --max-failures
             -v --verbose --verbose-secrets -D --dump-header -w --write-out'
         mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")

@@ -10,9 +10,13 @@ packages=(
     libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
     libssl-dev libcli11-dev libgtest-dev zlib1g-dev libbrotli-dev libnghttp2-dev libc-ares-dev libidn2-dev
     nginx-light nghttp2-server ca-certificates groff-base nftables
-    librsvg2-bin libxml2-utils
+    librsvg2-bin libxml2-utils parallel
     "$@"
 )
+# node and npm for the --har tests' har-validator; a node from elsewhere (NodeSource bundles npm, and its
+# nodejs conflicts with Debian's npm) is kept.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -26,4 +30,11 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     "${sudo_cmd[@]}" apt-get update -q
     "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The --har tests validate archives with har-validator (tests/support/validate_har.js), kept under tests/.npm.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ ! -d "$root/tests/.npm/node_modules/har-validator" ]; then
+    echo "setup: installing har-validator into tests/.npm" >&2
+    npm install --prefix "$root/tests/.npm" --no-audit --no-fund har-validator@5.1.5
 fi

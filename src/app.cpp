@@ -33,8 +33,8 @@
 namespace asyncfetch {
 
 namespace net = boost::asio;
+using detail::pass_recorders;
 using detail::record_printer;
-using detail::waterfall_recorder;
 
 namespace {
 
@@ -90,9 +90,10 @@ std::optional<std::string> prepare(options& o)
                    "use --output-dir DIR with -O or --remote-name-all\n";
     }
     // A picture that cannot be written is better known before a long run than after it.
-    if (!o.waterfall.empty())
-        if (auto problem = check_writable(o.waterfall))
-            return "asyncfetch: cannot write " + o.waterfall + ": " + *problem + "\n";
+    for (const std::string* path : {&o.waterfall, &o.har})
+        if (!path->empty())
+            if (auto problem = check_writable(*path))
+                return "asyncfetch: cannot write " + *path + ": " + *problem + "\n";
     return std::nullopt;
 }
 
@@ -139,7 +140,7 @@ pass_outcome run_compare(net::io_context& ioc,
                          const result_sink& print,
                          compare_summary& compare,
                          bool& sequential_failed,
-                         waterfall_recorder& picture)
+                         pass_recorders& recorders)
 {
     auto config_for = [&base](std::size_t concurrency) {
         run_config cfg = base;
@@ -160,13 +161,13 @@ pass_outcome run_compare(net::io_context& ioc,
     for (unsigned run = 1; run <= o.runs; ++run)
     {
         const bool last = run == o.runs;
-        picture.passes.clear();
+        recorders.begin_run();
         vector_source seq_src(urls);
         auto seq_cfg = config_for(1);
-        const result_sink seq_sink = picture.keeping(discard);
+        const result_sink seq_sink = recorders.keeping(discard);
         auto sequential = warm ? run_pass(ioc, *warm, seq_cfg, seq_src, seq_sink)
                                : run_pass(ioc, tls, seq_cfg, seq_src, seq_sink);
-        picture.end_pass("sequential", sequential.summary.elapsed_ms);
+        recorders.end_pass("sequential", sequential.summary);
         compare.sequential = sequential.summary;
         compare.sequential_runs_ms.push_back(sequential.summary.elapsed_ms);
         sequential_failed = sequential_failed || sequential.summary.failed > 0;
@@ -174,10 +175,10 @@ pass_outcome run_compare(net::io_context& ioc,
             return sequential;
         vector_source conc_src(urls);
         auto conc_cfg = config_for(o.concurrency);
-        const result_sink conc_sink = picture.keeping(last ? print : discard);
+        const result_sink conc_sink = recorders.keeping(last ? print : discard);
         result = warm ? run_pass(ioc, *warm, conc_cfg, conc_src, conc_sink)
                       : run_pass(ioc, tls, conc_cfg, conc_src, conc_sink);
-        picture.end_pass("concurrent", result.summary.elapsed_ms);
+        recorders.end_pass("concurrent", result.summary);
         compare.concurrent = result.summary;
         compare.concurrent_runs_ms.push_back(result.summary.elapsed_ms);
         if (result.stopped || result.interrupted)
@@ -305,6 +306,14 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
 
     run_config base = make_run_config(o);
     inspect.configure(base.client);
+    pass_recorders recorders;
+    recorders.picture.on = !o.waterfall.empty();
+    if (!o.har.empty())
+    {
+        // --har's log sees every exchange and hands -v and -D on to theirs.
+        recorders.har = std::make_unique<har_recorder>(base.client.log, o.verbose_secrets);
+        base.client.log = recorders.har.get();
+    }
     base.run_id = new_run_id();
     base.on_flush = [&printer] { return printer.flush(); };
     if (o.progress)
@@ -319,20 +328,17 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
     pass_outcome result;
     std::optional<compare_summary> compare;
     bool sequential_failed = false;
-    waterfall_recorder picture;
-    picture.on = !o.waterfall.empty();
     if (o.mode == run_mode::compare)
-        result = run_compare(ioc, tls, o, base, src, print, compare.emplace(), sequential_failed, picture);
+        result = run_compare(ioc, tls, o, base, src, print, compare.emplace(), sequential_failed, recorders);
     else
     {
         run_config cfg = base;
         cfg.concurrency = o.mode == run_mode::sequential ? 1 : o.concurrency;
-        result = run_pass(ioc, tls, cfg, src, picture.keeping(print));
-        picture.end_pass(o.mode == run_mode::sequential ? "sequential" : "concurrent",
-                         result.summary.elapsed_ms);
+        result = run_pass(ioc, tls, cfg, src, recorders.keeping(print));
+        recorders.end_pass(o.mode == run_mode::sequential ? "sequential" : "concurrent", result.summary);
     }
-    // Drawn whatever stopped the run: the picture shows what happened up to then.
-    const bool picture_failed = picture.on && !picture.write(o, err);
+    // Written whatever stopped the run: the picture and the archive show what happened up to then.
+    const bool picture_failed = !recorders.write(o, err);
 
     // The reader closed stdout (e.g. `| head -1`): stop quietly, like grep and ripgrep.
     if (result.stopped || !printer.flush())

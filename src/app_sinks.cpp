@@ -1,4 +1,4 @@
-// The record printer's batching and the --waterfall recorder's picture.
+// The record printer's batching, the --waterfall recorder's picture and the --har file.
 #include "app_sinks.hpp"
 
 #include "asyncfetch/atomic_file.hpp"
@@ -52,6 +52,24 @@ bool waterfall_recorder::write(const options& o, std::ostream& err) const
         return false;
     }
     return true;
+}
+
+bool pass_recorders::write(const options& o, std::ostream& err) const
+{
+    bool ok = !picture.on || picture.write(o, err);
+    if (har)
+    {
+        const std::string text = format_har(har->passes(),
+                                            o.client.request.method,
+                                            ASYNCFETCH_VERSION,
+                                            o.verbose_secrets);
+        if (auto problem = write_file_atomically(o.har, text))
+        {
+            err << "asyncfetch: cannot write " << o.har << ": " << *problem << "\n";
+            ok = false;
+        }
+    }
+    return ok;
 }
 
 }  // namespace asyncfetch::detail

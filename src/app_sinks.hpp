@@ -1,7 +1,8 @@
-// Where a run's results go besides the engine: the record printer (-w or a format) and the --waterfall
-// recorder.
+// Where a run's results go besides the engine: the record printer (-w or a format), the --waterfall
+// recorder and --har's.
 #pragma once
 
+#include "asyncfetch/har.hpp"
 #include "asyncfetch/options.hpp"
 #include "asyncfetch/output_format.hpp"
 #include "asyncfetch/result.hpp"
@@ -10,6 +11,7 @@
 #include "asyncfetch/write_out.hpp"
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,6 +69,40 @@ struct waterfall_recorder
     }
 
     /// Draws the passes into o.waterfall; false (with the message on err) when it cannot be written.
+    bool write(const options& o, std::ostream& err) const;
+};
+
+/// What the files written after the run keep of its passes: --waterfall's picture, --har's archive.
+struct pass_recorders
+{
+    waterfall_recorder picture;
+    std::unique_ptr<har_recorder> har;  ///< --har; it is the client's exchange log
+
+    /// next, keeping each result for the picture and the archive first.
+    result_sink keeping(result_sink next)
+    {
+        if (har)
+            next = har->keeping(std::move(next));
+        return picture.keeping(std::move(next));
+    }
+
+    /// A new --runs round: only the last one's passes are kept.
+    void begin_run()
+    {
+        picture.passes.clear();
+        if (har)
+            har->clear();
+    }
+
+    void end_pass(const std::string& name, const run_summary& s)
+    {
+        if (har)
+            har->end_pass(name, s.started_at);
+        picture.end_pass(name, s.elapsed_ms);
+    }
+
+    /// Writes the picture and the archive the options ask for; false (with the message on err) when
+    /// one cannot be written.
     bool write(const options& o, std::ostream& err) const;
 };
 

@@ -108,6 +108,7 @@ private:
 void note_lease(const detail::session_lease& lease,
                 const url& host,
                 const detail::request_head& head,
+                const request_body* body,
                 fetch_result& r,
                 detail::fetch_trace* trace)
 {
@@ -117,7 +118,10 @@ void note_lease(const detail::session_lease& lease,
         r.remote_ip = peer->ip;
         r.remote_port = peer->port;
     }
-    if (!trace || !trace->verbose) [[likely]]
+    if (!trace) [[likely]]
+        return;
+    trace->hop_request(head, s, lease.reused(), lease.session_serial(), body ? body->size : 0, r);
+    if (!trace->verbose)
         return;
     detail::tls_details tls;
     const bool fresh_tls = !lease.reused() && s.describe_tls(tls);
@@ -138,6 +142,7 @@ void note_response(const detail::response_head& resp,
                    const fetch_result& r,
                    detail::fetch_trace& trace)
 {
+    trace.hop_response(resp);
     if (trace.verbose)
     {
         detail::trace_response(trace.lines, trace.index, resp, trace.secrets);
@@ -225,7 +230,7 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
     r.reused = lease.reused();
     if (r.reused)
         ++requests_reused;
-    note_lease(lease, proxy ? *proxy : cur, head, r, trace);
+    note_lease(lease, proxy ? *proxy : cur, head, body, r, trace);
     f = co_await lease->send(head, body, deadline);
     // A request the server never saw (an idle connection it had closed, a stream refused or above
     // a GOAWAY) is not the user's failure: it goes again, up to three more times.
@@ -241,7 +246,7 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
         if (again)
             co_return again;
         r.reused = lease.reused();
-        note_lease(lease, proxy ? *proxy : cur, head, r, trace);
+        note_lease(lease, proxy ? *proxy : cur, head, body, r, trace);
         f = co_await lease->send(head, body, deadline);
     }
     // An HTTP/2-only server ends a TLS connection whose ALPN offered only http/1.1 (nghttpd does).
@@ -282,6 +287,8 @@ net::awaitable<void> client::impl::attempt(const url& original,
                                             : "proxy " + proxy->origin();
 
         r.queue_ms = r.dns_ms = r.connect_ms = r.tls_ms = 0;
+        if (trace) [[unlikely]]
+            trace->begin_hop(method, cur);
         detail::session_lease lease;
         if (auto f = co_await start_exchange(key, cur, proxy, head, body, deadline, r, lease, trace))
             co_return fail(r, f, cur, proxy, deadline);
@@ -308,6 +315,8 @@ net::awaitable<void> client::impl::attempt(const url& original,
         const std::string next_text(*location);
         co_await lease->read_body(&drop, deadline);
         lease.release();
+        if (trace) [[unlikely]]
+            trace->end_hop(drop.wire(), drop.decoded(), nullptr);
 
         if (r.redirects >= cfg.max_redirs)
             co_return set_error(

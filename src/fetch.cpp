@@ -42,6 +42,8 @@ void end_trace(detail::fetch_trace& trace, const fetch_result& r)
     }
     if (trace.headers && !trace.dump.empty())
         trace.log.headers(trace.dump);
+    if (trace.exchanges)
+        trace.log.exchanges(trace.index, std::move(trace.hops));
 }
 
 /// The result as the fetch gives it: the user-info dropped from every URL it shows (a record never
@@ -93,7 +95,7 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
     // Only -v and -D make one: a fetch without them allocates nothing for it.
     std::unique_ptr<detail::fetch_trace> trace;
     if (impl_->cfg.log) [[unlikely]]
-        trace = std::make_unique<detail::fetch_trace>(*impl_->cfg.log, index);
+        trace = std::make_unique<detail::fetch_trace>(*impl_->cfg.log, index, start);
 
     auto parsed = parse_url(r.url);
     if (!parsed)
@@ -136,6 +138,8 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
         std::optional<std::chrono::milliseconds> retry_after;
         co_await impl_
             ->attempt(*parsed, r, start, clock_type::now() + impl_->cfg.timeout, retry_after, trace.get());
+        if (trace) [[unlikely]]
+            trace->end_hop(r.wire_bytes, r.bytes, &r);
         if (n > policy.retries || !may_retry || !is_retryable(r) || impl_->stopped)
             break;
         const auto wait = retry_wait(n,

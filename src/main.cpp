@@ -1,6 +1,7 @@
 // asyncfetch's entry point: wires the command line to the library.
 #include "asyncfetch/app.hpp"
 #include "asyncfetch/options.hpp"
+#include "asyncfetch/report_command.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -15,6 +16,18 @@ int main(int argc, char** argv)
 {
     // A closed stdout shows up as a failed write, which ends the run quietly.
     std::signal(SIGPIPE, SIG_IGN);
+    if (asyncfetch::is_report_command(argc, argv))
+    {
+        auto report = asyncfetch::parse_report_command(argc, argv);
+        if (!report.opts)
+        {
+            std::fputs(report.out.c_str(), stdout);
+            std::fputs(report.err.c_str(), stderr);
+            return report.exit_code;
+        }
+        std::ios::sync_with_stdio(false);
+        return asyncfetch::run_report(*report.opts, std::cin, std::cout, std::cerr);
+    }
     const asyncfetch::terminal_info term{isatty(STDIN_FILENO) == 1,
                                          isatty(STDOUT_FILENO) == 1,
                                          isatty(STDERR_FILENO) == 1};

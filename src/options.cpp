@@ -35,6 +35,7 @@ constexpr const char* examples = R"(Examples:
   cat urls.txt | asyncfetch --sequential
   asyncfetch --compare -i urls.txt
   asyncfetch --cacert ca.pem https://localhost:8443/
+  asyncfetch report --stats shard1.ndjson shard2.ndjson   (merge --json records)
 
 Output: one record per URL on stdout (tsv: status, bytes, time_ms, url, error),
 a summary on stderr. Exit status: 0 all succeeded, 1 some failed, 2 usage error,

@@ -14,7 +14,7 @@ void add_inspect_options(CLI::App& app, options& o)
                  "Show each connection, request and response on stderr, lines prefixed [INDEX]");
     app.add_flag("--verbose-secrets",
                  o.verbose_secrets,
-                 "With -v: show Authorization, Proxy-Authorization, Cookie and Set-Cookie values");
+                 "With -v or --har: show Authorization, Proxy-Authorization, Cookie and Set-Cookie values");
     app.add_option("-D,--dump-header",
                    o.dump_header,
                    "Write every response head to FILE ('-' for stdout), one block per URL");
@@ -25,8 +25,8 @@ void add_inspect_options(CLI::App& app, options& o)
 
 std::optional<std::string> apply_inspect_values(options& o)
 {
-    if (o.verbose_secrets && !o.verbose)
-        return "--verbose-secrets needs -v";
+    if (o.verbose_secrets && !o.verbose && o.har.empty())
+        return "--verbose-secrets needs -v or --har";
     if (o.write_out == "@-" && o.input == "-")
         return "-w @- reads the format from stdin, which already gives the URLs";
     if (!o.write_out.empty() && o.write_out.front() != '@')

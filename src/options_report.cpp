@@ -1,4 +1,4 @@
-// Report flags on the command line: --waterfall FILE (.svg or .html, else a usage error).
+// Report flags on the command line: --waterfall FILE (.svg or .html, else a usage error), --har FILE.
 #include "options_report.hpp"
 
 #include "asyncfetch/waterfall.hpp"
@@ -19,6 +19,8 @@ void add_report_options(CLI::App& app, options& o)
             },
             "FILE.svg|FILE.html",
             "waterfall file"));
+    app.add_option("--har", o.har, "Write every request and response as an HTTP Archive 1.2 into FILE")
+        ->type_name("FILE");
 }
 
 }  // namespace asyncfetch::detail

@@ -1,4 +1,4 @@
-// The report flags' part of the command line (--waterfall), registered by parse_command_line.
+// The report flags' part of the command line (--waterfall, --har), registered by parse_command_line.
 #pragma once
 
 #include "asyncfetch/options.hpp"
@@ -7,7 +7,7 @@
 
 namespace asyncfetch::detail {
 
-/// Adds --waterfall FILE.svg|FILE.html to app, writing into o.
+/// Adds --waterfall FILE.svg|FILE.html and --har FILE to app, writing into o.
 void add_report_options(CLI::App& app, options& o);
 
 }  // namespace asyncfetch::detail

@@ -170,12 +170,14 @@ void dump_response_head(std::string& out, const response_head& head)
     out += "\r\n";
 }
 
-fetch_trace::fetch_trace(exchange_log& l, std::size_t i) noexcept
+fetch_trace::fetch_trace(exchange_log& l, std::size_t i, clock_type::time_point fetch_start) noexcept
     : log(l),
       index(i),
       verbose(l.settings().verbose),
       secrets(l.settings().secrets),
-      headers(l.settings().headers)
+      headers(l.settings().headers),
+      exchanges(l.settings().exchanges),
+      start_(fetch_start)
 {
 }
 

@@ -1,16 +1,20 @@
 // The text -v and -D show of an exchange: connection, request and response lines, with secrets redacted.
 #pragma once
 
+#include "asyncfetch/exchange_log.hpp"
 #include "connection_info.hpp"
 #include "session.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace asyncfetch {
-class exchange_log;
-}
+struct fetch_result;
+struct url;
+}  // namespace asyncfetch
 
 namespace asyncfetch::detail {
 
@@ -53,18 +57,46 @@ void dump_response_head(std::string& out, const response_head& head);
 /// without -v or -D pays one test per hop.
 struct fetch_trace
 {
-    fetch_trace(exchange_log& l, std::size_t i) noexcept;
+    fetch_trace(exchange_log& l, std::size_t i, clock_type::time_point fetch_start) noexcept;
 
     /// Hands the -v lines gathered so far to the log as one block.
     void flush();
+
+    // --har (exchanges): one exchange_record per request, opened by begin_hop and closed by
+    // end_hop (exchange_trace.cpp).
+
+    /// A request to cur is about to wait for a connection.
+    void begin_hop(std::string_view method, const url& cur);
+    /// The request goes out on s (reused or new); r holds this hop's queue, DNS, connect and TLS times.
+    void hop_request(const request_head& head,
+                     const session& s,
+                     bool reused,
+                     std::uint64_t serial,
+                     std::uint64_t body_bytes,
+                     const fetch_result& r);
+    /// Its response head arrived.
+    void hop_response(const response_head& resp);
+    /// The hop's body was read (or the attempt ended): bytes as received and decoded, and r's error
+    /// when r failed and the hop is the attempt's last.
+    void end_hop(std::uint64_t wire, std::uint64_t decoded, const fetch_result* r);
 
     exchange_log& log;
     std::size_t index;
     bool verbose;
     bool secrets;
     bool headers;
-    std::string lines;  ///< -v lines not yet flushed
-    std::string dump;   ///< -D: the response heads so far
+    bool exchanges;
+    std::string lines;                  ///< -v lines not yet flushed
+    std::string dump;                   ///< -D: the response heads so far
+    std::vector<exchange_record> hops;  ///< --har: the exchanges so far
+
+private:
+    clock_type::time_point start_;
+    clock_type::time_point hop_start_;
+    clock_type::time_point sent_;
+    clock_type::time_point head_;
+    bool open_ = false;
+    bool answered_ = false;
 };
 
 }  // namespace asyncfetch::detail

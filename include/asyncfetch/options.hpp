@@ -69,6 +69,7 @@ struct options
     /// -w FORMAT: replaces the records on stdout; "@FILE" ("@-": stdin) is read by the run.
     std::string write_out;
     std::string waterfall;  ///< --waterfall FILE (.svg or .html); empty when none
+    std::string har;        ///< --har FILE: an HTTP Archive of the run; empty when none
 
     /// The effective per-origin connection limit.
     std::size_t effective_per_host() const noexcept { return per_host == 0 ? concurrency : per_host; }
