@@ -96,9 +96,39 @@ boost::system::error_code build_request_head(const request_options& req,
         out.proxy_authorization = t.proxy->basic_authorization();
         out.fields.push_back({"Proxy-Authorization", out.proxy_authorization});
     }
+    // One Cookie field: the jar's cookies for this hop, and the -b pairs for the original's origin.
+    const auto user_cookie = std::find_if(req.headers.begin(), req.headers.end(), [](const auto& h) {
+        return iequals(h.name, "cookie");
+    });
+    const bool has_user_cookie = user_cookie != req.headers.end();
+    if (!has_user_cookie)
+    {
+        out.cookie = t.jar_cookies;
+        if (same && !req.cookie.empty())
+            out.cookie.append(out.cookie.empty() ? "" : "; ").append(req.cookie);
+        if (!out.cookie.empty())
+            out.fields.push_back({"Cookie", out.cookie});
+    }
+    else if (!same && !user_cookie->remove && !t.jar_cookies.empty())
+    {
+        // The user's Cookie stays with its origin; on another, the jar's cookies go alone.
+        out.cookie = t.jar_cookies;
+        out.fields.push_back({"Cookie", out.cookie});
+    }
     for (const auto& h : req.headers)
-        if (!h.remove && (same || !is_credential(h.name)))
-            out.fields.push_back({h.name, h.value});
+    {
+        if (h.remove || (!same && is_credential(h.name)))
+            continue;
+        if (has_user_cookie && &h == &*user_cookie && !t.jar_cookies.empty())
+        {
+            // The user's -H Cookie, with the jar's cookies after it in the same field (curl sends a
+            // second field; RFC 6265 allows one).
+            out.cookie = h.value + "; " + std::string(t.jar_cookies);
+            out.fields.push_back({h.name, out.cookie});
+            continue;
+        }
+        out.fields.push_back({h.name, h.value});
+    }
     if (t.body)
     {
         if (req.form_body && !user_has("content-type"))
