@@ -176,7 +176,10 @@ cookie_outcome cookie_jar::store(const url& from, std::string_view set_cookie_fi
             domain.clear();
     }
     c.host_only = domain.empty();
-    c.domain = c.host_only ? from.host : std::move(domain);
+    if (c.host_only)
+        c.domain = from.host;
+    else
+        c.domain = std::move(domain);
     c.path = parsed->path ? std::move(*parsed->path) : default_path(from);
 
     if (c.secure && !from.tls())

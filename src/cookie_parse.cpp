@@ -154,6 +154,7 @@ std::optional<std::int64_t> parse_cookie_date(std::string_view text)
         const std::string_view token = text.substr(start, pos - start);
         if (token.empty())
             continue;
+        // Each token is the first of time, day, month and year it can be (RFC 6265, 5.1.1).
         int h = 0, m = 0, s = 0;
         if (!found_time && parse_time(token, h, m, s))
         {
@@ -161,12 +162,13 @@ std::optional<std::int64_t> parse_cookie_date(std::string_view text)
             hour = h;
             minute = m;
             second = s;
+            continue;
         }
-        else if (day < 0 && (day = leading_number(token, 1, 2)) >= 0)
+        if (day < 0 && (day = leading_number(token, 1, 2)) >= 0)
             continue;
-        else if (month == 0 && (month = parse_month(token)) != 0)
+        if (month == 0 && (month = parse_month(token)) != 0)
             continue;
-        else if (year < 0)
+        if (year < 0)
             year = leading_number(token, 2, 4);
     }
     if (year >= 70 && year <= 99)

@@ -69,7 +69,9 @@ response_plan plan_cookie_route(std::string_view arg, const http::request<http::
             plan.fields.emplace_back("Location", value);
             continue;
         }
-        plan.fields.emplace_back("Set-Cookie", name == "set" ? value : name + "=" + value);
+        std::string field = name == "set" ? std::string() : name + "=";
+        field += value;
+        plan.fields.emplace_back("Set-Cookie", std::move(field));
         ++count;
     }
     plan.text = "set " + std::to_string(count) + " cookies\n";
