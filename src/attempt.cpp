@@ -1,10 +1,9 @@
 // The rules of one attempt at a URL: a hop's request head and session, redirects, credentials across
 // origins, decoding, size limit, saving, and phase times. They talk to an exchange, never to a socket.
-#include "asyncfetch/cookie_jar.hpp"
 #include "asyncfetch/error.hpp"
 #include "body_sink.hpp"
 #include "client_impl.hpp"
-#include "text.hpp"
+#include "hop_cookies.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -157,35 +156,6 @@ void note_response(const detail::response_head& resp,
     detail::dump_response_head(trace.dump, resp);
 }
 
-/// Stores a hop's Set-Cookie fields in the jar, matched by the hop's own URL; under -v, names the
-/// refused ones (never a value).
-void keep_cookies(cookie_jar& jar,
-                  const detail::response_head& resp,
-                  const url& from,
-                  detail::fetch_trace* trace)
-{
-    const std::int64_t now = cookie_clock_now();
-    bool noted = false;
-    for (const auto& f : resp.fields)
-    {
-        if (!detail::iequals(f.name, "set-cookie"))
-            continue;
-        const auto outcome = jar.store(from, f.value, now);
-        if (!trace || !trace->verbose || outcome == cookie_outcome::stored ||
-            outcome == cookie_outcome::removed)
-            continue;
-        const std::string_view name = detail::trim_ows(
-            f.value.substr(0, std::min<std::size_t>(f.value.find('='), 64)));
-        detail::trace_line(trace->lines,
-                           trace->index,
-                           '*',
-                           "Cookie " + std::string(name) + " " + std::string(to_string(outcome)));
-        noted = true;
-    }
-    if (noted)
-        trace->flush();
-}
-
 /// The fields -w asks for (client_config::keep_headers), each with its values joined.
 void keep_fields(const detail::response_head& resp,
                  const std::vector<std::string>& names,
@@ -304,7 +274,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
         if (!bad_proxy.empty())
             co_return set_error(r, error_kind::proxy, "invalid proxy URL: " + bad_proxy);
         // The jar's cookies are matched per hop: a redirect to another site takes none of the first's.
-        const std::string jar_cookies = cfg.cookies ? cfg.cookies->header_for(cur, cookie_clock_now()) : "";
+        const std::string jar_cookies = cfg.cookies ? detail::cookies_for(*cfg.cookies, cur) : "";
         if (auto ec = detail::build_request_head(
                 cfg.request,
                 {method, cur, original, proxy, body, cfg.compressed, jar_cookies},
@@ -327,7 +297,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
         if (trace) [[unlikely]]
             note_response(resp, original, r, *trace);
         if (cfg.cookies)
-            keep_cookies(*cfg.cookies, resp, cur, trace);
+            detail::keep_cookies(*cfg.cookies, resp, cur, trace);
         if (!cfg.keep_headers.empty())
             keep_fields(resp, cfg.keep_headers, r.headers);
         retry_after.reset();
