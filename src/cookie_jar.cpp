@@ -75,7 +75,7 @@ bool has_control(std::string_view s) noexcept
 {
     return std::any_of(s.begin(), s.end(), [](char ch) {
         const auto u = static_cast<unsigned char>(ch);
-        return (u < 0x20 && u != '\t') || u == 0x7f;
+        return u < 0x20 || u == 0x7f;
     });
 }
 
@@ -101,12 +101,16 @@ std::optional<cookie> parse_netscape_line(std::string_view line, bool http_only)
         domain.remove_prefix(1);
     std::int64_t expires = 0;
     auto [ptr, ec] = std::from_chars(f[4].data(), f[4].data() + f[4].size(), expires);
-    if (domain.empty() || ec != std::errc() || ptr != f[4].data() + f[4].size() ||
-        f[5].size() + f[6].size() > cookie_jar::max_cookie_size)
+    // A domain the file could not give back ("#..." reads as a comment, "..x" as ".x").
+    if (domain.empty() || domain.front() == '#' || domain.front() == '.' || ec != std::errc() ||
+        ptr != f[4].data() + f[4].size() || f[5].size() + f[6].size() > cookie_jar::max_cookie_size)
         return std::nullopt;
+    // A ';' would split the Cookie field: never in a name or value (a path may hold one).
     for (auto part : f)
-        if (has_control(part) || part.find(';') != std::string_view::npos)
+        if (has_control(part))
             return std::nullopt;
+    if (f[5].find(';') != std::string_view::npos || f[6].find(';') != std::string_view::npos)
+        return std::nullopt;
     c.domain = detail::ascii_lower(domain);
     c.host_only = !iequals(f[1], "TRUE");
     c.path = f[2];
@@ -159,6 +163,9 @@ cookie_outcome cookie_jar::store(const url& from, std::string_view set_cookie_fi
         c.expires = *parsed->expires;
     }
 
+    // A host the cookie file cannot name (".x" reads back as a domain) keeps no cookie.
+    if (from.host.empty() || from.host.front() == '.')
+        return cookie_outcome::foreign_domain;
     std::string domain = parsed->domain.value_or(std::string());
     if (!domain.empty() && !from.ip_literal && is_public_suffix(domain))
     {

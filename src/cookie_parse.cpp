@@ -29,16 +29,14 @@ bool is_date_delimiter(char c) noexcept
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-/// Control characters other than tab, which no cookie name or value may hold (RFC 6265bis, 5.6).
+/// Control characters, which no cookie name, value or attribute may hold (RFC 6265bis, 5.6); tab too,
+/// as curl: it separates the fields of the cookie file.
 bool has_control(std::string_view s) noexcept
 {
-    for (char c : s)
-    {
+    return std::any_of(s.begin(), s.end(), [](char c) {
         const auto u = static_cast<unsigned char>(c);
-        if ((u < 0x20 && u != '\t') || u == 0x7f)
-            return true;
-    }
-    return false;
+        return u < 0x20 || u == 0x7f;
+    });
 }
 
 /// Reads 1 to max_digits digits at s[pos]; the value, or -1 when there is no digit or too many.
@@ -103,7 +101,7 @@ std::optional<std::int64_t> parse_max_age(std::string_view v)
 
 void apply_attribute(set_cookie& c, std::string_view name, std::string_view value)
 {
-    if (value.size() > max_attribute_size)
+    if (value.size() > max_attribute_size || has_control(value))
         return;
     if (iequals(name, "expires"))
     {

@@ -45,6 +45,10 @@ TEST(cookie_parse, refuses_what_rfc_6265_ignores)
     EXPECT_FALSE(parse_set_cookie("novalue"));
     EXPECT_FALSE(parse_set_cookie("=value"));
     EXPECT_FALSE(parse_set_cookie(std::string("a=b\x01", 4)));
+    // A tab would split the cookie file's fields (fuzz_cookie found it), as curl refuses it.
+    EXPECT_FALSE(parse_set_cookie("a=b\tc"));
+    EXPECT_FALSE(parse_set_cookie("a\tb=c"));
+    EXPECT_EQ(parse_set_cookie("a=b; Path=/x\ty")->path, std::nullopt);
     EXPECT_FALSE(parse_set_cookie("a=" + std::string(4096, 'v')));
     EXPECT_TRUE(parse_set_cookie("a=" + std::string(4095, 'v')));
     // A path not starting with '/' is ignored, and so is an overlong attribute.
@@ -247,6 +251,23 @@ TEST(cookie_jar, netscape_file_skips_comments_malformed_lines_and_supercookies)
     EXPECT_EQ(jar.load_netscape(text, now), 4U);
     EXPECT_EQ(sent(jar, "http://host.test/"), "ok=yes; empty=");
     EXPECT_EQ(sent(jar, "http://www.example.co.uk/"), "");
+}
+
+TEST(cookie_jar, what_the_file_cannot_hold_is_refused_and_the_rest_round_trips)
+{
+    // Cases fuzz_cookie found: a host with a leading dot, a ';' in a default path, a '#' domain.
+    cookie_jar jar;
+    EXPECT_EQ(set(jar, "http://.odd/", "a=1"), cookie_outcome::foreign_domain);
+    EXPECT_EQ(set(jar, "http://h.test/a;b/c", "p=1"), cookie_outcome::stored);
+    const std::string text = jar.netscape_text(now);
+    EXPECT_NE(text.find("h.test\tFALSE\t/a;b\tFALSE\t0\tp\t1\n"), std::string::npos) << text;
+    cookie_jar again;
+    EXPECT_EQ(again.load_netscape(text, now), 0U);
+    EXPECT_EQ(again.netscape_text(now), text);
+    EXPECT_EQ(again.load_netscape(".#HttpOnly_x\tFALSE\t/\tFALSE\t0\ta\t1\n..x\tTRUE\t/\tFALSE\t0\ta\t1\n"
+                                  "x\tFALSE\t/\tFALSE\t0\ta\tb;c\n",
+                                  now),
+              3U);
 }
 
 }  // namespace
