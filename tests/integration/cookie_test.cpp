@@ -1,5 +1,6 @@
 // End to end, the binary against the testbed: -b pairs and files, -c jars, cookies across URLs and
 // redirect hops (HTTP/1.1 and HTTP/2, concurrent and --sequential), Secure, supercookies, redaction.
+#include "asyncfetch/cookie_jar.hpp"
 #include "asyncfetch/testbed.hpp"
 #include "protocols.hpp"
 #include "test_support.hpp"
@@ -8,6 +9,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -141,6 +143,25 @@ TEST_P(cookies_over, pairs_go_to_every_url_and_a_jar_round_trips_through_c_then_
     // Path /cookie: not sent to /status.
     EXPECT_EQ(cookies_sent(server, "/status/200"), std::vector<std::string>{""});
     EXPECT_EQ(read_text(jar), text);
+}
+
+TEST(cookies, a_library_client_shares_the_jar_it_is_given)
+{
+    testbed server;
+    auto cfg = test::config_with(4);
+    cfg.client.cookies = std::make_shared<cookie_jar>();
+    const std::string base = server.base_url();
+    const auto first = test::run_urls({base + "/cookie/set?a=1&location=/cookie/echo?hop"}, cfg);
+    ASSERT_EQ(first.results.size(), 1U);
+    EXPECT_EQ(first.results[0].status, 200);
+    EXPECT_EQ(cookies_sent(server, "/cookie/echo?hop"), std::vector<std::string>{"a=1"});
+    // The jar outlives the pass: a second pass with it sends the cookie.
+    test::run_urls({base + "/cookie/echo?next"}, cfg);
+    EXPECT_EQ(cookies_sent(server, "/cookie/echo?next"), std::vector<std::string>{"a=1"});
+    const auto held = cfg.client.cookies->cookies(cookie_clock_now());
+    ASSERT_EQ(held.size(), 1U);
+    EXPECT_EQ(held[0].domain, "127.0.0.1");
+    EXPECT_EQ(held[0].path, "/cookie");
 }
 
 TEST(cookies, supercookies_for_a_public_suffix_are_refused)

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace asyncfetch {
 namespace {
@@ -251,6 +253,29 @@ TEST(cookie_jar, netscape_file_skips_comments_malformed_lines_and_supercookies)
     EXPECT_EQ(jar.load_netscape(text, now), 4U);
     EXPECT_EQ(sent(jar, "http://host.test/"), "ok=yes; empty=");
     EXPECT_EQ(sent(jar, "http://www.example.co.uk/"), "");
+}
+
+TEST(cookie_jar, threads_may_share_one_jar)
+{
+    cookie_jar jar;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&jar, t] {
+            const std::string host = "http://h" + std::to_string(t) + ".test/";
+            for (int i = 0; i < 300; ++i)
+            {
+                set(jar, host, "c" + std::to_string(i % 60) + "=" + std::to_string(i));
+                set(jar, "http://shared.test/", "t" + std::to_string(t) + "=" + std::to_string(i));
+                EXPECT_FALSE(sent(jar, host).empty());
+            }
+        });
+    for (auto& th : threads)
+        th.join();
+    // 50 per host (the cap) and the 4 shared ones.
+    EXPECT_EQ(jar.cookies(now).size(), 4 * cookie_jar::max_per_domain + 4);
+    const std::string shared = sent(jar, "http://shared.test/");
+    for (int t = 0; t < 4; ++t)
+        EXPECT_NE(shared.find("t" + std::to_string(t) + "=299"), std::string::npos) << shared;
 }
 
 TEST(cookie_jar, what_the_file_cannot_hold_is_refused_and_the_rest_round_trips)
