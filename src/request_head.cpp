@@ -76,7 +76,7 @@ const request_options::header* build_cookie(const request_options& req,
     if (t.jar_cookies.empty())
         return nullptr;
     // One field, as RFC 6265 asks (curl sends the jar's in a second one).
-    cookie.append(user->value).append("; ").append(t.jar_cookies);
+    cookie.append(user->value).append(user->value.empty() ? "" : "; ").append(t.jar_cookies);
     return &*user;
 }
 
