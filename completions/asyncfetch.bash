@@ -107,7 +107,12 @@ _asyncfetch()
             [[ $cur == @* ]] && _asyncfetch_files @ "${cur#@}"
             return
             ;;
-        -D | --dump-header)
+        -b | --cookie)
+            # NAME=VALUE pairs, or a cookie file to read.
+            [[ $cur == *=* ]] || _asyncfetch_files "" "$cur"
+            return
+            ;;
+        -D | --dump-header | -c | --cookie-jar)
             # A file, or '-' for standard output.
             _asyncfetch_files "" "$cur"
             [[ -z $cur || $cur == - ]] && COMPREPLY+=(-)
@@ -175,7 +180,7 @@ _asyncfetch()
             -j --concurrency --per-host --rate --rate-per-host --sequential
             --format --json --keep-order -q --quiet -s --silent -S --show-error
             -o --output -O --remote-name --remote-name-all --output-dir --create-dirs --no-clobber
-            -u --user --basic -Z --parallel --parallel-max
+            -u --user --basic -Z --parallel --parallel-max -b --cookie -c --cookie-jar
             -X --request -I --head -H --header -A --user-agent -d --data --data-binary
             -f --fail -L --location --max-redirs --allow-insecure-redirects --compressed
             --max-filesize --resolve --dns-servers --happy-eyeballs-timeout-ms -4 --ipv4 -6 --ipv6

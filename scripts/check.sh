@@ -143,9 +143,9 @@ fi
 if wanted fuzz; then
     stage "fuzz: build"
     cmake --preset fuzz >/dev/null
-    cmake --build --preset fuzz -j "$jobs" --target fuzz_url fuzz_lines fuzz_location fuzz_response fuzz_h2_client
+    cmake --build --preset fuzz -j "$jobs" --target fuzz_url fuzz_lines fuzz_location fuzz_response fuzz_h2_client fuzz_cookie
 
-    for target in fuzz_url fuzz_lines fuzz_location fuzz_response fuzz_h2_client; do
+    for target in fuzz_url fuzz_lines fuzz_location fuzz_response fuzz_h2_client fuzz_cookie; do
         stage "fuzz: $target ${fuzz_seconds} s"
         # New inputs go to a scratch directory so the committed corpus stays the seed set.
         work=build-fuzz/corpus-work/$target

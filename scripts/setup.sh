@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config
     libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
-    libssl-dev libcli11-dev libgtest-dev zlib1g-dev libbrotli-dev libnghttp2-dev libc-ares-dev libidn2-dev
+    libssl-dev libcli11-dev libgtest-dev zlib1g-dev libbrotli-dev libnghttp2-dev libc-ares-dev libidn2-dev libpsl-dev
     nginx-light nghttp2-server ca-certificates groff-base nftables
     librsvg2-bin libxml2-utils parallel
     "$@"

@@ -13,6 +13,7 @@
 #include "asyncfetch/url.hpp"
 #include "asyncfetch/url_source.hpp"
 #include "asyncfetch/waterfall.hpp"
+#include "options_cookies.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -64,6 +65,8 @@ run_config make_run_config(const options& o)
 std::optional<std::string> prepare(options& o)
 {
     if (auto problem = load_request_body(o))
+        return problem;
+    if (auto problem = detail::prepare_cookies(o))
         return problem;
     if (!o.client.proxies.proxy.empty() && !parse_proxy_url(o.client.proxies.proxy))
         return "asyncfetch: invalid proxy URL '" + redact_userinfo(o.client.proxies.proxy) +
@@ -339,6 +342,10 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
     }
     // Written whatever stopped the run: the picture and the archive show what happened up to then.
     const bool picture_failed = !recorders.write(o, err);
+    // -c: every cookie the run holds, whatever stopped it.
+    if (o.cookie_jar == "-")
+        printer.flush();
+    const bool jar_failed = !detail::write_cookie_jar(o, out, err);
 
     // The reader closed stdout (e.g. `| head -1`): stop quietly, like grep and ripgrep.
     if (result.stopped || !printer.flush())
@@ -355,7 +362,7 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
             << ": read error (the URLs before it were fetched)\n";
         return exit_usage;
     }
-    return picture_failed && status == exit_ok ? exit_failed : status;
+    return (picture_failed || jar_failed) && status == exit_ok ? exit_failed : status;
 }
 
 }  // namespace asyncfetch

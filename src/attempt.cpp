@@ -3,6 +3,7 @@
 #include "asyncfetch/error.hpp"
 #include "body_sink.hpp"
 #include "client_impl.hpp"
+#include "hop_cookies.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -277,9 +278,12 @@ net::awaitable<void> client::impl::attempt(const url& original,
         const url* proxy = proxy_of(cur, bad_proxy);
         if (!bad_proxy.empty())
             co_return set_error(r, error_kind::proxy, "invalid proxy URL: " + bad_proxy);
-        if (auto ec = detail::build_request_head(cfg.request,
-                                                 {method, cur, original, proxy, body, cfg.compressed},
-                                                 head))
+        // The jar's cookies are matched per hop: a redirect to another site takes none of the first's.
+        const std::string jar_cookies = cfg.cookies ? detail::cookies_for(*cfg.cookies, cur) : "";
+        if (auto ec = detail::build_request_head(
+                cfg.request,
+                {method, cur, original, proxy, body, cfg.compressed, jar_cookies},
+                head))
             co_return set_error(r, classify(ec), describe(ec));
         // Plain requests through a proxy share the proxy connection; tunnels belong to their target.
         const std::string key = !proxy      ? cur.origin()
@@ -299,6 +303,8 @@ net::awaitable<void> client::impl::attempt(const url& original,
         r.http_version = resp.version_text();
         if (trace) [[unlikely]]
             note_response(resp, original, r, *trace);
+        if (cfg.cookies)
+            detail::keep_cookies(*cfg.cookies, resp, cur, trace);
         if (!cfg.keep_headers.empty())
             keep_fields(resp, cfg.keep_headers, r.headers);
         retry_after.reset();

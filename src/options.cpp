@@ -2,6 +2,7 @@
 #include "asyncfetch/options.hpp"
 
 #include "option_values.hpp"
+#include "options_cookies.hpp"
 #include "options_curl.hpp"
 #include "options_inspect.hpp"
 #include "options_report.hpp"
@@ -381,6 +382,7 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     detail::add_curl_output_options(app, o);
     detail::add_inspect_options(app, o);
     detail::add_report_options(app, o);
+    detail::add_cookie_options(app, o);
     if (auto done = run_cli(app, argc, argv))
         return *done;
 

@@ -45,6 +45,41 @@ bool has_line_break(std::string_view s) noexcept
     return find_any(s, std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
+/// The hop's Cookie value into cookie (cleared first): the jar's cookies for this hop, then the -b
+/// pairs for the original's origin. A -H Cookie replaces the pairs (curl's rule) and, on its own
+/// origin, takes the jar's cookies after its value: then it is returned, and its field carries
+/// cookie. Null otherwise: cookie, when not empty, is a field of its own.
+const request_options::header* build_cookie(const request_options& req,
+                                            const request_target& t,
+                                            bool same,
+                                            std::string& cookie)
+{
+    cookie.clear();
+    const auto user = std::find_if(req.headers.begin(), req.headers.end(), [](const auto& h) {
+        return iequals(h.name, "cookie");
+    });
+    if (user == req.headers.end())
+    {
+        cookie = t.jar_cookies;
+        if (same && !req.cookie.empty())
+            cookie.append(cookie.empty() ? "" : "; ").append(req.cookie);
+        return nullptr;
+    }
+    // -H 'Cookie:' sends none; on another origin the user's field stays behind and the jar's go alone.
+    if (user->remove)
+        return nullptr;
+    if (!same)
+    {
+        cookie = t.jar_cookies;
+        return nullptr;
+    }
+    if (t.jar_cookies.empty())
+        return nullptr;
+    // One field, as RFC 6265 asks (curl sends the jar's in a second one).
+    cookie.append(user->value).append(user->value.empty() ? "" : "; ").append(t.jar_cookies);
+    return &*user;
+}
+
 }  // namespace
 
 boost::system::error_code build_request_head(const request_options& req,
@@ -96,9 +131,13 @@ boost::system::error_code build_request_head(const request_options& req,
         out.proxy_authorization = t.proxy->basic_authorization();
         out.fields.push_back({"Proxy-Authorization", out.proxy_authorization});
     }
+    const auto* merged = build_cookie(req, t, same, out.cookie);
+    if (!merged && !out.cookie.empty())
+        out.fields.push_back({"Cookie", out.cookie});
     for (const auto& h : req.headers)
         if (!h.remove && (same || !is_credential(h.name)))
-            out.fields.push_back({h.name, h.value});
+            out.fields.push_back(
+                {h.name, &h == merged ? std::string_view(out.cookie) : std::string_view(h.value)});
     if (t.body)
     {
         if (req.form_body && !user_has("content-type"))

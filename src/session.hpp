@@ -51,6 +51,7 @@ struct request_head
     std::string proxy_authorization;
     std::string content_length;
     std::string absolute_target;
+    std::string cookie;
 };
 
 /// A final response's head, whatever the protocol. The views live as long as the exchange.

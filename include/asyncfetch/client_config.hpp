@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 namespace asyncfetch {
 
 class exchange_log;
+class cookie_jar;
 
 /// Settings every fetch of a client shares.
 struct client_config
@@ -49,6 +51,10 @@ struct client_config
     exchange_log* log = nullptr;
     /// Response fields to keep in fetch_result::headers (-w %header{NAME}); empty keeps none.
     std::vector<std::string> keep_headers;
+    /// The cookie engine (-b FILE, -c): every hop's Set-Cookie is stored here and its Cookie field
+    /// built from it. Shared by every fetch holding the pointer (and by copies of this config: the
+    /// passes of --compare). Null (the default): cookies are neither stored nor sent.
+    std::shared_ptr<cookie_jar> cookies;
 };
 
 }  // namespace asyncfetch

@@ -71,6 +71,11 @@ struct options
     std::string waterfall;  ///< --waterfall FILE (.svg or .html); empty when none
     std::string har;        ///< --har FILE: an HTTP Archive of the run; empty when none
 
+    /// -b FILE values in order (-b NAME=VALUE pairs go to client.request.cookie); "" turns the
+    /// cookie engine on without a file. Read by prepare_cookies() into client.cookies.
+    std::vector<std::string> cookie_files;
+    std::string cookie_jar;  ///< -c FILE: the jar written after the run ("-" stdout); empty when none
+
     /// The effective per-origin connection limit.
     std::size_t effective_per_host() const noexcept { return per_host == 0 ? concurrency : per_host; }
 };

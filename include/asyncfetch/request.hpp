@@ -54,6 +54,9 @@ struct request_options
     /// -u "user:password": Basic credentials for the URL's own origin, in place of the URL's
     /// user-info; an Authorization header of -H takes precedence.
     std::string user;
+    /// -b "NAME=VALUE; ...": sent in the Cookie field of every request to a URL's own origin (not
+    /// to another origin a redirect leads to), after the jar's cookies; not when -H gives a Cookie.
+    std::string cookie;
 };
 
 /// Which HTTP versions connections speak (curl's --http1.1, --http2, --http2-prior-knowledge).

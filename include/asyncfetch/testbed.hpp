@@ -116,6 +116,13 @@ struct testbed_counters
 ///   /flaky/N?key=K&status=S&retry-after=R
 ///                 per key K (default empty), the first N requests get status S (200-599, default 503)
 ///                 with "Retry-After: R" when given (verbatim), later ones 200 "ok\n"
+///   /cookie/set?NAME=VALUE&set=RAW&location=URL
+///                 one "Set-Cookie: NAME=VALUE" per NAME=VALUE parameter and one "Set-Cookie: RAW" per set=
+///                 parameter (RAW percent-decoded and verbatim: attributes welcome), in query order; 302
+///                 to URL with location=, else 200 "set N cookies\n"; 400 for control characters
+///   /cookie/echo[/...]
+///                 200 text/plain: the request's Cookie fields joined with "; " (HTTP/2 may split them),
+///                 then "\n"; just "\n" without a Cookie
 /// HTTP/2 faults, over HTTP/2 only (HTTP/1.1 answers 404):
 ///   /h2-goaway/N?key=K&streams=S
 ///                 200 with N bytes; the first time per key K, halfway through the body a GOAWAY with

@@ -254,6 +254,8 @@ response_plan plan_route(const http::request<http::string_body>& request, route_
     }
     if (name == "echo")
         return text_plan(200, echo_text(request));
+    if (name == "cookie" && where.has_arg)
+        return plan_cookie_route(where.arg, request);
     if (name == "basic-auth" && !where.has_arg)
     {
         // 200 only for "Authorization: Basic base64(user:password)", as httpbin's /basic-auth.

@@ -86,6 +86,11 @@ std::string closing_error(unsigned code, std::string_view body);
 /// The reason phrase of `code` ("Unknown" when Beast has none).
 std::string_view reason_of(unsigned code);
 
+/// /cookie/set and /cookie/echo[/...] (see the endpoint list in asyncfetch/testbed.hpp); `arg` is what
+/// follows "/cookie/" in the path.
+response_plan plan_cookie_route(std::string_view arg,
+                                const boost::beast::http::request<boost::beast::http::string_body>& request);
+
 /// The plan for `request` (see the endpoint list in asyncfetch/testbed.hpp); `http2` says whether it came
 /// over HTTP/2, where the h2 fault endpoints answer.
 response_plan plan_response(const boost::beast::http::request<boost::beast::http::string_body>& request,

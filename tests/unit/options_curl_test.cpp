@@ -42,6 +42,23 @@ std::vector<std::string> words_of(const std::vector<output_spec>& specs)
     return out;
 }
 
+TEST(options_curl, b_with_equals_is_pairs_without_is_a_file_and_c_names_the_jar)
+{
+    auto p = parse({"-b", "a=1", "--cookie", " b=2; c=3 ", "-b", "jar.txt", "-b", "", "-c", "out.txt", "u"});
+    ASSERT_TRUE(p.opts) << p.err;
+    EXPECT_EQ(p.opts->client.request.cookie, "a=1; b=2; c=3");
+    EXPECT_EQ(p.opts->cookie_files, (std::vector<std::string>{"jar.txt", ""}));
+    EXPECT_EQ(p.opts->cookie_jar, "out.txt");
+    // Parsing reads no file and makes no jar: the engine starts in the run.
+    EXPECT_FALSE(p.opts->client.cookies);
+    auto none = parse({"u"});
+    ASSERT_TRUE(none.opts);
+    EXPECT_TRUE(none.opts->client.request.cookie.empty());
+    EXPECT_TRUE(none.opts->cookie_files.empty());
+    expect_usage_error({"-b", "-", "u"}, "stdin holds the URLs", "standard input");
+    expect_usage_error({"-b", "a=1\r\nX: y", "u"}, "a line break", "CR, LF or NUL");
+}
+
 TEST(options_curl, o_and_O_keep_their_command_line_order)
 {
     auto p = parse({"-o",

@@ -99,6 +99,49 @@ TEST(request_head, credentials_stay_with_the_original_origin)
     }
 }
 
+TEST(request_head, one_cookie_field_from_the_jar_and_the_b_pairs)
+{
+    request_options req;
+    req.user_agent.clear();
+    req.cookie = "pair=1; two=2";
+    const std::string method = "GET";
+    const url a = must_parse("http://a.test/");
+    const url b = must_parse("http://b.test/");
+    request_head h;
+    ASSERT_FALSE(build_request_head(req, {method, a, a, nullptr, nullptr, false, "jar=x"}, h));
+    EXPECT_EQ(fields_of(h), "Host: a.test\nAccept: */*\nCookie: jar=x; pair=1; two=2\n");
+    ASSERT_FALSE(build_request_head(req, {method, a, a}, h));
+    EXPECT_EQ(fields_of(h), "Host: a.test\nAccept: */*\nCookie: pair=1; two=2\n");
+    // A redirect to another origin takes the jar's cookies for that hop, never the -b pairs.
+    ASSERT_FALSE(build_request_head(req, {method, b, a, nullptr, nullptr, false, "theirs=y"}, h));
+    EXPECT_EQ(fields_of(h), "Host: b.test\nAccept: */*\nCookie: theirs=y\n");
+    ASSERT_FALSE(build_request_head(req, {method, b, a}, h));
+    EXPECT_EQ(fields_of(h), "Host: b.test\nAccept: */*\n");
+}
+
+TEST(request_head, a_user_cookie_field_replaces_the_pairs_and_takes_the_jar)
+{
+    request_options req;
+    req.user_agent.clear();
+    req.cookie = "pair=1";
+    req.headers = {{"Cookie", "mine=0", false}, {"X-Other", "1", false}};
+    const std::string method = "GET";
+    const url a = must_parse("http://a.test/");
+    const url b = must_parse("http://b.test/");
+    request_head h;
+    ASSERT_FALSE(build_request_head(req, {method, a, a, nullptr, nullptr, false, "jar=x"}, h));
+    EXPECT_EQ(fields_of(h), "Host: a.test\nAccept: */*\nCookie: mine=0; jar=x\nX-Other: 1\n");
+    ASSERT_FALSE(build_request_head(req, {method, a, a}, h));
+    EXPECT_EQ(fields_of(h), "Host: a.test\nAccept: */*\nCookie: mine=0\nX-Other: 1\n");
+    // The user's field stays with its origin; the other origin's jar cookies go alone.
+    ASSERT_FALSE(build_request_head(req, {method, b, a, nullptr, nullptr, false, "theirs=y"}, h));
+    EXPECT_EQ(fields_of(h), "Host: b.test\nAccept: */*\nCookie: theirs=y\nX-Other: 1\n");
+    // -H 'Cookie:' sends no Cookie at all.
+    req.headers = {{"Cookie", "", true}};
+    ASSERT_FALSE(build_request_head(req, {method, a, a, nullptr, nullptr, false, "jar=x"}, h));
+    EXPECT_EQ(fields_of(h), "Host: a.test\nAccept: */*\n");
+}
+
 TEST(request_head, url_credentials_become_basic_auth_on_the_same_origin_only)
 {
     request_options req;
