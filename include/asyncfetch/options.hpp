@@ -2,6 +2,7 @@
 #pragma once
 
 #include "asyncfetch/client_config.hpp"
+#include "asyncfetch/config_file.hpp"
 #include "asyncfetch/output_format.hpp"
 #include "asyncfetch/request.hpp"
 #include "asyncfetch/retry.hpp"
@@ -91,8 +92,13 @@ struct parse_outcome
     std::string err;              ///< text for stderr (usage errors)
 };
 
-/// Parses argv. Never throws for bad input and never touches the process state.
-parse_outcome parse_command_line(int argc, const char* const* argv, terminal_info term);
+/// Parses argv, after the config files sources names and those of -K (config_file.hpp): their
+/// options come first, so the command line's win. Never throws for bad input and reads no
+/// environment: only the config files and, for "-K -", sources.stdin_stream.
+parse_outcome parse_command_line(int argc,
+                                 const char* const* argv,
+                                 terminal_info term,
+                                 const config_sources& sources = {});
 
 /// Parses a size with an optional k, M or G suffix (powers of 1024), as curl's --max-filesize.
 std::optional<std::uint64_t> parse_size(std::string_view text);
