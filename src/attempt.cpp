@@ -256,7 +256,8 @@ net::awaitable<void> client::impl::attempt(const url& original,
                                            clock_type::time_point start,
                                            clock_type::time_point deadline,
                                            std::optional<std::chrono::milliseconds>& retry_after,
-                                           detail::fetch_trace* trace)
+                                           detail::fetch_trace* trace,
+                                           const validators* conditions)
 {
     // The first hop uses the original URL as it is; a redirect's target is kept in redirected.
     const url* hop = &original;
@@ -272,9 +273,10 @@ net::awaitable<void> client::impl::attempt(const url& original,
         const url* proxy = proxy_of(cur, bad_proxy);
         if (!bad_proxy.empty())
             co_return set_error(r, error_kind::proxy, "invalid proxy URL: " + bad_proxy);
-        if (auto ec = detail::build_request_head(cfg.request,
-                                                 {method, cur, original, proxy, body, cfg.compressed},
-                                                 head))
+        if (auto ec = detail::build_request_head(
+                cfg.request,
+                {method, cur, original, proxy, body, cfg.compressed, conditions},
+                head))
             co_return set_error(r, classify(ec), describe(ec));
         // Plain requests through a proxy share the proxy connection; tunnels belong to their target.
         const std::string key = !proxy      ? cur.origin()
@@ -290,6 +292,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
         r.status = resp.status;
         r.ttfb_ms = ms_between(start, clock_type::now());
         r.http_version = resp.version_text();
+        r.not_modified = conditions && r.status == 304;
         if (trace) [[unlikely]]
             note_response(resp, original, r, *trace);
         if (!cfg.keep_headers.empty())
@@ -345,6 +348,11 @@ net::awaitable<void> client::impl::read_final_body(const url& cur,
 {
     const auto& resp = ex.response();
     const bool failed_status = cfg.fail && r.status >= 400;
+    if (cfg.conditions || cfg.timestamping)
+    {
+        r.etag = resp.find("etag").value_or("");
+        r.last_modified = resp.find("last-modified").value_or("");
+    }
     detail::body_sink sink;
     sink.limit(cfg.max_filesize);
     sink.deadline(deadline);
@@ -362,8 +370,8 @@ net::awaitable<void> client::impl::read_final_body(const url& cur,
             error_kind::size_limit,
             "body of " + std::to_string(*resp.content_length) + " bytes is larger than --max-filesize");
     // The file is made when the final response arrives, as curl does; /dev/null is not opened, so
-    // the body is only counted.
-    if (!r.file.empty() && r.file != "/dev/null" && !failed_status)
+    // the body is only counted. A 304 to a conditional request leaves the saved file as it is.
+    if (!r.file.empty() && r.file != "/dev/null" && !failed_status && !r.not_modified)
     {
         const int fd = open_output(r.file, cfg.create_dirs);
         if (fd < 0)

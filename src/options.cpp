@@ -6,6 +6,7 @@
 #include "options_curl.hpp"
 #include "options_inspect.hpp"
 #include "options_report.hpp"
+#include "options_state.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -381,6 +382,7 @@ void add_all_options(CLI::App& app, options& o, raw_values& raw)
     detail::add_inspect_options(app, o);
     detail::add_report_options(app, o);
     detail::add_config_options(app, o);
+    detail::add_state_options(app, o);
 }
 
 constexpr const char* about = "Fetch many URLs concurrently and report status, size and time for each.";
@@ -425,6 +427,8 @@ parse_outcome parse_command_line(int argc,
         problem = apply_run_values(o, raw, term);
     if (!problem)
         problem = detail::apply_inspect_values(o);
+    if (!problem)
+        problem = detail::apply_state_values(o);
     if (problem)
     {
         out.exit_code = 2;

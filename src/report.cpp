@@ -120,6 +120,8 @@ std::string format_json(const fetch_result& r)
     line += std::to_string(r.wire_bytes);
     line += R"(,"file":)";
     line += r.file.empty() ? "null" : json_string(r.file);
+    line += R"(,"not_modified":)";
+    line += r.not_modified ? "true" : "false";
     line += R"(,"attempts":)";
     line += std::to_string(r.attempts);
     line += R"(,"queue_ms":)";

@@ -70,6 +70,9 @@ struct options
     /// -w FORMAT: replaces the records on stdout; "@FILE" ("@-": stdin) is read by the run.
     std::string write_out;
     std::string waterfall;  ///< --waterfall FILE (.svg or .html); empty when none
+    /// --state FILE: validators per URL, read before the run (its conditions go in client.conditions
+    /// then) and rewritten after it; empty when none. -N is client.timestamping.
+    std::string state_file;
 
     /// The effective per-origin connection limit.
     std::size_t effective_per_host() const noexcept { return per_host == 0 ? concurrency : per_host; }
