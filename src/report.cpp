@@ -120,8 +120,6 @@ std::string format_json(const fetch_result& r)
     line += std::to_string(r.wire_bytes);
     line += R"(,"file":)";
     line += r.file.empty() ? "null" : json_string(r.file);
-    line += R"(,"not_modified":)";
-    line += r.not_modified ? "true" : "false";
     line += R"(,"attempts":)";
     line += std::to_string(r.attempts);
     line += R"(,"queue_ms":)";
@@ -144,6 +142,8 @@ std::string format_json(const fetch_result& r)
     line += json_number(r.start_ms, 3);
     line += R"(,"run":)";
     line += json_string(format_run_id(r.run_id));
+    line += R"(,"not_modified":)";
+    line += r.not_modified ? "true" : "false";
     line += "}\n";
     return line;
 }
