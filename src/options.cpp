@@ -223,39 +223,6 @@ void add_network_and_run_options(CLI::App& app, options& o, raw_values& raw)
         ->capture_default_str();
 }
 
-// Runs CLI11 over argv: nothing when the values are to be checked, else what to print and exit with.
-std::optional<parse_outcome> run_cli(CLI::App& app, int argc, const char* const* argv)
-{
-    parse_outcome out;
-    try
-    {
-        app.parse(argc, argv);
-    }
-    catch (const CLI::CallForHelp&)
-    {
-        out.out = app.help();
-        return out;
-    }
-    catch (const CLI::CallForAllHelp&)
-    {
-        out.out = app.help();
-        return out;
-    }
-    catch (const CLI::CallForVersion&)
-    {
-        out.out = version_text();
-        return out;
-    }
-    catch (const CLI::ParseError& e)
-    {
-        out.exit_code = 2;
-        out.err = std::string("asyncfetch: ") + e.what() +
-                  "\nTry 'asyncfetch --help' for more information.\n";
-        return out;
-    }
-    return std::nullopt;
-}
-
 // The timeouts in milliseconds; an error message when one is out of range.
 std::optional<std::string> apply_timeouts(options& o, const raw_values& raw)
 {
@@ -409,10 +376,7 @@ parse_outcome parse_command_line(int argc,
     });
     if (auto* problem = std::get_if<std::string>(&args))
         return {std::nullopt, 2, {}, "asyncfetch: " + *problem + "\n"};
-    std::vector<const char*> expanded;
-    for (const auto& a : std::get<std::vector<std::string>>(args))
-        expanded.push_back(a.c_str());
-    if (auto done = run_cli(app, static_cast<int>(expanded.size()), expanded.data()))
+    if (auto done = detail::run_parser(app, std::get<std::vector<std::string>>(args)))
         return *done;
 
     parse_outcome out;

@@ -256,6 +256,41 @@ std::variant<std::vector<std::string>, std::string> expand_config(const CLI::App
     return out;
 }
 
+std::optional<parse_outcome> run_parser(CLI::App& app, const std::vector<std::string>& args)
+{
+    std::vector<const char*> argv;
+    for (const auto& a : args)
+        argv.push_back(a.c_str());
+    parse_outcome out;
+    try
+    {
+        app.parse(static_cast<int>(argv.size()), argv.data());
+    }
+    catch (const CLI::CallForHelp&)
+    {
+        out.out = app.help();
+        return out;
+    }
+    catch (const CLI::CallForAllHelp&)
+    {
+        out.out = app.help();
+        return out;
+    }
+    catch (const CLI::CallForVersion&)
+    {
+        out.out = version_text();
+        return out;
+    }
+    catch (const CLI::ParseError& e)
+    {
+        out.exit_code = 2;
+        out.err = std::string("asyncfetch: ") + e.what() +
+                  "\nTry 'asyncfetch --help' for more information.\n";
+        return out;
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> parse_error_of(CLI::App& app, const std::vector<std::string>& args)
 {
     std::vector<const char*> argv{"asyncfetch"};

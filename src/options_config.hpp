@@ -36,6 +36,10 @@ std::variant<std::vector<std::string>, std::string> expand_config(const CLI::App
                                                                   const config_sources& sources,
                                                                   const config_check& check);
 
+/// Runs CLI11 over args (argv[0] first): nothing when the values are to be checked, else what to print
+/// and exit with (help, version, or a usage error with exit 2).
+std::optional<parse_outcome> run_parser(CLI::App& app, const std::vector<std::string>& args);
+
 /// Parses args (without argv[0]) with app; the parse error's message, none for --help or --version.
 std::optional<std::string> parse_error_of(CLI::App& app, const std::vector<std::string>& args);
 
