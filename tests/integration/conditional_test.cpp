@@ -204,9 +204,11 @@ TEST_P(conditional, state_file_round_trip_keeps_other_entries_and_skips_bad_line
           << "this line is broken\n"
           << "{\"url\":\"" << failing << "\",\"etag\":\"\\\"keep\\\"\"}\n";
     }
-    const auto r = run_cli(args({"-f", "--json", "-q", "--state", state, server.base_url() + "/cond/x", failing}));
+    const auto r = run_cli(
+        args({"-f", "--json", "-q", "--state", state, server.base_url() + "/cond/x", failing}));
     EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_NE(r.err.find("asyncfetch: warning: state file " + state + ":2: not JSON"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("asyncfetch: warning: state file " + state + ":2: not JSON"), std::string::npos)
+        << r.err;
     // The failed URL sent its old ETag, and keeps it.
     bool sent_old = false;
     for (const auto& req : server.requests())
@@ -240,6 +242,35 @@ TEST(conditional_state, unusable_state_files_are_usage_errors)
     EXPECT_EQ(no_dir.exit_code, 2);
     EXPECT_NE(no_dir.err.find("cannot write state file"), std::string::npos) << no_dir.err;
     EXPECT_EQ(server.counters().requests, 0u) << "no request before a usage error";
+}
+
+TEST(conditional_state, not_modified_over_http2)
+{
+    testbed_config config;
+    config.h2c = true;
+    testbed server(config);
+    temp_dir dir;
+    const std::string state = dir / "state.ndjson";
+    const std::vector<std::string> base{"--http2-prior-knowledge",
+                                        "--json",
+                                        "-q",
+                                        "--state",
+                                        state,
+                                        server.base_url() + "/cond/h1",
+                                        server.base_url() + "/cond/h2"};
+    ASSERT_EQ(run_cli(base).exit_code, 0);
+    const auto second = run_cli(base);
+    ASSERT_EQ(second.exit_code, 0) << second.err;
+    EXPECT_EQ(server.counters().cond_bodies, 2u);
+    EXPECT_GE(server.counters().http2_connections, 2u);
+    const auto records = records_of(second.out);
+    ASSERT_EQ(records.size(), 2u);
+    for (const auto& r : records)
+    {
+        EXPECT_EQ(r.at("http_version"), "2");
+        EXPECT_EQ(r.at("status"), 304);
+        EXPECT_EQ(r.at("not_modified"), true);
+    }
 }
 
 /// Sets an environment variable for the children of one test, restoring it afterwards.
