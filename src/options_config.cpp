@@ -259,6 +259,7 @@ std::variant<std::vector<std::string>, std::string> expand_config(const CLI::App
 std::optional<parse_outcome> run_parser(CLI::App& app, const std::vector<std::string>& args)
 {
     std::vector<const char*> argv;
+    argv.reserve(args.size());
     for (const auto& a : args)
         argv.push_back(a.c_str());
     parse_outcome out;
@@ -293,7 +294,9 @@ std::optional<parse_outcome> run_parser(CLI::App& app, const std::vector<std::st
 
 std::optional<std::string> parse_error_of(CLI::App& app, const std::vector<std::string>& args)
 {
-    std::vector<const char*> argv{"asyncfetch"};
+    std::vector<const char*> argv;
+    argv.reserve(args.size() + 1);
+    argv.push_back("asyncfetch");
     for (const auto& a : args)
         argv.push_back(a.c_str());
     try
