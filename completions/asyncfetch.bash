@@ -89,8 +89,17 @@ _asyncfetch()
         -h | --help | --version)
             return
             ;;
-        -i | --input | --cacert | --export-json | --export-markdown | --waterfall | --har)
+        -i | --input | --cacert | --export-json | --export-markdown | --waterfall | --har | --state)
             _asyncfetch_files "" "$cur"
+            return
+            ;;
+        -K | --config)
+            # A config file, or '-' for standard input.
+            _asyncfetch_files "" "$cur"
+            [[ -z $cur || $cur == - ]] && COMPREPLY+=(-)
+            return
+            ;;
+        --url)
             return
             ;;
         -o | --output)
@@ -176,7 +185,7 @@ _asyncfetch()
     if [[ $cur == -* ]]; then
         local opts='
             -h --help --version
-            -i --input
+            -i --input --url -K --config --disable
             -j --concurrency --per-host --rate --rate-per-host --sequential
             --format --json --keep-order -q --quiet -s --silent -S --show-error
             -o --output -O --remote-name --remote-name-all --output-dir --create-dirs --no-clobber
@@ -189,7 +198,7 @@ _asyncfetch()
             --retry --retry-delay --retry-max-time --retry-all-methods
             -x --proxy --noproxy
             --compare --runs --warm --export-json --export-markdown --stats --waterfall --har
-            --fail-fast --max-failures
+            --fail-fast --max-failures --state -N --timestamping
             -v --verbose --verbose-secrets -D --dump-header -w --write-out'
         mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
         return

@@ -262,7 +262,8 @@ net::awaitable<void> client::impl::attempt(const url& original,
                                            clock_type::time_point start,
                                            clock_type::time_point deadline,
                                            std::optional<std::chrono::milliseconds>& retry_after,
-                                           detail::fetch_trace* trace)
+                                           detail::fetch_trace* trace,
+                                           const validators* conditions)
 {
     // The first hop uses the original URL as it is; a redirect's target is kept in redirected.
     const url* hop = &original;
@@ -282,7 +283,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
         const std::string jar_cookies = cfg.cookies ? detail::cookies_for(*cfg.cookies, cur) : "";
         if (auto ec = detail::build_request_head(
                 cfg.request,
-                {method, cur, original, proxy, body, cfg.compressed, jar_cookies},
+                {method, cur, original, proxy, body, cfg.compressed, jar_cookies, conditions},
                 head))
             co_return set_error(r, classify(ec), describe(ec));
         // Plain requests through a proxy share the proxy connection; tunnels belong to their target.
@@ -301,6 +302,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
         r.status = resp.status;
         r.ttfb_ms = ms_between(start, clock_type::now());
         r.http_version = resp.version_text();
+        r.not_modified = conditions && r.status == 304;
         if (trace) [[unlikely]]
             note_response(resp, original, r, *trace);
         if (cfg.cookies)
@@ -360,6 +362,11 @@ net::awaitable<void> client::impl::read_final_body(const url& cur,
 {
     const auto& resp = ex.response();
     const bool failed_status = cfg.fail && r.status >= 400;
+    if (cfg.conditions || cfg.timestamping)
+    {
+        r.etag = resp.find("etag").value_or("");
+        r.last_modified = resp.find("last-modified").value_or("");
+    }
     detail::body_sink sink;
     sink.limit(cfg.max_filesize);
     sink.deadline(deadline);
@@ -377,8 +384,8 @@ net::awaitable<void> client::impl::read_final_body(const url& cur,
             error_kind::size_limit,
             "body of " + std::to_string(*resp.content_length) + " bytes is larger than --max-filesize");
     // The file is made when the final response arrives, as curl does; /dev/null is not opened, so
-    // the body is only counted.
-    if (!r.file.empty() && r.file != "/dev/null" && !failed_status)
+    // the body is only counted. A 304 to a conditional request leaves the saved file as it is.
+    if (!r.file.empty() && r.file != "/dev/null" && !failed_status && !r.not_modified)
     {
         const int fd = open_output(r.file, cfg.create_dirs);
         if (fd < 0)

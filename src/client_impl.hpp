@@ -93,12 +93,15 @@ struct client::impl
         }
     }
 
+    /// One attempt; conditions (may be null) go as If-None-Match and If-Modified-Since, and a 304
+    /// then sets r.not_modified.
     boost::asio::awaitable<void> attempt(const url& original,
                                          fetch_result& r,
                                          detail::clock_type::time_point start,
                                          detail::clock_type::time_point deadline,
                                          std::optional<std::chrono::milliseconds>& retry_after,
-                                         detail::fetch_trace* trace);
+                                         detail::fetch_trace* trace,
+                                         const validators* conditions);
     boost::asio::awaitable<detail::failure> start_exchange(const std::string& key,
                                                            const url& cur,
                                                            const url* proxy,

@@ -4,10 +4,14 @@
 #include "asyncfetch/exchange_log.hpp"
 #include "asyncfetch/retry.hpp"
 #include "client_impl.hpp"
+#include "http_date.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <memory>
@@ -44,6 +48,44 @@ void end_trace(detail::fetch_trace& trace, const fetch_result& r)
         trace.log.headers(trace.dump);
     if (trace.exchanges)
         trace.log.exchanges(trace.index, std::move(trace.hops));
+}
+
+/// What a conditional request sends for a URL (--state, then -N from the saved file's time); nullopt
+/// for an unconditional one. Only GET and HEAD are conditional, and never when the body is to be
+/// saved to a file that is not there: a 304 would leave nothing.
+std::optional<validators> conditions_for(const client_config& cfg,
+                                         const std::string& url,
+                                         const std::string& file)
+{
+    if ((!cfg.conditions && !cfg.timestamping) ||
+        (cfg.request.method != "GET" && cfg.request.method != "HEAD"))
+        return std::nullopt;
+    const bool saved = !file.empty() && !is_special_output(file);
+    struct stat st
+    {
+    };
+    if (saved && ::stat(file.c_str(), &st) != 0)
+        return std::nullopt;
+    if (cfg.conditions)
+    {
+        auto it = cfg.conditions->find(redact_userinfo(url));
+        if (it != cfg.conditions->end() && !it->second.empty())
+            return it->second;
+    }
+    if (cfg.timestamping && saved && S_ISREG(st.st_mode))
+        return validators{{}, detail::format_http_date(st.st_mtime)};
+    return std::nullopt;
+}
+
+/// -N: a body just saved takes the Last-Modified time of its response, as wget's files do.
+void stamp_file(const fetch_result& r)
+{
+    const auto when = detail::parse_http_date(r.last_modified);
+    if (!when || r.file.empty() || is_special_output(r.file))
+        return;
+    const timespec times[2] = {{0, UTIME_NOW}, {*when, 0}};
+    // A file whose time cannot be set is still the right body; the next run just fetches it again.
+    ::utimensat(AT_FDCWD, r.file.c_str(), times, 0);
 }
 
 /// The result as the fetch gives it: the user-info dropped from every URL it shows (a record never
@@ -120,6 +162,7 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
         set_error(r, error_kind::skipped, "not fetched: " + r.file + " exists (--no-clobber)");
         co_return finished(std::move(r), trace.get());
     }
+    const auto conditions = conditions_for(cfg, r.url, r.file);
     const auto& policy = impl_->cfg.retry;
     const bool may_retry = policy.all_methods || is_idempotent(impl_->cfg.request.method);
     for (unsigned n = 1;; ++n)
@@ -136,8 +179,13 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
         }
         r.attempts = n;
         std::optional<std::chrono::milliseconds> retry_after;
-        co_await impl_
-            ->attempt(*parsed, r, start, clock_type::now() + impl_->cfg.timeout, retry_after, trace.get());
+        co_await impl_->attempt(*parsed,
+                                r,
+                                start,
+                                clock_type::now() + impl_->cfg.timeout,
+                                retry_after,
+                                trace.get(),
+                                conditions ? &*conditions : nullptr);
         if (trace) [[unlikely]]
             trace->end_hop(r.wire_bytes, r.bytes, &r);
         if (n > policy.retries || !may_retry || !is_retryable(r) || impl_->stopped)
@@ -171,6 +219,8 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
     // A URL that failed before its body was saved reports no file.
     if (r.failed() && !r.file.empty() && (is_special_output(r.file) || !output_exists(r.file)))
         r.file.clear();
+    if (cfg.timestamping && r.ok() && !r.not_modified && r.status >= 200 && r.status < 300)
+        stamp_file(r);
     co_return finished(std::move(r), trace.get());
 }
 

@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <utility>
@@ -31,7 +32,10 @@ int main(int argc, char** argv)
     const asyncfetch::terminal_info term{isatty(STDIN_FILENO) == 1,
                                          isatty(STDOUT_FILENO) == 1,
                                          isatty(STDERR_FILENO) == 1};
-    auto parsed = asyncfetch::parse_command_line(argc, argv, term);
+    const asyncfetch::config_sources config{
+        asyncfetch::default_config_path(std::getenv("XDG_CONFIG_HOME"), std::getenv("HOME")),
+        &std::cin};
+    auto parsed = asyncfetch::parse_command_line(argc, argv, term, config);
     if (!parsed.opts)
     {
         std::fputs(parsed.out.c_str(), stdout);

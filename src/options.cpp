@@ -3,9 +3,11 @@
 
 #include "option_values.hpp"
 #include "options_cookies.hpp"
+#include "options_config.hpp"
 #include "options_curl.hpp"
 #include "options_inspect.hpp"
 #include "options_report.hpp"
+#include "options_state.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -16,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <variant>
 #include <vector>
 
 namespace asyncfetch {
@@ -50,6 +53,7 @@ std::chrono::milliseconds to_ms(double seconds)
 /// What the command line gives before it is checked and moved into the options.
 struct raw_values
 {
+    std::vector<std::string> urls;  ///< the plain URL arguments, after those of --url
     std::string format;
     bool json = false;
     bool sequential = false;
@@ -77,7 +81,7 @@ struct raw_values
 // Input, mode and output flags.
 void add_input_and_output_options(CLI::App& app, options& o, raw_values& raw)
 {
-    app.add_option("url", o.urls, "URLs to fetch (http:// or https://)");
+    app.add_option("url", raw.urls, "URLs to fetch (http:// or https://)");
     app.add_option("-i,--input", o.input, "Read URLs from FILE, one a line ('-' for stdin)");
     app.add_option("-j,--concurrency", o.concurrency, "Most requests in flight at once")
         ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
@@ -221,39 +225,6 @@ void add_network_and_run_options(CLI::App& app, options& o, raw_values& raw)
         ->capture_default_str();
 }
 
-// Runs CLI11 over argv: nothing when the values are to be checked, else what to print and exit with.
-std::optional<parse_outcome> run_cli(CLI::App& app, int argc, const char* const* argv)
-{
-    parse_outcome out;
-    try
-    {
-        app.parse(argc, argv);
-    }
-    catch (const CLI::CallForHelp&)
-    {
-        out.out = app.help();
-        return out;
-    }
-    catch (const CLI::CallForAllHelp&)
-    {
-        out.out = app.help();
-        return out;
-    }
-    catch (const CLI::CallForVersion&)
-    {
-        out.out = version_text();
-        return out;
-    }
-    catch (const CLI::ParseError& e)
-    {
-        out.exit_code = 2;
-        out.err = std::string("asyncfetch: ") + e.what() +
-                  "\nTry 'asyncfetch --help' for more information.\n";
-        return out;
-    }
-    return std::nullopt;
-}
-
 // The timeouts in milliseconds; an error message when one is out of range.
 std::optional<std::string> apply_timeouts(options& o, const raw_values& raw)
 {
@@ -272,6 +243,7 @@ std::optional<std::string> apply_timeouts(options& o, const raw_values& raw)
 // problem.
 std::optional<std::string> apply_request_values(options& o, const raw_values& raw)
 {
+    o.urls.insert(o.urls.end(), raw.urls.begin(), raw.urls.end());
     for (const auto& u : o.urls)
         if (has_forbidden_char(u))
             return "URL contains CR, LF or NUL";
@@ -364,13 +336,9 @@ std::optional<std::string> apply_run_values(options& o, const raw_values& raw, t
     return std::nullopt;
 }
 
-}  // namespace
-
-parse_outcome parse_command_line(int argc, const char* const* argv, terminal_info term)
+/// Registers every option on app, with values going to o and raw.
+void add_all_options(CLI::App& app, options& o, raw_values& raw)
 {
-    options o;
-    raw_values raw;
-    CLI::App app{"Fetch many URLs concurrently and report status, size and time for each.", "asyncfetch"};
     app.footer(examples);
     app.set_version_flag("--version", version_text().substr(0, version_text().size() - 1));
     // As curl: a single-value option given twice takes the last value (-m 8 -m 2 means 2);
@@ -383,7 +351,35 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
     detail::add_inspect_options(app, o);
     detail::add_report_options(app, o);
     detail::add_cookie_options(app, o);
-    if (auto done = run_cli(app, argc, argv))
+    detail::add_config_options(app, o);
+    detail::add_state_options(app, o);
+}
+
+constexpr const char* about = "Fetch many URLs concurrently and report status, size and time for each.";
+
+}  // namespace
+
+parse_outcome parse_command_line(int argc,
+                                 const char* const* argv,
+                                 terminal_info term,
+                                 const config_sources& sources)
+{
+    options o;
+    raw_values raw;
+    CLI::App app{about, "asyncfetch"};
+    add_all_options(app, o, raw);
+    // Config files become arguments before the command line's; each line is parsed alone first, on
+    // an app of its own, so that its errors name the file and line.
+    auto args = detail::expand_config(app, argc, argv, sources, [](const std::vector<std::string>& line) {
+        options scratch;
+        raw_values scratch_raw;
+        CLI::App check{about, "asyncfetch"};
+        add_all_options(check, scratch, scratch_raw);
+        return detail::parse_error_of(check, line);
+    });
+    if (auto* problem = std::get_if<std::string>(&args))
+        return {std::nullopt, 2, {}, "asyncfetch: " + *problem + "\n"};
+    if (auto done = detail::run_parser(app, std::get<std::vector<std::string>>(args)))
         return *done;
 
     parse_outcome out;
@@ -398,6 +394,8 @@ parse_outcome parse_command_line(int argc, const char* const* argv, terminal_inf
         problem = apply_run_values(o, raw, term);
     if (!problem)
         problem = detail::apply_inspect_values(o);
+    if (!problem)
+        problem = detail::apply_state_values(o);
     if (problem)
     {
         out.exit_code = 2;

@@ -139,6 +139,8 @@ std::string format_json(const fetch_result& r)
     line += json_number(r.start_ms, 3);
     line += R"(,"run":)";
     line += json_string(format_run_id(r.run_id));
+    line += R"(,"not_modified":)";
+    line += r.not_modified ? "true" : "false";
     line += "}\n";
     return line;
 }

@@ -2,6 +2,7 @@
 #include "request_head.hpp"
 
 #include "asyncfetch/error.hpp"
+#include "asyncfetch/fetch_state.hpp"
 #include "asyncfetch/request.hpp"
 #include "asyncfetch/url.hpp"
 #include "text.hpp"
@@ -134,6 +135,10 @@ boost::system::error_code build_request_head(const request_options& req,
     const auto* merged = build_cookie(req, t, same, out.cookie);
     if (!merged && !out.cookie.empty())
         out.fields.push_back({"Cookie", out.cookie});
+    if (t.conditions && !t.conditions->etag.empty() && !user_has("if-none-match"))
+        out.fields.push_back({"If-None-Match", t.conditions->etag});
+    if (t.conditions && !t.conditions->last_modified.empty() && !user_has("if-modified-since"))
+        out.fields.push_back({"If-Modified-Since", t.conditions->last_modified});
     for (const auto& h : req.headers)
         if (!h.remove && (same || !is_credential(h.name)))
             out.fields.push_back(

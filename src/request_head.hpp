@@ -10,6 +10,7 @@
 namespace asyncfetch {
 struct url;
 struct request_options;
+struct validators;
 }  // namespace asyncfetch
 
 namespace asyncfetch::detail {
@@ -24,6 +25,8 @@ struct request_target
     const request_body* body = nullptr;
     bool compressed = false;            ///< --compressed: ask for gzip, deflate and br
     std::string_view jar_cookies = {};  ///< the cookie jar's "a=1; b=2" for this hop
+    /// Sent as If-None-Match and If-Modified-Since (each unless empty or given with -H); may be null.
+    const validators* conditions = nullptr;
 };
 
 /// Fills out (cleared first) for one hop: Host, User-Agent, Accept and Accept-Encoding unless the

@@ -1,6 +1,7 @@
 // The settings every fetch of a client shares, as the command line (or a library user) gives them.
 #pragma once
 
+#include "asyncfetch/fetch_state.hpp"
 #include "asyncfetch/output_dir.hpp"
 #include "asyncfetch/proxy.hpp"
 #include "asyncfetch/request.hpp"
@@ -55,6 +56,12 @@ struct client_config
     /// built from it. Shared by every fetch holding the pointer (and by copies of this config: the
     /// passes of --compare). Null (the default): cookies are neither stored nor sent.
     std::shared_ptr<cookie_jar> cookies;
+    /// --state: the validators to send per URL (If-None-Match, If-Modified-Since), keyed as
+    /// fetch_result::url shows the URL; null sends none and keeps no validators in the results.
+    std::shared_ptr<const state_map> conditions;
+    /// -N: a saved file's modification time goes as If-Modified-Since (when --state has no entry),
+    /// and after a 2xx download the file's time is set from Last-Modified.
+    bool timestamping = false;
 };
 
 }  // namespace asyncfetch

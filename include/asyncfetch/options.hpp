@@ -2,6 +2,7 @@
 #pragma once
 
 #include "asyncfetch/client_config.hpp"
+#include "asyncfetch/config_file.hpp"
 #include "asyncfetch/output_format.hpp"
 #include "asyncfetch/request.hpp"
 #include "asyncfetch/retry.hpp"
@@ -75,6 +76,9 @@ struct options
     /// cookie engine on without a file. Read by prepare_cookies() into client.cookies.
     std::vector<std::string> cookie_files;
     std::string cookie_jar;  ///< -c FILE: the jar written after the run ("-" stdout); empty when none
+    /// --state FILE: validators per URL, read before the run (its conditions go in client.conditions
+    /// then) and rewritten after it; empty when none. -N is client.timestamping.
+    std::string state_file;
 
     /// The effective per-origin connection limit.
     std::size_t effective_per_host() const noexcept { return per_host == 0 ? concurrency : per_host; }
@@ -97,8 +101,13 @@ struct parse_outcome
     std::string err;              ///< text for stderr (usage errors)
 };
 
-/// Parses argv. Never throws for bad input and never touches the process state.
-parse_outcome parse_command_line(int argc, const char* const* argv, terminal_info term);
+/// Parses argv, after the config files sources names and those of -K (config_file.hpp): their
+/// options come first, so the command line's win. Never throws for bad input and reads no
+/// environment: only the config files and, for "-K -", sources.stdin_stream.
+parse_outcome parse_command_line(int argc,
+                                 const char* const* argv,
+                                 terminal_info term,
+                                 const config_sources& sources = {});
 
 /// Parses a size with an optional k, M or G suffix (powers of 1024), as curl's --max-filesize.
 std::optional<std::uint64_t> parse_size(std::string_view text);

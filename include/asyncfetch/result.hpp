@@ -42,6 +42,12 @@ struct fetch_result
     std::vector<std::pair<std::string, std::string>> headers;
     double start_ms = 0;       ///< from the start of the pass to the start of this fetch
     std::uint64_t run_id = 0;  ///< the run's random id (run_config::run_id), the same in every record
+    /// The request was conditional (--state, -N) and the answer was 304: a success, the saved file
+    /// (if any) left as it was.
+    bool not_modified = false;
+    /// The final response's ETag and Last-Modified, kept only with --state or -N.
+    std::string etag;
+    std::string last_modified;
 
     /// True when the URL counts as succeeded.
     bool ok() const noexcept { return kind == error_kind::none; }

@@ -72,6 +72,7 @@ struct testbed_counters
     std::size_t peak_in_flight = 0;        ///< most requests being answered at once
     std::size_t http2_connections = 0;     ///< connections that spoke HTTP/2
     std::size_t ping_acks = 0;             ///< HTTP/2 PING ACKs received (answers to /h2-ping)
+    std::size_t cond_bodies = 0;           ///< /cond answers that sent the body (200 to GET)
 };
 
 /// The server. HTTP/1.1, and HTTP/2 over TLS when ALPN chooses h2 or with prior knowledge on plain TCP
@@ -123,6 +124,14 @@ struct testbed_counters
 ///   /cookie/echo[/...]
 ///                 200 text/plain: the request's Cookie fields joined with "; " (HTTP/2 may split them),
 ///                 then "\n"; just "\n" without a Cookie
+///   /cond/NAME?validators=V
+///                 a resource with a version (1 at first): 200 "NAME version N\n" with ETag "NAME-vN" and
+///                 Last-Modified 2020-09-13 12:26:40 GMT plus N-1 hours (V "etag" or "last-modified" sends
+///                 only that one); 304 with both fields when If-None-Match matches the ETag (weakly, or
+///                 "*"), or, without If-None-Match, when If-Modified-Since is not before Last-Modified.
+///                 testbed_counters::cond_bodies counts the bodies sent
+///   /cond-bump/NAME
+///                 makes NAME's next version; 200 with the new version number
 /// HTTP/2 faults, over HTTP/2 only (HTTP/1.1 answers 404):
 ///   /h2-goaway/N?key=K&streams=S
 ///                 200 with N bytes; the first time per key K, halfway through the body a GOAWAY with

@@ -256,6 +256,12 @@ response_plan plan_route(const http::request<http::string_body>& request, route_
         return text_plan(200, echo_text(request));
     if (name == "cookie" && where.has_arg)
         return plan_cookie_route(where.arg, request);
+    if ((name == "cond" || name == "cond-bump") && where.has_arg && !where.arg.empty())
+        return plan_conditional(request,
+                                name,
+                                where.arg,
+                                query_param(target, "validators").value_or(""),
+                                state);
     if (name == "basic-auth" && !where.has_arg)
     {
         // 200 only for "Authorization: Basic base64(user:password)", as httpbin's /basic-auth.

@@ -6,6 +6,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -22,6 +23,8 @@ struct route_state
     std::unordered_map<std::string, std::uint64_t> flaky_counts_;    ///< /flaky requests seen per key
     std::unordered_map<std::string, std::uint64_t> refused_counts_;  ///< /h2-refuse streams refused per key
     std::unordered_map<std::string, bool> went_away_;                ///< /h2-goaway keys already used
+    std::unordered_map<std::string, std::uint64_t> cond_versions_;   ///< /cond resource versions (from 1)
+    std::atomic<std::size_t> cond_bodies_{0};                        ///< /cond answers with a body
 };
 
 /// The HTTP/2 faults (see the endpoint list in asyncfetch/testbed.hpp); the HTTP/1.1 server answers 404.
@@ -79,6 +82,14 @@ struct response_plan
     std::uint64_t trailer_size = 0;  ///< /h2-trailers: bytes of each trailer field's value  ///< /h2-ping:
                                      ///< PINGs to send; /h2-goaway: streams to wait for
 };
+
+/// /cond/NAME and /cond-bump/NAME (name is "cond" or "cond-bump", resource NAME); validators is the
+/// query's validators= ("etag", "last-modified" or anything else for both).
+response_plan plan_conditional(const boost::beast::http::request<boost::beast::http::string_body>& request,
+                               std::string_view name,
+                               std::string_view resource,
+                               std::string_view validators,
+                               route_state& state);
 
 /// A whole error response, body included, announcing that the connection ends.
 std::string closing_error(unsigned code, std::string_view body);

@@ -263,6 +263,7 @@ testbed_counters testbed::counters() const
     result.peak_in_flight = c.peak_in_flight_.load(std::memory_order_relaxed);
     result.http2_connections = c.http2_connections_.load(std::memory_order_relaxed);
     result.ping_acks = c.ping_acks_.load(std::memory_order_relaxed);
+    result.cond_bodies = c.routes_.cond_bodies_.load(std::memory_order_relaxed);
     return result;
 }
 

@@ -187,7 +187,8 @@ TEST(format_json, success_exact)
         R"("time_ms":12.346,"ttfb_ms":3.0,"reused":true,"error":null,"error_kind":null,)"
         R"("final_url":"http://example.com/final","redirects":1,"wire_bytes":600,"file":"out/final",)"
         R"("attempts":2,"queue_ms":0.5,"dns_ms":1.5,"connect_ms":0.25,"tls_ms":2.0,"total_ms":12.346,"http_version":"1.1",)"
-        R"("remote_ip":"192.0.2.7","remote_port":8443,"start_ms":0.0,"run":"0000000000000000"})"
+        R"("remote_ip":"192.0.2.7","remote_port":8443,"start_ms":0.0,"run":"0000000000000000",)"
+        R"("not_modified":false})"
         "\n");
 }
 
@@ -199,14 +200,15 @@ TEST(format_json, failure_exact)
         R"("time_ms":5.0,"ttfb_ms":0.0,"reused":false,"error":"could not resolve host","error_kind":"dns",)"
         R"("final_url":"http://x.invalid/","redirects":0,"wire_bytes":0,"file":null,"attempts":0,)"
         R"("queue_ms":0.0,"dns_ms":0.0,"connect_ms":0.0,"tls_ms":0.0,"total_ms":5.0,"http_version":null,)"
-        R"("remote_ip":null,"remote_port":null,"start_ms":0.0,"run":"0000000000000000"})"
+        R"("remote_ip":null,"remote_port":null,"start_ms":0.0,"run":"0000000000000000",)"
+        R"("not_modified":false})"
         "\n");
 }
 
 TEST(format_json, success_fields)
 {
     json::object o = parse_line(format_json(success()));
-    ASSERT_EQ(o.size(), 25u);
+    ASSERT_EQ(o.size(), 26u);
     EXPECT_TRUE(o.contains("start_ms"));
     EXPECT_TRUE(o.contains("run"));
     EXPECT_EQ(o.at("final_url").as_string(), "http://example.com/final");
@@ -237,7 +239,7 @@ TEST(format_json, success_fields)
 TEST(format_json, failure_fields)
 {
     json::object o = parse_line(format_json(dns_failure()));
-    ASSERT_EQ(o.size(), 25u);
+    ASSERT_EQ(o.size(), 26u);
     EXPECT_TRUE(o.contains("start_ms"));
     EXPECT_TRUE(o.contains("run"));
     EXPECT_TRUE(o.at("file").is_null());
@@ -273,10 +275,11 @@ TEST(format_json, start_and_run_come_last)
 TEST(format_json, keys_in_order)
 {
     const std::string line = format_json(dns_failure());
-    const char* keys[] = {"type",       "index",    "url",          "status",     "bytes",      "time_ms",
-                          "ttfb_ms",    "reused",   "error",        "error_kind", "final_url",  "redirects",
-                          "wire_bytes", "file",     "attempts",     "queue_ms",   "dns_ms",     "connect_ms",
-                          "tls_ms",     "total_ms", "http_version", "remote_ip",  "remote_port"};
+    const char* keys[] = {
+        "type",      "index",       "url",        "status",     "bytes",       "time_ms",    "ttfb_ms",
+        "reused",    "error",       "error_kind", "final_url",  "redirects",   "wire_bytes", "file",
+        "attempts",  "queue_ms",    "dns_ms",     "connect_ms", "tls_ms",      "total_ms",   "http_version",
+        "remote_ip", "remote_port", "start_ms",   "run",        "not_modified"};
     std::size_t last = 0;
     for (const char* key : keys)
     {
