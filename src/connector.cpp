@@ -1,13 +1,16 @@
-// The connector: DNS, TCP (Happy Eyeballs), proxy tunnel, TLS handshake (SNI, verify, resumption, ALPN).
+// The connector: DNS, TCP (Happy Eyeballs), proxy tunnel (HTTP CONNECT or SOCKS5), TLS handshake (SNI, verify,
+// resumption, ALPN).
 #include "connector.hpp"
 
 #include "asyncfetch/error.hpp"
 #include "asyncfetch/fetch.hpp"
+#include "asyncfetch/proxy.hpp"
 #include "asyncfetch/url.hpp"
 #include "dns_cache.hpp"
 #include "happy_eyeballs.hpp"
 #include "http1_session.hpp"
 #include "http2_session.hpp"
+#include "socks5.hpp"
 #include "tls_sessions.hpp"
 #include "transport.hpp"
 
@@ -189,7 +192,8 @@ std::unique_ptr<session> connector::make_session(std::unique_ptr<transport> t, b
 std::size_t connector::expected_capacity(const url& target, const url* proxy) const noexcept
 {
     const bool h2_possible = target.tls() ? cfg_.versions != http_versions::http1_only
-                                          : cfg_.versions == http_versions::http2_prior_knowledge && !proxy;
+                                          : cfg_.versions == http_versions::http2_prior_knowledge &&
+                                                (!proxy || is_socks_proxy(*proxy));
     return h2_possible ? std::max<std::size_t>(cfg_.max_streams, 1) : 1;
 }
 
@@ -201,7 +205,8 @@ net::awaitable<session_source::opened> connector::open_session(const url& target
     auto r = co_await connect(target, proxy, deadline, times);
     if (r.error)
         co_return session_source::opened{nullptr, std::move(r.error)};
-    co_return session_source::opened{make_session(std::move(r.t), proxy && !target.tls()), failure{}};
+    const bool forwarding = proxy && !target.tls() && !is_socks_proxy(*proxy);
+    co_return session_source::opened{make_session(std::move(r.t), forwarding), failure{}};
 }
 
 net::awaitable<connector::result> connector::connect(const url& target,
@@ -227,6 +232,15 @@ net::awaitable<connector::result> connector::connect(const url& target,
                                     : 0;  // zero from the cache, as on a reused connection
     if (addresses.ec)
         co_return result{nullptr, failure{addresses.ec, phase::dns}};
+    // socks5:// sends the proxy the target's address, resolved here; socks5h:// sends the name.
+    std::string socks_host;
+    if (proxy && is_socks_proxy(*proxy))
+    {
+        auto named = co_await socks_target(target, proxy->scheme == "socks5h", connect_deadline, times);
+        if (named.error)
+            co_return result{nullptr, std::move(named.error)};
+        socks_host = std::move(named.host);
+    }
     if (cancelled_)
         co_return result{nullptr, failure{net::error::operation_aborted, phase::connect}};
 
@@ -261,9 +275,19 @@ net::awaitable<connector::result> connector::connect(const url& target,
     if (const auto peer = conn->tcp().socket().remote_endpoint(ignored); !ignored)
         conn->peer = {peer.address().to_string(), peer.port()};
 
-    if (proxy && target.tls())
+    if (!socks_host.empty())
+    {
+        // The connect phase covers the SOCKS handshake: the tunnel is the connection to the target.
+        auto f = co_await socks5_handshake(conn->tcp(), *proxy, socks_host, target.port, connect_deadline);
+        times.connect_ms = ms_between(t, clock_type::now());
+        if (f)
+            co_return result{nullptr, std::move(f)};
+    }
+    else if (proxy && target.tls())
+    {
         if (auto f = co_await open_tunnel(conn->tcp(), target, *proxy, cfg_.user_agent, connect_deadline))
             co_return result{nullptr, std::move(f)};
+    }
 
     if (target.tls())
     {
@@ -274,6 +298,29 @@ net::awaitable<connector::result> connector::connect(const url& target,
             co_return result{nullptr, std::move(f)};
     }
     co_return result{std::move(conn), failure{}};
+}
+
+net::awaitable<connector::socks_name> connector::socks_target(const url& target,
+                                                               bool proxy_resolves,
+                                                               clock_type::time_point deadline,
+                                                               connect_times& times)
+{
+    if (proxy_resolves || target.ip_literal)
+        co_return socks_name{target.host, failure{}};
+    const auto t = clock_type::now();
+    auto addresses = co_await dns_.resolve(target.host, target.port, deadline);
+    if (addresses.waited)
+        times.dns_ms += ms_between(t, clock_type::now());
+    if (!addresses.ec && addresses.endpoints.empty())
+        addresses.ec = errc::dns_no_address;
+    if (addresses.ec)
+    {
+        failure f{addresses.ec, phase::dns};
+        f.detail = target.host;  // the target's name failed, not the proxy's
+        co_return socks_name{{}, std::move(f)};
+    }
+    // The address Happy Eyeballs would try first.
+    co_return socks_name{interleave_families(addresses.endpoints).front().address().to_string(), failure{}};
 }
 
 net::awaitable<connect_race<tcp::socket>::outcome> connector::race_connect(const resolved& addresses,

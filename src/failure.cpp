@@ -45,9 +45,12 @@ std::pair<error_kind, std::string> describe_failure(const failure& f, const fail
                 what + where + " timed out after " + limit_seconds_text(c.connect_timeout)};
     }
     const std::string via = c.via_proxy ? "proxy " : "";
+    // A detail on a DNS failure names the host that failed (a SOCKS5 target resolved by the client).
     if (f.where == phase::dns)
         return {error_kind::dns,
-                "could not resolve " + via + "host " + std::string(c.resolved_host) + ": " + describe(f.ec)};
+                "could not resolve " + (f.detail.empty() ? via + "host " + std::string(c.resolved_host)
+                                                         : "host " + f.detail) +
+                    ": " + describe(f.ec)};
     if (f.ec.category() == error_category())
         return {classify(f.ec), f.detail.empty() ? describe(f.ec) : f.detail};
     switch (f.where)

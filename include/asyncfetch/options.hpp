@@ -1,6 +1,7 @@
 // The command line: what a user asked for, parsed from an argument vector without side effects.
 #pragma once
 
+#include "asyncfetch/client_certificate.hpp"
 #include "asyncfetch/client_config.hpp"
 #include "asyncfetch/output_format.hpp"
 #include "asyncfetch/request.hpp"
@@ -42,6 +43,7 @@ struct options
     /// limits and the proxy environment are added when a run starts.
     client_config client;
     std::string cacert;  ///< --cacert FILE: trust these CAs instead of the system's
+    client_certificate certificate;  ///< --cert, --key, --cert-type, --key-type, --pass
 
     /// -d (form) and --data-binary values in order, '@FILE' unread until load_request_body().
     struct data_arg
