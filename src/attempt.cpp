@@ -280,8 +280,9 @@ net::awaitable<void> client::impl::attempt(const url& original,
         // Plain requests through an HTTP proxy share the proxy connection; tunnels (CONNECT, SOCKS5)
         // belong to their target.
         const std::string key = !proxy ? cur.origin()
-                                : cur.tls() || is_socks_proxy(*proxy) ? cur.origin() + " via " + proxy->origin()
-                                                                      : "proxy " + proxy->origin();
+                                : cur.tls() || is_socks_proxy(*proxy)
+                                    ? cur.origin() + " via " + proxy->origin()
+                                    : "proxy " + proxy->origin();
 
         r.queue_ms = r.dns_ms = r.connect_ms = r.tls_ms = 0;
         detail::session_lease lease;

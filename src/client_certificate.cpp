@@ -97,7 +97,8 @@ std::optional<std::string> load_certificates(const client_certificate& c,
     if (!leaf)
     {
         ERR_clear_error();
-        return "no certificate found in " + c.cert_file + (c.cert_der ? " (DER)" : " (PEM; --cert-type DER?)");
+        return "no certificate found in " + c.cert_file +
+               (c.cert_der ? " (DER)" : " (PEM; --cert-type DER?)");
     }
     while (!c.cert_der)
     {
@@ -140,7 +141,8 @@ std::optional<std::string> load_key(const client_certificate& c, pkey_ptr& key)
     }
     const std::string reason = openssl_reason();
     if (source.asked && c.password.empty())
-        return "the private key in " + path + " is encrypted: give its password with --pass or --cert FILE:PASSWORD";
+        return "the private key in " + path +
+               " is encrypted: give its password with --pass or --cert FILE:PASSWORD";
     if (source.asked)
         return "cannot decrypt the private key in " + path + ": wrong password (" + reason + ")";
     return "no private key found in " + path + (der ? " (DER)" : " (PEM)") +

@@ -1,5 +1,5 @@
-// The connector: DNS, TCP (Happy Eyeballs), proxy tunnel (HTTP CONNECT or SOCKS5), TLS handshake (SNI, verify,
-// resumption, ALPN).
+// The connector: DNS, TCP (Happy Eyeballs), proxy tunnel (HTTP CONNECT or SOCKS5), TLS handshake (SNI,
+// verify, resumption, ALPN).
 #include "connector.hpp"
 
 #include "asyncfetch/error.hpp"
@@ -301,9 +301,9 @@ net::awaitable<connector::result> connector::connect(const url& target,
 }
 
 net::awaitable<connector::socks_name> connector::socks_target(const url& target,
-                                                               bool proxy_resolves,
-                                                               clock_type::time_point deadline,
-                                                               connect_times& times)
+                                                              bool proxy_resolves,
+                                                              clock_type::time_point deadline,
+                                                              connect_times& times)
 {
     if (proxy_resolves || target.ip_literal)
         co_return socks_name{target.host, failure{}};

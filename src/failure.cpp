@@ -48,8 +48,8 @@ std::pair<error_kind, std::string> describe_failure(const failure& f, const fail
     // A detail on a DNS failure names the host that failed (a SOCKS5 target resolved by the client).
     if (f.where == phase::dns)
         return {error_kind::dns,
-                "could not resolve " + (f.detail.empty() ? via + "host " + std::string(c.resolved_host)
-                                                         : "host " + f.detail) +
+                "could not resolve " +
+                    (f.detail.empty() ? via + "host " + std::string(c.resolved_host) : "host " + f.detail) +
                     ": " + describe(f.ec)};
     if (f.ec.category() == error_category())
         return {classify(f.ec), f.detail.empty() ? describe(f.ec) : f.detail};

@@ -61,7 +61,9 @@ void add_certificate_options(CLI::App& app, options& o)
            "Client certificate FILE[:PASSWORD] for TLS ('\\:' is a colon in the name)")
         ->type_name("FILE[:PASSWORD]")
         ->trigger_on_parse();
-    app.add_option("--key", o.certificate.key_file, "Private key FILE for --cert (default: in the --cert file)")
+    app.add_option("--key",
+                   o.certificate.key_file,
+                   "Private key FILE for --cert (default: in the --cert file)")
         ->type_name("FILE");
     app.add_option_function<std::string>(
            "--cert-type",

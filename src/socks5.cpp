@@ -35,8 +35,8 @@ std::string hex_byte(std::uint8_t b)
 
 std::string wrong_version(std::uint8_t got, std::uint8_t wanted, const char* what)
 {
-    return std::string("bad ") + what + " reply: version " + hex_byte(got) + ", expected " + hex_byte(wanted) +
-           " (is it a SOCKS5 proxy?)";
+    return std::string("bad ") + what + " reply: version " + hex_byte(got) + ", expected " +
+           hex_byte(wanted) + " (is it a SOCKS5 proxy?)";
 }
 
 }  // namespace
@@ -167,8 +167,8 @@ namespace {
 
 /// Reads exactly n bytes into out; the error of a short read (end of stream: the proxy closed).
 net::awaitable<boost::system::error_code> read_exactly(boost::beast::tcp_stream& stream,
-                                                      std::string& out,
-                                                      std::size_t n)
+                                                       std::string& out,
+                                                       std::size_t n)
 {
     const std::size_t start = out.size();
     out.resize(start + n);
@@ -204,7 +204,8 @@ net::awaitable<failure> socks5_handshake(boost::beast::tcp_stream& stream,
     const bool credentials = !proxy.userinfo.empty();
     const auto colon = proxy.userinfo.find(':');
     const std::string user = proxy.userinfo.substr(0, colon);
-    const std::string password = colon == std::string::npos ? std::string() : proxy.userinfo.substr(colon + 1);
+    const std::string password = colon == std::string::npos ? std::string()
+                                                            : proxy.userinfo.substr(colon + 1);
     const std::string connect = socks5_connect_request(host, port);
     if (connect.empty())
         co_return rejected(proxy, "host name too long for SOCKS5 (at most 255 bytes)");

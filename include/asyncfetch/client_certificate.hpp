@@ -27,6 +27,7 @@ struct client_certificate
 /// working). Returns nothing on success, else a message naming the cause and the file: unreadable,
 /// not a certificate or key in the format given, an encrypted key without a password or with a wrong
 /// one, a key that does not match the certificate. The password never appears in the message.
-std::optional<std::string> use_client_certificate(boost::asio::ssl::context& ctx, const client_certificate& c);
+std::optional<std::string> use_client_certificate(boost::asio::ssl::context& ctx,
+                                                  const client_certificate& c);
 
 }  // namespace asyncfetch

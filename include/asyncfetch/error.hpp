@@ -52,7 +52,7 @@ enum class errc
     trailer_too_large,           ///< a trailer section larger than the client buffers
     response_buffer_full,        ///< unparsed response bytes filled the read buffer
     request_body_file,           ///< a request body file could not be read, or changed while it was sent
-    proxy_failed,                ///< a SOCKS5 proxy refused, failed or broke its handshake (the detail names why)
+    proxy_failed,  ///< a SOCKS5 proxy refused, failed or broke its handshake (the detail names why)
 };
 
 /// The category of errc.

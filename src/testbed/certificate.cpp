@@ -1,5 +1,5 @@
-// The testbed's TLS certificates, made in memory with OpenSSL: EC P-256 self-signed ones, client certificates a
-// CA signs, and their DER and encrypted encodings.
+// The testbed's TLS certificates, made in memory with OpenSSL: EC P-256 self-signed ones, client certificates
+// a CA signs, and their DER and encrypted encodings.
 #include "asyncfetch/testbed.hpp"
 
 #include <openssl/asn1.h>
@@ -184,7 +184,8 @@ self_signed_certificate make_client_certificate(const self_signed_certificate& c
     set_serial_and_validity(cert.get(), -1, 30);
     check(X509_set_pubkey(cert.get(), key.get()) == 1, "X509_set_pubkey");
     set_common_name(cert.get(), common_name);
-    check(X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get())) == 1, "X509_set_issuer_name");
+    check(X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get())) == 1,
+          "X509_set_issuer_name");
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, ca_cert.get(), cert.get(), nullptr, nullptr, 0);

@@ -1,4 +1,5 @@
-// TLS client certificates end to end: the binary with --cert/--key/--pass against a testbed that requires them.
+// TLS client certificates end to end: the binary with --cert/--key/--pass against a testbed that requires
+// them.
 #include "asyncfetch/testbed.hpp"
 #include "test_support.hpp"
 
@@ -128,14 +129,17 @@ TEST_P(client_cert_over, accepted_certificate_in_pem_der_encrypted_and_one_file)
 {
     cert_fixture f;
     expect_ok(f.fetch(with({"--cert", f.cert, "--key", f.key})), version(), "PEM");
-    expect_ok(f.fetch(with({"--cert", f.cert_der, "--cert-type", "DER", "--key", f.key_der, "--key-type", "DER"})),
-              version(),
-              "DER");
+    expect_ok(
+        f.fetch(with({"--cert", f.cert_der, "--cert-type", "DER", "--key", f.key_der, "--key-type", "DER"})),
+        version(),
+        "DER");
     expect_ok(f.fetch(with({"--cert", f.both})), version(), "key and certificate in one file");
     // The file name has a colon: escaped with "\:", then ":PASSWORD" after it.
     std::string escaped = f.locked_cert;
     escaped.replace(escaped.find("locked:"), 7, "locked\\:");
-    expect_ok(f.fetch(with({"-E", escaped + ":s3cret:pw", "--key", f.locked_key})), version(), "FILE:PASSWORD");
+    expect_ok(f.fetch(with({"-E", escaped + ":s3cret:pw", "--key", f.locked_key})),
+              version(),
+              "FILE:PASSWORD");
     expect_ok(f.fetch(with({"--cert", f.locked_cert, "--key", f.locked_key, "--pass", "s3cret:pw"})),
               version(),
               "--pass");
@@ -185,14 +189,20 @@ TEST(client_cert, wrong_key_password_is_a_usage_error_before_any_request)
 TEST(client_cert, mismatched_key_is_a_usage_error_before_any_request)
 {
     cert_fixture f;
-    expect_usage_error(f.fetch({"--cert", f.cert, "--key", f.stranger_key}), "does not match the certificate", f.server);
+    expect_usage_error(f.fetch({"--cert", f.cert, "--key", f.stranger_key}),
+                       "does not match the certificate",
+                       f.server);
 }
 
 TEST(client_cert, unreadable_or_wrong_format_files_are_usage_errors)
 {
     cert_fixture f;
-    expect_usage_error(f.fetch({"--cert", f.dir / "missing.pem", "--key", f.key}), "cannot read certificate", f.server);
-    expect_usage_error(f.fetch({"--cert", f.cert, "--key", f.dir / "missing.key"}), "cannot read key", f.server);
+    expect_usage_error(f.fetch({"--cert", f.dir / "missing.pem", "--key", f.key}),
+                       "cannot read certificate",
+                       f.server);
+    expect_usage_error(f.fetch({"--cert", f.cert, "--key", f.dir / "missing.key"}),
+                       "cannot read key",
+                       f.server);
     expect_usage_error(f.fetch({"--cert", f.cert_der, "--key", f.key}), "no certificate found", f.server);
     expect_usage_error(f.fetch({"--cert", f.cert}), "no private key found", f.server);
     expect_usage_error(f.fetch({"--key", f.key}), "--key needs --cert", f.server);

@@ -141,7 +141,8 @@ TEST(socks5, h2_over_tls_and_h2c_through_the_tunnel)
     h2c_cfg.h2c = true;
     testbed h2c(h2c_cfg);
     test::temp_file ca(secure.cert_pem());
-    auto p = fetch({"-x", "socks5h://" + proxy.address(), "--cacert", ca.path(), secure.base_url() + "/bytes/5"});
+    auto p = fetch(
+        {"-x", "socks5h://" + proxy.address(), "--cacert", ca.path(), secure.base_url() + "/bytes/5"});
     auto records = results_of(p.out);
     ASSERT_EQ(records.size(), 1u) << p.out << p.err;
     EXPECT_EQ(status(records[0]), 200) << p.out;
@@ -222,7 +223,9 @@ TEST(socks5, origin_refusing_the_proxy_connect_and_no_proxy_listening)
     testbed gone;
     const std::string url = gone.base_url() + "/bytes/1";
     gone.stop();
-    expect_proxy_error(fetch({"--socks5", proxy.address(), url}), "connection refused (SOCKS5 reply 5)", "origin down");
+    expect_proxy_error(fetch({"--socks5", proxy.address(), url}),
+                       "connection refused (SOCKS5 reply 5)",
+                       "origin down");
     std::string nobody;
     {
         socks5_server closed;  // its port has no listener once it is gone
@@ -238,7 +241,8 @@ TEST(socks5, stalled_handshake_ends_at_the_connect_timeout)
     socks5_server proxy(cfg);
     testbed server;
     const auto start = std::chrono::steady_clock::now();
-    const auto p = fetch({"--connect-timeout", "0.5", "--socks5", proxy.address(), server.base_url() + "/bytes/1"});
+    const auto p = fetch(
+        {"--connect-timeout", "0.5", "--socks5", proxy.address(), server.base_url() + "/bytes/1"});
     const auto elapsed = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(p.exit_code, 1) << p.err;
     const auto records = results_of(p.out);

@@ -305,7 +305,8 @@ private:
             co_await write(client, bytes({5, 5, 0, 1, 0, 0, 0, 0, 0, 0}));
             co_return;
         }
-        if (!co_await write(client, bytes({5, 0, 0, 1, 127, 0, 0, 1, request.port >> 8, request.port & 0xff})))
+        if (!co_await write(client,
+                            bytes({5, 0, 0, 1, 127, 0, 0, 1, request.port >> 8, request.port & 0xff})))
             co_return;
         co_await (pump(client, upstream) && pump(upstream, client));
     }
@@ -319,8 +320,10 @@ private:
             auto [ec, n] = co_await from.async_read_some(boost::asio::buffer(piece), use_tuple);
             if (n > 0)
             {
-                auto [write_ec, written] =
-                    co_await boost::asio::async_write(to, boost::asio::buffer(piece.data(), n), use_tuple);
+                auto [write_ec, written] = co_await boost::asio::async_write(
+                    to,
+                    boost::asio::buffer(piece.data(), n),
+                    use_tuple);
                 (void)written;
                 if (write_ec)
                     ec = write_ec;
@@ -353,7 +356,7 @@ private:
     std::uint16_t port_ = 0;
     std::atomic<std::size_t> connections_{0};
     mutable std::mutex mutex_;
-    std::vector<socks5_request> requests_;  ///< guarded by mutex_
+    std::vector<socks5_request> requests_;      ///< guarded by mutex_
     std::unordered_set<tcp::socket*> sockets_;  ///< io thread only
     bool stopping_ = false;                     ///< io thread only
     // Declared last: destroying the io_context destroys pending coroutine frames, which touch the above.

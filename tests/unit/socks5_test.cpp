@@ -1,4 +1,6 @@
 // The SOCKS5 handshake's messages and reply checks, without sockets; the connect flags' parsing.
+#include "socks5.hpp"
+
 #include "asyncfetch/options.hpp"
 #include "asyncfetch/proxy.hpp"
 #include "asyncfetch/request.hpp"
@@ -6,7 +8,6 @@
 #include "must_parse.hpp"
 #include "options_connect.hpp"
 #include "request_head.hpp"
-#include "socks5.hpp"
 
 #include <gtest/gtest.h>
 
@@ -86,7 +87,8 @@ TEST(socks5, connect_reply_names_every_rfc1928_code)
     EXPECT_EQ(socks5_reply_name(9), "unknown reply code 9");
     EXPECT_TRUE(check_connect_reply(bytes({5, 0, 0, 1, 127, 0, 0, 1, 0, 80})).ok);
     EXPECT_NE(check_connect_reply(bytes({5, 0, 0, 7, 1})).problem.find("address type"), std::string::npos);
-    EXPECT_NE(check_connect_reply(bytes({0x48, 0x54, 0x54, 0x50})).problem.find("version"), std::string::npos);
+    EXPECT_NE(check_connect_reply(bytes({0x48, 0x54, 0x54, 0x50})).problem.find("version"),
+              std::string::npos);
     EXPECT_NE(check_connect_reply(bytes({5, 0})).problem.find("truncated"), std::string::npos);
 }
 
@@ -144,8 +146,17 @@ TEST(connect_options, cert_splits_the_password_at_the_first_unescaped_colon)
 
 TEST(connect_options, cert_key_types_and_the_last_password_given)
 {
-    auto a = parse({"--cert", "c.der:one", "--cert-type", "der", "--key", "k.der", "--key-type", "DER",
-                    "--pass", "two", "https://h/"});
+    auto a = parse({"--cert",
+                    "c.der:one",
+                    "--cert-type",
+                    "der",
+                    "--key",
+                    "k.der",
+                    "--key-type",
+                    "DER",
+                    "--pass",
+                    "two",
+                    "https://h/"});
     ASSERT_TRUE(a.opts) << a.err;
     EXPECT_EQ(a.opts->certificate.cert_file, "c.der");
     EXPECT_EQ(a.opts->certificate.key_file, "k.der");
