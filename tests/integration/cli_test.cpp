@@ -361,7 +361,7 @@ TEST(cli, usage_errors_exit_two_with_a_message_and_no_output)
         {"-H", "X-A: 1", "--data-binary", "@/nonexistent/asyncfetch-body", url},
         {"--resolve", "host:80", url},
         {"--max-filesize", "lots", url},
-        {"-x", "socks5://127.0.0.1:1080", url},
+        {"-x", "socks4://127.0.0.1:1080", url},
     };
     for (const auto& args : cases)
     {
