@@ -10,7 +10,7 @@
 #include "happy_eyeballs.hpp"
 #include "http1_session.hpp"
 #include "http2_session.hpp"
-#include "socks5.hpp"
+#include "proxy_tunnel.hpp"
 #include "tls_sessions.hpp"
 #include "transport.hpp"
 
@@ -20,10 +20,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <openssl/ssl.h>
@@ -44,43 +40,6 @@ using namespace net::experimental::awaitable_operators;
 namespace {
 
 constexpr auto token = net::as_tuple(net::use_awaitable);
-
-/// Asks an HTTP proxy for a tunnel to target (CONNECT host:port).
-net::awaitable<failure> open_tunnel(beast::tcp_stream& tcp,
-                                    const url& target,
-                                    const url& proxy,
-                                    const std::string& user_agent,
-                                    clock_type::time_point deadline)
-{
-    const std::string authority = (target.host.find(':') != std::string::npos ? "[" + target.host + "]"
-                                                                              : target.host) +
-                                  ":" + std::to_string(target.port);
-    std::string req = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
-    if (!user_agent.empty())
-        req += "User-Agent: " + user_agent + "\r\n";
-    if (!proxy.userinfo.empty())
-        req += "Proxy-Authorization: " + proxy.basic_authorization() + "\r\n";
-    req += "\r\n";
-    tcp.expires_at(deadline);
-    auto [wec, written] = co_await net::async_write(tcp, net::buffer(req), token);
-    if (wec)
-        co_return failure{wec, phase::proxy};
-
-    beast::flat_buffer buffer;
-    http::response_parser<http::empty_body> p;
-    p.skip(true);  // a 2xx answer to CONNECT has no body; the tunnel starts right after it
-    tcp.expires_at(deadline);
-    auto [ec, n] = co_await http::async_read_header(tcp, buffer, p, token);
-    if (ec)
-        co_return failure{ec, phase::proxy};
-    if (p.get().result_int() / 100 != 2)
-    {
-        failure f{errc::proxy_refused, phase::proxy};
-        f.detail = "proxy answered CONNECT with " + std::to_string(p.get().result_int());
-        co_return f;
-    }
-    co_return failure{};
-}
 
 /// Keeps a transport reachable by cancel_all() while it connects.
 class connecting_guard
@@ -245,21 +204,8 @@ net::awaitable<connector::result> connector::connect(const url& target,
         co_return result{nullptr, failure{net::error::operation_aborted, phase::connect}};
 
     std::unique_ptr<transport> conn;
-    if (target.tls())
-    {
-        try
-        {
-            conn = std::make_unique<transport>(ex_, tls_.get());
-        }
-        catch (const boost::system::system_error& e)
-        {
-            co_return result{nullptr, failure{e.code(), phase::tls}};
-        }
-    }
-    else
-    {
-        conn = std::make_unique<transport>(ex_);
-    }
+    if (auto f = new_transport(target, conn))
+        co_return result{nullptr, std::move(f)};
     connecting_guard guard(connecting_, conn.get());
     t = clock_type::now();
     auto raced = co_await race_connect(addresses, peer.port, connect_deadline);
@@ -275,19 +221,17 @@ net::awaitable<connector::result> connector::connect(const url& target,
     if (const auto peer = conn->tcp().socket().remote_endpoint(ignored); !ignored)
         conn->peer = {peer.address().to_string(), peer.port()};
 
+    auto tunnel = co_await open_proxy_tunnel(conn->tcp(),
+                                             target,
+                                             proxy,
+                                             socks_host,
+                                             cfg_.user_agent,
+                                             connect_deadline);
+    // The connect phase covers a SOCKS handshake: that tunnel is the connection to the target.
     if (!socks_host.empty())
-    {
-        // The connect phase covers the SOCKS handshake: the tunnel is the connection to the target.
-        auto f = co_await socks5_handshake(conn->tcp(), *proxy, socks_host, target.port, connect_deadline);
         times.connect_ms = ms_between(t, clock_type::now());
-        if (f)
-            co_return result{nullptr, std::move(f)};
-    }
-    else if (proxy && target.tls())
-    {
-        if (auto f = co_await open_tunnel(conn->tcp(), target, *proxy, cfg_.user_agent, connect_deadline))
-            co_return result{nullptr, std::move(f)};
-    }
+    if (tunnel)
+        co_return result{nullptr, std::move(tunnel)};
 
     if (target.tls())
     {
@@ -298,6 +242,24 @@ net::awaitable<connector::result> connector::connect(const url& target,
             co_return result{nullptr, std::move(f)};
     }
     co_return result{std::move(conn), failure{}};
+}
+
+failure connector::new_transport(const url& target, std::unique_ptr<transport>& out)
+{
+    if (!target.tls())
+    {
+        out = std::make_unique<transport>(ex_);
+        return failure{};
+    }
+    try
+    {
+        out = std::make_unique<transport>(ex_, tls_.get());
+    }
+    catch (const boost::system::system_error& e)
+    {
+        return failure{e.code(), phase::tls};
+    }
+    return failure{};
 }
 
 net::awaitable<connector::socks_name> connector::socks_target(const url& target,

@@ -116,6 +116,8 @@ private:
         std::string host;
         failure error;
     };
+    /// A transport for target, TLS or not; the failure when the TLS context cannot be made.
+    failure new_transport(const url& target, std::unique_ptr<transport>& out);
     boost::asio::awaitable<socks_name> socks_target(const url& target,
                                                     bool proxy_resolves,
                                                     clock_type::time_point deadline,
