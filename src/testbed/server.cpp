@@ -81,6 +81,11 @@ void require_client_certificates(ssl::context& ctx, const std::string& ca_pem)
         throw std::runtime_error("testbed: cannot use the client CA: " + e.code().message());
     }
     ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    // Without a session id context OpenSSL refuses to resume a session a client certificate verified
+    // (the handshake ends in an internal_error alert), as nginx and every server with client
+    // verification set one.
+    static constexpr unsigned char session_context[] = "asyncfetch-testbed";
+    SSL_CTX_set_session_id_context(ctx.native_handle(), session_context, sizeof session_context - 1);
     // The CA names go in the CertificateRequest, as a server that wants client certificates sends them.
     if (STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null())
     {

@@ -1,12 +1,19 @@
 // TLS client certificates end to end: the binary with --cert/--key/--pass against a testbed that requires
 // them.
+#include "asyncfetch/client_certificate.hpp"
+#include "asyncfetch/fetch.hpp"
 #include "asyncfetch/testbed.hpp"
 #include "test_support.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/json.hpp>
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -178,6 +185,42 @@ TEST(client_cert, several_urls_share_one_context_and_resume_sessions_concurrent_
         for (const auto& r : records)
             EXPECT_EQ(r.at("status").as_int64(), 200) << mode << ": " << boost::json::serialize(r);
     }
+}
+
+/// The certificate is loaded once into the client's one context: reconnects resume their TLS session and
+/// still count as the same client. HTTP/1.1, where /close/N ends the connection.
+TEST(client_cert, reconnects_resume_the_session_with_the_certificate_loaded_once)
+{
+    cert_fixture f;
+    boost::asio::io_context ioc(1);
+    auto ctx = make_client_tls_context(true, {});
+    ctx->add_certificate_authority(boost::asio::buffer(f.server.cert_pem()));
+    client_certificate identity;
+    identity.cert_file = f.cert_der;
+    identity.cert_der = true;
+    identity.key_file = f.locked_key;
+    identity.password = "s3cret:pw";
+    ASSERT_TRUE(use_client_certificate(*ctx, identity)) << "a key of another certificate does not load";
+    identity.key_file = f.key_der;
+    identity.key_der = true;
+    identity.password.clear();
+    const auto problem = use_client_certificate(*ctx, identity);
+    ASSERT_FALSE(problem) << *problem;
+    client_config cfg;
+    cfg.versions = http_versions::http1_only;
+    client c(ioc.get_executor(), *ctx, cfg);
+    std::vector<fetch_result> results;
+    auto scenario = [&]() -> boost::asio::awaitable<void> {
+        for (std::size_t i = 0; i < 3; ++i)
+            results.push_back(co_await c.fetch(i, f.server.base_url() + "/close/10"));
+    };
+    boost::asio::co_spawn(ioc, scenario, boost::asio::detached);
+    ioc.run_for(std::chrono::seconds(10));
+    ASSERT_EQ(results.size(), 3u);
+    for (const auto& r : results)
+        EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(c.counters().tls_handshakes, 3u);
+    EXPECT_EQ(c.counters().tls_resumed, 2u);
 }
 
 TEST(client_cert, wrong_key_password_is_a_usage_error_before_any_request)
