@@ -73,9 +73,10 @@ std::pair<error_kind, std::string> describe_without_hint(const failure& f, const
     {
         if (c.past_deadline || f.where == phase::send || f.where == phase::receive)
             return {error_kind::timeout, "request timed out after " + limit_seconds_text(c.timeout)};
-        const char* what = f.where == phase::dns   ? "resolving "
-                           : f.where == phase::tls ? "TLS handshake with "
-                                                   : "connect to ";
+        const char* what = f.where == phase::dns     ? "resolving "
+                           : f.where == phase::tls   ? "TLS handshake with "
+                           : f.where == phase::proxy ? "proxy handshake with "
+                                                     : "connect to ";
         return {error_kind::timeout,
                 what + where + " timed out after " + limit_seconds_text(c.connect_timeout)};
     }
