@@ -684,6 +684,37 @@ TEST(cli, testbed_binary_serves_h2c_and_h2_over_tls)
     EXPECT_EQ(run_process({testbed_bin, "--h2c", "--tls"}).exit_code, 2) << "--h2c is for plain TCP";
 }
 
+/// --client-ca FILE: the testbed binary requires client certificates from that CA; asyncfetch --cert
+/// presents one.
+TEST(cli, testbed_binary_requires_client_certificates_with_client_ca)
+{
+    const auto ca = make_self_signed_certificate({"cli test client CA"});
+    const auto client = make_client_certificate(ca, "cli client");
+    temp_file ca_file(ca.cert_pem);
+    temp_file cert(client.cert_pem);
+    temp_file key(client.key_pem);
+    temp_file server_cert("");
+    spawned_process tb(
+        {testbed_bin, "--tls", "--cert-out", server_cert.path(), "--client-ca", ca_file.path()});
+    const auto base = tb.read_line(std::chrono::seconds(5));
+    ASSERT_TRUE(base.has_value()) << "no base URL line within 5 s";
+    const auto with = run_cli({"--json",
+                               "--cacert",
+                               server_cert.path(),
+                               "--cert",
+                               cert.path(),
+                               "--key",
+                               key.path(),
+                               *base + "/bytes/42"});
+    EXPECT_EQ(with.exit_code, 0) << with.err << with.out;
+    const auto without = run_cli({"--json", "--cacert", server_cert.path(), *base + "/bytes/42"});
+    EXPECT_EQ(without.exit_code, 1) << without.err;
+    EXPECT_NE(without.out.find("certificate required"), std::string::npos) << without.out;
+    EXPECT_EQ(tb.signal_and_wait(SIGTERM, std::chrono::seconds(5)), 0);
+    EXPECT_EQ(run_process({testbed_bin, "--client-ca", ca_file.path()}).exit_code, 2)
+        << "--client-ca needs --tls";
+}
+
 }  // namespace
 }  // namespace asyncfetch
 
