@@ -98,6 +98,27 @@ std::optional<std::string> prepare(options& o)
     return std::nullopt;
 }
 
+/// The TLS context is built when the first https connection needs it, except with --cacert or
+/// --cert: a CA file or a client certificate that cannot be loaded is a usage error before any
+/// request. The certificate goes into the one shared context, so sessions still resume. Leaves ctx
+/// null when the context can wait; returns the message when it cannot be built.
+std::optional<std::string> make_tls_at_start(const options& o, std::unique_ptr<net::ssl::context>& ctx)
+{
+    if ((o.cacert.empty() || !o.client.verify) && !o.certificate.given())
+        return std::nullopt;
+    try
+    {
+        ctx = make_client_tls_context(o.client.verify, o.cacert);
+    }
+    catch (const std::exception& e)
+    {
+        return e.what();
+    }
+    if (o.certificate.given())
+        return use_client_certificate(*ctx, o.certificate);
+    return std::nullopt;
+}
+
 /// True when some -o sends a body to stdout: the records then go to stderr, so stdout holds only
 /// bodies, as in curl.
 bool bodies_to_stdout(const options& o)
@@ -248,27 +269,11 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
         return exit_usage;
     }
 
-    // The TLS context is built when the first https connection needs it, except with --cacert or
-    // --cert: a CA file or a client certificate that cannot be loaded is a usage error before any
-    // request. The certificate goes into the one shared context, so sessions still resume.
     std::unique_ptr<net::ssl::context> cacert_tls;
-    if ((!o.cacert.empty() && o.client.verify) || o.certificate.given())
+    if (auto problem = make_tls_at_start(o, cacert_tls))
     {
-        try
-        {
-            cacert_tls = make_client_tls_context(o.client.verify, o.cacert);
-        }
-        catch (const std::exception& e)
-        {
-            err << "asyncfetch: " << e.what() << "\n";
-            return exit_usage;
-        }
-        if (o.certificate.given())
-            if (auto problem = use_client_certificate(*cacert_tls, o.certificate))
-            {
-                err << "asyncfetch: " << *problem << "\n";
-                return exit_usage;
-            }
+        err << "asyncfetch: " << *problem << "\n";
+        return exit_usage;
     }
     tls_source tls = cacert_tls ? tls_source(*cacert_tls) : tls_source::deferred(o.client.verify, o.cacert);
 
