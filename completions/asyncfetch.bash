@@ -89,7 +89,7 @@ _asyncfetch()
         -h | --help | --version)
             return
             ;;
-        -i | --input | --cacert | --export-json | --export-markdown | --waterfall | --har | --state)
+        -i | --input | --cacert | -E | --cert | --key | --export-json | --export-markdown | --waterfall | --har | --state)
             _asyncfetch_files "" "$cur"
             return
             ;;
@@ -167,14 +167,19 @@ _asyncfetch()
             return
             ;;
         -x | --proxy)
-            [[ -z $cur ]] && COMPREPLY=(http://)
+            [[ -z $cur ]] && COMPREPLY=(http:// socks5:// socks5h://)
+            [[ -n $cur ]] && mapfile -t COMPREPLY < <(compgen -W 'http:// socks5:// socks5h://' -- "$cur")
             compopt -o nospace 2>/dev/null
+            return
+            ;;
+        --cert-type | --key-type)
+            mapfile -t COMPREPLY < <(compgen -W 'PEM DER' -- "$cur")
             return
             ;;
         -j | --concurrency | --parallel-max | -u | --user | --per-host | --max-redirs | --retry | --retry-delay | --retry-max-time | \
             --runs | --max-failures | --max-streams | --connect-timeout | -m | --timeout | --max-time | \
             -A | --user-agent | -H | --header | --resolve | --noproxy | --dns-servers | \
-            --happy-eyeballs-timeout-ms)
+            --happy-eyeballs-timeout-ms | --socks5 | --socks5-hostname | --pass)
             # A number, a time in seconds or free text: nothing to offer.
             return
             ;;
@@ -193,10 +198,10 @@ _asyncfetch()
             -X --request -I --head -H --header -A --user-agent -d --data --data-binary
             -f --fail -L --location --max-redirs --allow-insecure-redirects --compressed
             --max-filesize --resolve --dns-servers --happy-eyeballs-timeout-ms -4 --ipv4 -6 --ipv6
-            -k --insecure --cacert --http1.1 --http2 --http2-prior-knowledge --max-streams
+            -k --insecure --cacert -E --cert --key --cert-type --key-type --pass --http1.1 --http2 --http2-prior-knowledge --max-streams
             --connect-timeout -m --timeout --max-time
             --retry --retry-delay --retry-max-time --retry-all-methods
-            -x --proxy --noproxy
+            -x --proxy --socks5 --socks5-hostname --noproxy
             --compare --runs --warm --export-json --export-markdown --stats --waterfall --har
             --fail-fast --max-failures --state -N --timestamping
             -v --verbose --verbose-secrets -D --dump-header -w --write-out'

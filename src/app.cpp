@@ -71,7 +71,9 @@ std::optional<std::string> prepare(options& o)
         return problem;
     if (!o.client.proxies.proxy.empty() && !parse_proxy_url(o.client.proxies.proxy))
         return "asyncfetch: invalid proxy URL '" + redact_userinfo(o.client.proxies.proxy) +
-               "' (only http:// proxies are supported)\n";
+               "' (expected http://, socks5:// or socks5h:// with HOST[:PORT])\n";
+    if (!o.certificate.key_file.empty() && !o.certificate.given())
+        return "asyncfetch: --key needs --cert\n";
     const std::string& dir = o.client.output_dir;
     std::error_code ec;
     if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
@@ -116,6 +118,27 @@ std::optional<std::string> load_state(options& o, std::ostream& err, state_map& 
         return "asyncfetch: cannot write state file " + o.state_file + ": " + *problem + "\n";
     next = *loaded;
     o.client.conditions = std::move(loaded);
+    return std::nullopt;
+}
+
+/// The TLS context is built when the first https connection needs it, except with --cacert or
+/// --cert: a CA file or a client certificate that cannot be loaded is a usage error before any
+/// request. The certificate goes into the one shared context, so sessions still resume. Leaves ctx
+/// null when the context can wait; returns the message when it cannot be built.
+std::optional<std::string> make_tls_at_start(const options& o, std::unique_ptr<net::ssl::context>& ctx)
+{
+    if ((o.cacert.empty() || !o.client.verify) && !o.certificate.given())
+        return std::nullopt;
+    try
+    {
+        ctx = make_client_tls_context(o.client.verify, o.cacert);
+    }
+    catch (const std::exception& e)
+    {
+        return e.what();
+    }
+    if (o.certificate.given())
+        return use_client_certificate(*ctx, o.certificate);
     return std::nullopt;
 }
 
@@ -276,20 +299,11 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
             return exit_usage;
         }
 
-    // The TLS context is built when the first https connection needs it, except with --cacert:
-    // a CA file that cannot be loaded is a usage error before any request.
     std::unique_ptr<net::ssl::context> cacert_tls;
-    if (!o.cacert.empty() && o.client.verify)
+    if (auto problem = make_tls_at_start(o, cacert_tls))
     {
-        try
-        {
-            cacert_tls = make_client_tls_context(true, o.cacert);
-        }
-        catch (const std::exception& e)
-        {
-            err << "asyncfetch: " << e.what() << "\n";
-            return exit_usage;
-        }
+        err << "asyncfetch: " << *problem << "\n";
+        return exit_usage;
     }
     tls_source tls = cacert_tls ? tls_source(*cacert_tls) : tls_source::deferred(o.client.verify, o.cacert);
 

@@ -1,6 +1,7 @@
 // The rules of one attempt at a URL: a hop's request head and session, redirects, credentials across
 // origins, decoding, size limit, saving, and phase times. They talk to an exchange, never to a socket.
 #include "asyncfetch/error.hpp"
+#include "asyncfetch/proxy.hpp"
 #include "body_sink.hpp"
 #include "client_impl.hpp"
 #include "hop_cookies.hpp"
@@ -286,10 +287,12 @@ net::awaitable<void> client::impl::attempt(const url& original,
                 {method, cur, original, proxy, body, cfg.compressed, jar_cookies, conditions},
                 head))
             co_return set_error(r, classify(ec), describe(ec));
-        // Plain requests through a proxy share the proxy connection; tunnels belong to their target.
-        const std::string key = !proxy      ? cur.origin()
-                                : cur.tls() ? cur.origin() + " via " + proxy->origin()
-                                            : "proxy " + proxy->origin();
+        // Plain requests through an HTTP proxy share the proxy connection; tunnels (CONNECT, SOCKS5)
+        // belong to their target.
+        const std::string key = !proxy ? cur.origin()
+                                : cur.tls() || is_socks_proxy(*proxy)
+                                    ? cur.origin() + " via " + proxy->origin()
+                                    : "proxy " + proxy->origin();
 
         r.queue_ms = r.dns_ms = r.connect_ms = r.tls_ms = 0;
         if (trace) [[unlikely]]

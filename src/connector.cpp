@@ -1,13 +1,16 @@
-// The connector: DNS, TCP (Happy Eyeballs), proxy tunnel, TLS handshake (SNI, verify, resumption, ALPN).
+// The connector: DNS, TCP (Happy Eyeballs), proxy tunnel (HTTP CONNECT or SOCKS5), TLS handshake (SNI,
+// verify, resumption, ALPN).
 #include "connector.hpp"
 
 #include "asyncfetch/error.hpp"
 #include "asyncfetch/fetch.hpp"
+#include "asyncfetch/proxy.hpp"
 #include "asyncfetch/url.hpp"
 #include "dns_cache.hpp"
 #include "happy_eyeballs.hpp"
 #include "http1_session.hpp"
 #include "http2_session.hpp"
+#include "proxy_tunnel.hpp"
 #include "tls_sessions.hpp"
 #include "transport.hpp"
 
@@ -17,10 +20,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <openssl/ssl.h>
@@ -41,43 +40,6 @@ using namespace net::experimental::awaitable_operators;
 namespace {
 
 constexpr auto token = net::as_tuple(net::use_awaitable);
-
-/// Asks an HTTP proxy for a tunnel to target (CONNECT host:port).
-net::awaitable<failure> open_tunnel(beast::tcp_stream& tcp,
-                                    const url& target,
-                                    const url& proxy,
-                                    const std::string& user_agent,
-                                    clock_type::time_point deadline)
-{
-    const std::string authority = (target.host.find(':') != std::string::npos ? "[" + target.host + "]"
-                                                                              : target.host) +
-                                  ":" + std::to_string(target.port);
-    std::string req = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
-    if (!user_agent.empty())
-        req += "User-Agent: " + user_agent + "\r\n";
-    if (!proxy.userinfo.empty())
-        req += "Proxy-Authorization: " + proxy.basic_authorization() + "\r\n";
-    req += "\r\n";
-    tcp.expires_at(deadline);
-    auto [wec, written] = co_await net::async_write(tcp, net::buffer(req), token);
-    if (wec)
-        co_return failure{wec, phase::proxy};
-
-    beast::flat_buffer buffer;
-    http::response_parser<http::empty_body> p;
-    p.skip(true);  // a 2xx answer to CONNECT has no body; the tunnel starts right after it
-    tcp.expires_at(deadline);
-    auto [ec, n] = co_await http::async_read_header(tcp, buffer, p, token);
-    if (ec)
-        co_return failure{ec, phase::proxy};
-    if (p.get().result_int() / 100 != 2)
-    {
-        failure f{errc::proxy_refused, phase::proxy};
-        f.detail = "proxy answered CONNECT with " + std::to_string(p.get().result_int());
-        co_return f;
-    }
-    co_return failure{};
-}
 
 /// Keeps a transport reachable by cancel_all() while it connects.
 class connecting_guard
@@ -189,7 +151,8 @@ std::unique_ptr<session> connector::make_session(std::unique_ptr<transport> t, b
 std::size_t connector::expected_capacity(const url& target, const url* proxy) const noexcept
 {
     const bool h2_possible = target.tls() ? cfg_.versions != http_versions::http1_only
-                                          : cfg_.versions == http_versions::http2_prior_knowledge && !proxy;
+                                          : cfg_.versions == http_versions::http2_prior_knowledge &&
+                                                (!proxy || is_socks_proxy(*proxy));
     return h2_possible ? std::max<std::size_t>(cfg_.max_streams, 1) : 1;
 }
 
@@ -201,7 +164,8 @@ net::awaitable<session_source::opened> connector::open_session(const url& target
     auto r = co_await connect(target, proxy, deadline, times);
     if (r.error)
         co_return session_source::opened{nullptr, std::move(r.error)};
-    co_return session_source::opened{make_session(std::move(r.t), proxy && !target.tls()), failure{}};
+    const bool forwarding = proxy && !target.tls() && !is_socks_proxy(*proxy);
+    co_return session_source::opened{make_session(std::move(r.t), forwarding), failure{}};
 }
 
 net::awaitable<connector::result> connector::connect(const url& target,
@@ -227,25 +191,21 @@ net::awaitable<connector::result> connector::connect(const url& target,
                                     : 0;  // zero from the cache, as on a reused connection
     if (addresses.ec)
         co_return result{nullptr, failure{addresses.ec, phase::dns}};
+    // socks5:// sends the proxy the target's address, resolved here; socks5h:// sends the name.
+    std::string socks_host;
+    if (proxy && is_socks_proxy(*proxy))
+    {
+        auto named = co_await socks_target(target, proxy->scheme == "socks5h", connect_deadline, times);
+        if (named.error)
+            co_return result{nullptr, std::move(named.error)};
+        socks_host = std::move(named.host);
+    }
     if (cancelled_)
         co_return result{nullptr, failure{net::error::operation_aborted, phase::connect}};
 
     std::unique_ptr<transport> conn;
-    if (target.tls())
-    {
-        try
-        {
-            conn = std::make_unique<transport>(ex_, tls_.get());
-        }
-        catch (const boost::system::system_error& e)
-        {
-            co_return result{nullptr, failure{e.code(), phase::tls}};
-        }
-    }
-    else
-    {
-        conn = std::make_unique<transport>(ex_);
-    }
+    if (auto f = new_transport(target, conn))
+        co_return result{nullptr, std::move(f)};
     connecting_guard guard(connecting_, conn.get());
     t = clock_type::now();
     auto raced = co_await race_connect(addresses, peer.port, connect_deadline);
@@ -261,9 +221,17 @@ net::awaitable<connector::result> connector::connect(const url& target,
     if (const auto peer = conn->tcp().socket().remote_endpoint(ignored); !ignored)
         conn->peer = {peer.address().to_string(), peer.port()};
 
-    if (proxy && target.tls())
-        if (auto f = co_await open_tunnel(conn->tcp(), target, *proxy, cfg_.user_agent, connect_deadline))
-            co_return result{nullptr, std::move(f)};
+    auto tunnel = co_await open_proxy_tunnel(conn->tcp(),
+                                             target,
+                                             proxy,
+                                             socks_host,
+                                             cfg_.user_agent,
+                                             connect_deadline);
+    // The connect phase covers a SOCKS handshake: that tunnel is the connection to the target.
+    if (!socks_host.empty())
+        times.connect_ms = ms_between(t, clock_type::now());
+    if (tunnel)
+        co_return result{nullptr, std::move(tunnel)};
 
     if (target.tls())
     {
@@ -275,6 +243,47 @@ net::awaitable<connector::result> connector::connect(const url& target,
     }
     conn->tcp().expires_never();  // an exchange bounds itself (transport::expires_at)
     co_return result{std::move(conn), failure{}};
+}
+
+failure connector::new_transport(const url& target, std::unique_ptr<transport>& out)
+{
+    if (!target.tls())
+    {
+        out = std::make_unique<transport>(ex_);
+        return failure{};
+    }
+    try
+    {
+        out = std::make_unique<transport>(ex_, tls_.get());
+    }
+    catch (const boost::system::system_error& e)
+    {
+        return failure{e.code(), phase::tls};
+    }
+    return failure{};
+}
+
+net::awaitable<connector::socks_name> connector::socks_target(const url& target,
+                                                              bool proxy_resolves,
+                                                              clock_type::time_point deadline,
+                                                              connect_times& times)
+{
+    if (proxy_resolves || target.ip_literal)
+        co_return socks_name{target.host, failure{}};
+    const auto t = clock_type::now();
+    auto addresses = co_await dns_.resolve(target.host, target.port, deadline);
+    if (addresses.waited)
+        times.dns_ms += ms_between(t, clock_type::now());
+    if (!addresses.ec && addresses.endpoints.empty())
+        addresses.ec = errc::dns_no_address;
+    if (addresses.ec)
+    {
+        failure f{addresses.ec, phase::dns};
+        f.detail = target.host;  // the target's name failed, not the proxy's
+        co_return socks_name{{}, std::move(f)};
+    }
+    // The address Happy Eyeballs would try first.
+    co_return socks_name{interleave_families(addresses.endpoints).front().address().to_string(), failure{}};
 }
 
 net::awaitable<connect_race<tcp::socket>::outcome> connector::race_connect(const resolved& addresses,

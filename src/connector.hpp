@@ -1,5 +1,5 @@
-// The connector: DNS, TCP connect, proxy CONNECT tunnel and TLS handshake, with phase times, giving
-// a transport; and the session the negotiated protocol calls for.
+// The connector: DNS, TCP connect, proxy tunnel (HTTP CONNECT or SOCKS5) and TLS handshake, with phase
+// times, giving a transport; and the session the negotiated protocol calls for.
 #pragma once
 
 #include "asyncfetch/fetch.hpp"
@@ -36,7 +36,8 @@ inline double ms_between(clock_type::time_point from, clock_type::time_point to)
     return std::chrono::duration<double, std::milli>(to - from).count();
 }
 
-/// Milliseconds spent in each phase of one connect.
+/// Milliseconds spent in each phase of one connect. Through a SOCKS5 proxy, dns_ms also holds the
+/// target's lookup (socks5://) and connect_ms the SOCKS handshake: the tunnel is the connection.
 struct connect_times
 {
     double dns_ms = 0;
@@ -76,8 +77,9 @@ public:
         failure error;
     };
 
-    /// Connects to target, through proxy when it is not null (a CONNECT tunnel for https; plain
-    /// http goes to the proxy itself), before min(now + connect_timeout, deadline).
+    /// Connects to target, through proxy when it is not null (an HTTP proxy: a CONNECT tunnel for
+    /// https, plain http goes to the proxy itself; a SOCKS5 proxy: a tunnel for both), before
+    /// min(now + connect_timeout, deadline).
     boost::asio::awaitable<result> connect(const url& target,
                                            const url* proxy,
                                            clock_type::time_point deadline,
@@ -107,6 +109,19 @@ public:
     std::size_t tls_resumed() const noexcept { return tls_resumed_; }
 
 private:
+    /// What a SOCKS5 CONNECT names: the target's address (socks5://) or its name (socks5h://, and IP
+    /// literals), or why the target's lookup failed.
+    struct socks_name
+    {
+        std::string host;
+        failure error;
+    };
+    /// A transport for target, TLS or not; the failure when the TLS context cannot be made.
+    failure new_transport(const url& target, std::unique_ptr<transport>& out);
+    boost::asio::awaitable<socks_name> socks_target(const url& target,
+                                                    bool proxy_resolves,
+                                                    clock_type::time_point deadline,
+                                                    connect_times& times);
     /// Races connects to endpoints (Happy Eyeballs) until deadline; out of file descriptors, it frees
     /// an idle connection or waits for one of the run's to close, and tries again.
     boost::asio::awaitable<connect_race<boost::asio::ip::tcp::socket>::outcome> race_connect(

@@ -46,6 +46,7 @@ public:
         case errc::unsupported_encoding: return "unsupported Content-Encoding";
         case errc::proxy_refused: return "proxy refused the CONNECT request";
         case errc::invalid_proxy: return "invalid proxy URL";
+        case errc::proxy_failed: return "the SOCKS5 proxy could not open the connection";
         case errc::file_error: return "cannot write the output file";
         case errc::too_many_header_fields: return "too many header fields in the response";
         case errc::too_many_interim_responses: return "too many interim (1xx) responses before the final one";
@@ -149,6 +150,7 @@ error_kind classify(const boost::system::error_code& ec) noexcept
         case errc::http2_stream_refused:
         case errc::http2_protocol: return error_kind::protocol;
         case errc::proxy_refused:
+        case errc::proxy_failed:
         case errc::invalid_proxy: return error_kind::proxy;
         }
         return error_kind::io;

@@ -2,8 +2,12 @@
 #include "failure.hpp"
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 namespace asyncfetch::detail {
 
@@ -28,7 +32,38 @@ bool closed_without_response(const failure& f) noexcept
     return f.ec == boost::beast::http::error::end_of_stream && !f.got_response;
 }
 
+namespace {
+
+/// What a TLS alert about the client's own certificate means, or nothing for other errors. A client
+/// receives these only when the server judged the certificate it presented, or found none.
+std::string client_certificate_hint(const boost::system::error_code& ec)
+{
+    if (ec.category() != net::error::get_ssl_category())
+        return {};
+    switch (ERR_GET_REASON(static_cast<unsigned long>(ec.value())))
+    {
+    case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+        return "; the server requires a client certificate (--cert)";
+    case SSL_R_TLSV1_ALERT_UNKNOWN_CA: return "; the server does not trust the client certificate's CA";
+    default: return {};
+    }
+}
+
+std::pair<error_kind, std::string> describe_without_hint(const failure& f, const failure_context& c);
+
+}  // namespace
+
 std::pair<error_kind, std::string> describe_failure(const failure& f, const failure_context& c)
+{
+    auto out = describe_without_hint(f, c);
+    if (out.first == error_kind::tls)
+        out.second += client_certificate_hint(f.ec);
+    return out;
+}
+
+namespace {
+
+std::pair<error_kind, std::string> describe_without_hint(const failure& f, const failure_context& c)
 {
     const std::string where(c.peer);
     if (f.ec == net::error::operation_aborted)
@@ -38,16 +73,20 @@ std::pair<error_kind, std::string> describe_failure(const failure& f, const fail
     {
         if (c.past_deadline || f.where == phase::send || f.where == phase::receive)
             return {error_kind::timeout, "request timed out after " + limit_seconds_text(c.timeout)};
-        const char* what = f.where == phase::dns   ? "resolving "
-                           : f.where == phase::tls ? "TLS handshake with "
-                                                   : "connect to ";
+        const char* what = f.where == phase::dns     ? "resolving "
+                           : f.where == phase::tls   ? "TLS handshake with "
+                           : f.where == phase::proxy ? "proxy handshake with "
+                                                     : "connect to ";
         return {error_kind::timeout,
                 what + where + " timed out after " + limit_seconds_text(c.connect_timeout)};
     }
     const std::string via = c.via_proxy ? "proxy " : "";
+    // A detail on a DNS failure names the host that failed (a SOCKS5 target resolved by the client).
     if (f.where == phase::dns)
         return {error_kind::dns,
-                "could not resolve " + via + "host " + std::string(c.resolved_host) + ": " + describe(f.ec)};
+                "could not resolve " +
+                    (f.detail.empty() ? via + "host " + std::string(c.resolved_host) : "host " + f.detail) +
+                    ": " + describe(f.ec)};
     if (f.ec.category() == error_category())
         return {classify(f.ec), f.detail.empty() ? describe(f.ec) : f.detail};
     switch (f.where)
@@ -71,5 +110,7 @@ std::pair<error_kind, std::string> describe_failure(const failure& f, const fail
         kind = error_kind::truncated;
     return {kind, f.detail.empty() ? describe(f.ec) : describe(f.ec) + " (" + f.detail + ")"};
 }
+
+}  // namespace
 
 }  // namespace asyncfetch::detail

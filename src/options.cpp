@@ -4,6 +4,7 @@
 #include "option_values.hpp"
 #include "options_cookies.hpp"
 #include "options_config.hpp"
+#include "options_connect.hpp"
 #include "options_curl.hpp"
 #include "options_inspect.hpp"
 #include "options_report.hpp"
@@ -156,9 +157,6 @@ void add_request_options(CLI::App& app, options& o, raw_values& raw)
 // Proxy, name resolution, --compare, pacing, failure limits, TLS and timeouts.
 void add_network_and_run_options(CLI::App& app, options& o, raw_values& raw)
 {
-    app.add_option("-x,--proxy",
-                   o.client.proxies.proxy,
-                   "Use this HTTP proxy: [http://][user:pw@]host[:port]");
     app.add_option("--noproxy", raw.noproxy, "Hosts to reach directly, comma-separated ('*' for all)");
     app.add_option("--resolve", raw.resolves, "Use ADDRESS for HOST:PORT (HOST:PORT:ADDRESS, repeatable)")
         ->allow_extra_args(false);
@@ -348,6 +346,7 @@ void add_all_options(CLI::App& app, options& o, raw_values& raw)
     add_request_options(app, o, raw);
     add_network_and_run_options(app, o, raw);
     detail::add_curl_output_options(app, o);
+    detail::add_connect_options(app, o);
     detail::add_inspect_options(app, o);
     detail::add_report_options(app, o);
     detail::add_cookie_options(app, o);

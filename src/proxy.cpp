@@ -30,6 +30,7 @@ proxy_settings proxy_settings::from_environment()
     proxy_settings s;
     s.env_http_proxy = env("http_proxy", "HTTP_PROXY");
     s.env_https_proxy = env("https_proxy", "HTTPS_PROXY");
+    s.env_all_proxy = env("all_proxy", "ALL_PROXY");
     s.env_no_proxy = env("no_proxy", "NO_PROXY");
     return s;
 }
@@ -39,9 +40,16 @@ boost::system::result<url> parse_proxy_url(std::string_view text)
     std::string full(detail::trim_ows(text));
     if (full.find("://") == std::string::npos)
         full = "http://" + full;
+    // A SOCKS5 URL parses as an http one would; its scheme is put back after.
+    std::string scheme = detail::ascii_lower(std::string_view(full).substr(0, full.find("://")));
+    if (scheme == "socks5" || scheme == "socks5h")
+        full.replace(0, scheme.size(), "http");
+    else if (scheme != "http")
+        return errc::invalid_proxy;
     auto u = parse_url(full);
     if (!u || u->scheme != "http")
         return errc::invalid_proxy;
+    u->scheme = scheme;
     // No explicit port: curl's default proxy port.
     const auto after_scheme = full.find("://") + 3;
     auto authority_end = full.find('/', after_scheme);
@@ -96,7 +104,13 @@ std::string proxy_for(const url& target, const proxy_settings& s)
         return {};
     if (!s.proxy.empty())
         return s.proxy;
-    return target.tls() ? s.env_https_proxy : s.env_http_proxy;
+    const std::string& by_scheme = target.tls() ? s.env_https_proxy : s.env_http_proxy;
+    return by_scheme.empty() ? s.env_all_proxy : by_scheme;
+}
+
+bool is_socks_proxy(const url& proxy) noexcept
+{
+    return proxy.scheme == "socks5" || proxy.scheme == "socks5h";
 }
 
 }  // namespace asyncfetch

@@ -3,6 +3,7 @@
 
 #include "asyncfetch/error.hpp"
 #include "asyncfetch/fetch_state.hpp"
+#include "asyncfetch/proxy.hpp"
 #include "asyncfetch/request.hpp"
 #include "asyncfetch/url.hpp"
 #include "text.hpp"
@@ -99,7 +100,8 @@ boost::system::error_code build_request_head(const request_options& req,
 
     out.fields.clear();
     out.method = t.method;
-    const bool absolute_form = t.proxy && !t.current.tls();
+    // Only an HTTP proxy forwarding plain http wants absolute-form; a SOCKS5 tunnel reaches the origin.
+    const bool absolute_form = t.proxy && !t.current.tls() && !is_socks_proxy(*t.proxy);
     if (absolute_form)
     {
         out.absolute_target = t.current.absolute();

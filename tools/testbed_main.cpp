@@ -8,6 +8,7 @@
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <string>
 
 int main(int argc, char** argv)
@@ -43,6 +44,13 @@ int main(int argc, char** argv)
     app.add_option("--cert-out", cert_out, "Write the certificate PEM to FILE (needs --tls)")
         ->type_name("FILE")
         ->needs(tls);
+    std::string client_ca;
+    app.add_option("--client-ca",
+                   client_ca,
+                   "Require TLS client certificates signed by the CA certificates in FILE (PEM; needs --tls)")
+        ->type_name("FILE")
+        ->check(CLI::ExistingFile)
+        ->needs(tls);
     app.add_flag("--h2c", config.h2c, "Also serve HTTP/2 with prior knowledge on plain TCP")->excludes(tls);
     app.add_option("--h2-max-streams",
                    config.h2_max_streams,
@@ -59,6 +67,17 @@ int main(int argc, char** argv)
         // --help and --version are not errors; everything else is a usage error.
         int code = app.exit(e);
         return code == 0 ? 0 : 2;
+    }
+
+    if (!client_ca.empty())
+    {
+        std::ifstream in(client_ca, std::ios::binary);
+        config.client_ca_pem.assign(std::istreambuf_iterator<char>(in), {});
+        if (!in || config.client_ca_pem.empty())
+        {
+            std::cerr << "asyncfetch-testbed: cannot read " << client_ca << "\n";
+            return 2;
+        }
     }
 
     // Block the signals before the server thread starts so that it inherits the mask and sigwait sees them.

@@ -28,7 +28,7 @@ enum class errc
     bad_encoding,                ///< the body could not be decoded (gzip, deflate, br)
     unsupported_encoding,        ///< a Content-Encoding asyncfetch cannot decode
     proxy_refused,               ///< the proxy answered CONNECT with a non-2xx status
-    invalid_proxy,               ///< the proxy URL is not a valid http:// URL
+    invalid_proxy,               ///< the proxy URL is not a valid http://, socks5:// or socks5h:// URL
     file_error,                  ///< the body could not be written under --output-dir
     too_many_header_fields,      ///< a response header with more fields than the client accepts
     too_many_interim_responses,  ///< more 1xx responses, or larger ones, than one header budget allows
@@ -52,6 +52,7 @@ enum class errc
     trailer_too_large,           ///< a trailer section larger than the client buffers
     response_buffer_full,        ///< unparsed response bytes filled the read buffer
     request_body_file,           ///< a request body file could not be read, or changed while it was sent
+    proxy_failed,  ///< a SOCKS5 proxy refused, failed or broke its handshake (the detail names why)
 };
 
 /// The category of errc.

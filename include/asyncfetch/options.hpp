@@ -1,6 +1,7 @@
 // The command line: what a user asked for, parsed from an argument vector without side effects.
 #pragma once
 
+#include "asyncfetch/client_certificate.hpp"
 #include "asyncfetch/client_config.hpp"
 #include "asyncfetch/config_file.hpp"
 #include "asyncfetch/output_format.hpp"
@@ -42,7 +43,8 @@ struct options
     /// --dns-servers, --happy-eyeballs-timeout-ms, HTTP versions, --max-streams. The connection
     /// limits and the proxy environment are added when a run starts.
     client_config client;
-    std::string cacert;  ///< --cacert FILE: trust these CAs instead of the system's
+    std::string cacert;              ///< --cacert FILE: trust these CAs instead of the system's
+    client_certificate certificate;  ///< --cert, --key, --cert-type, --key-type, --pass
 
     /// -d (form) and --data-binary values in order, '@FILE' unread until load_request_body().
     struct data_arg

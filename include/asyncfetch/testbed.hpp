@@ -26,6 +26,21 @@ self_signed_certificate make_self_signed_certificate(const std::vector<std::stri
                                                      long not_before_days = -1,
                                                      long valid_days = 30);
 
+/// Makes an EC P-256 client certificate signed by `ca` (a make_self_signed_certificate() result, which
+/// is a CA): subject CN common_name, extendedKeyUsage clientAuth, valid for 30 days from yesterday. The
+/// key is PKCS#8 PEM, encrypted with AES-256-CBC under key_password when one is given. Throws
+/// std::runtime_error on OpenSSL failure.
+self_signed_certificate make_client_certificate(const self_signed_certificate& ca,
+                                                const std::string& common_name,
+                                                const std::string& key_password = {});
+
+/// A PEM certificate as DER. Throws std::runtime_error when it does not parse.
+std::string certificate_to_der(const std::string& cert_pem);
+
+/// An unencrypted PEM private key as unencrypted PKCS#8 DER. Throws std::runtime_error when it does not
+/// parse.
+std::string private_key_to_der(const std::string& key_pem);
+
 /// How a testbed listens.
 struct testbed_config
 {
@@ -39,6 +54,11 @@ struct testbed_config
     bool record_requests = true;  ///< keep the request log that testbed::requests() returns
     /// HTTP/2: SETTINGS_MAX_CONCURRENT_STREAMS announced (at least 1); streams past it are refused.
     std::uint32_t h2_max_streams = 100;
+    /// With tls: PEM of the CA certificates that sign acceptable client certificates. When set, every
+    /// TLS client must present a certificate one of them signed (SSL_VERIFY_PEER |
+    /// SSL_VERIFY_FAIL_IF_NO_PEER_CERT): the handshake fails with the alert "certificate required" (TLS
+    /// 1.3; "handshake failure" in 1.2) without one, "unknown ca" with another CA's.
+    std::string client_ca_pem;
 };
 
 /// One request as the testbed read it.

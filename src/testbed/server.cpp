@@ -12,6 +12,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -66,6 +68,39 @@ int select_alpn(SSL*,
     return SSL_TLSEXT_ERR_NOACK;
 }
 
+/// Asks every TLS client for a certificate signed by one of the CAs in ca_pem, and ends the handshake
+/// of those without one.
+void require_client_certificates(ssl::context& ctx, const std::string& ca_pem)
+{
+    try
+    {
+        ctx.add_certificate_authority(net::buffer(ca_pem));
+    }
+    catch (const boost::system::system_error& e)
+    {
+        throw std::runtime_error("testbed: cannot use the client CA: " + e.code().message());
+    }
+    ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    // Without a session id context OpenSSL refuses to resume a session a client certificate verified
+    // (the handshake ends in an internal_error alert), as nginx and every server with client
+    // verification set one.
+    static constexpr unsigned char session_context[] = "asyncfetch-testbed";
+    SSL_CTX_set_session_id_context(ctx.native_handle(), session_context, sizeof session_context - 1);
+    // The CA names go in the CertificateRequest, as a server that wants client certificates sends them.
+    if (STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null())
+    {
+        BIO* bio = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
+        while (X509* ca = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr))
+        {
+            sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(ca)));
+            X509_free(ca);
+        }
+        ERR_clear_error();
+        BIO_free(bio);
+        SSL_CTX_set_client_CA_list(ctx.native_handle(), names);
+    }
+}
+
 }  // namespace
 
 struct testbed::impl
@@ -106,6 +141,8 @@ testbed::impl::impl(testbed_config config) : context_(std::move(config))
         ssl_ctx_->use_certificate_chain(net::buffer(cert.cert_pem));
         ssl_ctx_->use_private_key(net::buffer(cert.key_pem), ssl::context::pem);
         cert_pem_ = std::move(cert.cert_pem);
+        if (!config_.client_ca_pem.empty())
+            require_client_certificates(*ssl_ctx_, config_.client_ca_pem);
     }
 
     // Bind synchronously so that port() is valid when the constructor returns.

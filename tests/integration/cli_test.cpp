@@ -361,7 +361,7 @@ TEST(cli, usage_errors_exit_two_with_a_message_and_no_output)
         {"-H", "X-A: 1", "--data-binary", "@/nonexistent/asyncfetch-body", url},
         {"--resolve", "host:80", url},
         {"--max-filesize", "lots", url},
-        {"-x", "socks5://127.0.0.1:1080", url},
+        {"-x", "socks4://127.0.0.1:1080", url},
     };
     for (const auto& args : cases)
     {
@@ -682,6 +682,37 @@ TEST(cli, testbed_binary_serves_h2c_and_h2_over_tls)
     for (const char* word : {"--h2c", "--h2-max-streams", "ALPN", "/h2-goaway/N", "/h2-window-stall/N"})
         EXPECT_NE(help.out.find(word), std::string::npos) << word << " missing from --help:\n" << help.out;
     EXPECT_EQ(run_process({testbed_bin, "--h2c", "--tls"}).exit_code, 2) << "--h2c is for plain TCP";
+}
+
+/// --client-ca FILE: the testbed binary requires client certificates from that CA; asyncfetch --cert
+/// presents one.
+TEST(cli, testbed_binary_requires_client_certificates_with_client_ca)
+{
+    const auto ca = make_self_signed_certificate({"cli test client CA"});
+    const auto client = make_client_certificate(ca, "cli client");
+    temp_file ca_file(ca.cert_pem);
+    temp_file cert(client.cert_pem);
+    temp_file key(client.key_pem);
+    temp_file server_cert("");
+    spawned_process tb(
+        {testbed_bin, "--tls", "--cert-out", server_cert.path(), "--client-ca", ca_file.path()});
+    const auto base = tb.read_line(std::chrono::seconds(5));
+    ASSERT_TRUE(base.has_value()) << "no base URL line within 5 s";
+    const auto with = run_cli({"--json",
+                               "--cacert",
+                               server_cert.path(),
+                               "--cert",
+                               cert.path(),
+                               "--key",
+                               key.path(),
+                               *base + "/bytes/42"});
+    EXPECT_EQ(with.exit_code, 0) << with.err << with.out;
+    const auto without = run_cli({"--json", "--cacert", server_cert.path(), *base + "/bytes/42"});
+    EXPECT_EQ(without.exit_code, 1) << without.err;
+    EXPECT_NE(without.out.find("certificate required"), std::string::npos) << without.out;
+    EXPECT_EQ(tb.signal_and_wait(SIGTERM, std::chrono::seconds(5)), 0);
+    EXPECT_EQ(run_process({testbed_bin, "--client-ca", ca_file.path()}).exit_code, 2)
+        << "--client-ca needs --tls";
 }
 
 }  // namespace

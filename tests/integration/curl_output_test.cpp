@@ -425,10 +425,13 @@ TEST(curl_output, no_output_ever_shows_a_password_or_token)
     expect_clean("--export-json", read_file(dir / "c.json"));
     expect_clean("--export-markdown", read_file(dir / "c.md"));
 
-    const auto bad_proxy = run_cli({"-x", "socks5://carol:" + secret + "@127.0.0.1:9", urls[0]});
+    const auto bad_proxy = run_cli({"-x", "socks4://carol:" + secret + "@127.0.0.1:9", urls[0]});
     EXPECT_EQ(bad_proxy.exit_code, 2);
     EXPECT_TRUE(contains(bad_proxy.err, "invalid proxy URL")) << bad_proxy.err;
     expect_clean("stderr of a bad proxy", bad_proxy.err + bad_proxy.out);
+    const auto no_socks = run_cli({"-v", "-S", "-x", "socks5://carol:" + secret + "@127.0.0.1:9", urls[0]});
+    EXPECT_EQ(no_socks.exit_code, 1) << no_socks.err;
+    expect_clean("output of an unreachable SOCKS5 proxy", no_socks.err + no_socks.out);
 
     // The credentials still went where they belong: the URL's, then -u's in its place.
     bool url_credentials_sent = false;

@@ -582,13 +582,13 @@ TEST_P(http1, invalid_environment_proxy_is_a_proxy_error_naming_it)
 {
     // -x is checked at start-up (exit 2); a proxy from the environment is checked per URL.
     auto c = cfg();
-    c.client.proxies.env_http_proxy = "socks5://127.0.0.1:1";
+    c.client.proxies.env_http_proxy = "socks4://127.0.0.1:1";
     const auto run = run_urls({server_.base_url() + "/bytes/4", server_.base_url() + "/bytes/5"}, c);
     ASSERT_EQ(run.results.size(), 2u);
     for (const auto& r : run.results)
     {
         EXPECT_EQ(r.kind, error_kind::proxy) << r.error;
-        EXPECT_EQ(r.error, "invalid proxy URL: socks5://127.0.0.1:1");
+        EXPECT_EQ(r.error, "invalid proxy URL: socks4://127.0.0.1:1");
     }
     EXPECT_EQ(run.summary.connections_opened, 0u);
 }

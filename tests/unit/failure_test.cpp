@@ -83,6 +83,23 @@ TEST(failure_wording, an_unreadable_request_body_file_is_io_naming_the_file)
               described(error_kind::io, "cannot read /tmp/x: No such file or directory"));
 }
 
+TEST(failure_wording, a_socks5_target_that_does_not_resolve_is_named_instead_of_the_proxy)
+{
+    failure f{errc::dns_not_found, phase::dns};
+    f.detail = "origin.test";
+    const auto [kind, message] = describe_failure(f, direct());
+    EXPECT_EQ(kind, error_kind::dns);
+    EXPECT_EQ(message.rfind("could not resolve host origin.test: ", 0), 0u) << message;
+}
+
+TEST(failure_wording, a_socks5_failure_is_a_proxy_error_with_its_detail)
+{
+    failure f{errc::proxy_failed, phase::proxy};
+    f.detail = "SOCKS5 proxy 127.0.0.1:1080: TTL expired (SOCKS5 reply 6)";
+    EXPECT_EQ(describe_failure(f, direct()),
+              described(error_kind::proxy, "SOCKS5 proxy 127.0.0.1:1080: TTL expired (SOCKS5 reply 6)"));
+}
+
 TEST(failure_wording, timeouts_name_the_phase_and_the_limit_that_elapsed)
 {
     const auto timeout = make_error_code(boost::beast::error::timeout);
@@ -92,6 +109,8 @@ TEST(failure_wording, timeouts_name_the_phase_and_the_limit_that_elapsed)
               described(error_kind::timeout, "connect to a.test:8080 timed out after 2.5 s"));
     EXPECT_EQ(describe_failure({timeout, phase::tls}, direct()),
               described(error_kind::timeout, "TLS handshake with a.test:8080 timed out after 2.5 s"));
+    EXPECT_EQ(describe_failure({timeout, phase::proxy}, direct()),
+              described(error_kind::timeout, "proxy handshake with a.test:8080 timed out after 2.5 s"));
     EXPECT_EQ(describe_failure({timeout, phase::receive}, direct()),
               described(error_kind::timeout, "request timed out after 30 s"));
     EXPECT_EQ(describe_failure({errc::request_timeout, phase::connect}, direct()).first, error_kind::timeout);

@@ -63,10 +63,41 @@ TEST(parse_proxy_url, userinfo_and_explicit_port)
     EXPECT_EQ(p->basic_authorization(), "Basic dTpw");
 }
 
-TEST(parse_proxy_url, only_http_proxies)
+TEST(parse_proxy_url, socks5_and_socks5h_keep_their_scheme)
+{
+    auto local = parse_proxy_url("socks5://u:p%40ss@127.0.0.1:9050");
+    ASSERT_TRUE(local);
+    EXPECT_EQ(local->scheme, "socks5");
+    EXPECT_EQ(local->host, "127.0.0.1");
+    EXPECT_EQ(local->port, 9050);
+    EXPECT_EQ(local->userinfo, "u:p@ss");
+    EXPECT_TRUE(is_socks_proxy(*local));
+    auto remote = parse_proxy_url("SOCKS5H://proxy.example");
+    ASSERT_TRUE(remote);
+    EXPECT_EQ(remote->scheme, "socks5h");
+    EXPECT_EQ(remote->port, 1080);
+    EXPECT_TRUE(is_socks_proxy(*remote));
+    EXPECT_FALSE(is_socks_proxy(*parse_proxy_url("http://h:3128")));
+}
+
+TEST(proxy_for, all_proxy_is_used_when_the_scheme_has_no_variable)
+{
+    proxy_settings s;
+    s.env_all_proxy = "socks5://127.0.0.1:1080";
+    s.env_https_proxy = "http://127.0.0.1:3128";
+    EXPECT_EQ(proxy_for(*parse_url("http://example.com/"), s), "socks5://127.0.0.1:1080");
+    EXPECT_EQ(proxy_for(*parse_url("https://example.com/"), s), "http://127.0.0.1:3128");
+    s.env_no_proxy = "example.com";
+    EXPECT_EQ(proxy_for(*parse_url("http://example.com/"), s), "");
+    s.noproxy = "";
+    s.proxy = "socks5h://127.0.0.1:9";
+    EXPECT_EQ(proxy_for(*parse_url("http://example.com/"), s), "socks5h://127.0.0.1:9");
+}
+
+TEST(parse_proxy_url, only_http_and_socks5_proxies)
 {
     for (std::string_view bad :
-         {"https://h", "socks5://h", "socks5h://h:1080", "ftp://h", "", "http://", "http://h:0"})
+         {"https://h", "socks4://h", "socks5://", "socks4a://h:1080", "ftp://h", "", "http://", "http://h:0"})
     {
         auto p = parse_proxy_url(bad);
         ASSERT_FALSE(p) << "'" << bad << "' parsed as " << p->absolute();
