@@ -1,10 +1,10 @@
 // The tool's top level: builds the shared TLS context and io_context, runs the passes, prints.
 #include "asyncfetch/app.hpp"
 
+#include "app_files.hpp"
 #include "app_inspect.hpp"
 #include "app_sinks.hpp"
 #include "asyncfetch/atomic_file.hpp"
-#include "asyncfetch/fetch_state.hpp"
 #include "asyncfetch/output_dir.hpp"
 #include "asyncfetch/progress.hpp"
 #include "asyncfetch/proxy.hpp"
@@ -100,24 +100,6 @@ std::optional<std::string> prepare(options& o)
         if (!path->empty())
             if (auto problem = check_writable(*path))
                 return "asyncfetch: cannot write " + *path + ": " + *problem + "\n";
-    return std::nullopt;
-}
-
-/// --state: the file's entries (a missing file is an empty state) become the run's conditions, and a
-/// copy of them the state to update; its skipped lines are warnings on err. The message for stderr
-/// when the file cannot be read, or could not be rewritten after the run.
-std::optional<std::string> load_state(options& o, std::ostream& err, state_map& next)
-{
-    auto loaded = std::make_shared<state_map>();
-    std::vector<std::string> warnings;
-    if (auto problem = load_state_file(o.state_file, *loaded, warnings))
-        return "asyncfetch: cannot read state file " + o.state_file + ": " + *problem + "\n";
-    for (const auto& w : warnings)
-        err << "asyncfetch: warning: state file " << w << " (line ignored)\n";
-    if (auto problem = check_writable(o.state_file))
-        return "asyncfetch: cannot write state file " + o.state_file + ": " + *problem + "\n";
-    next = *loaded;
-    o.client.conditions = std::move(loaded);
     return std::nullopt;
 }
 
@@ -291,13 +273,12 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
         err << *problem;
         return exit_usage;
     }
-    state_map next_state;
-    if (!o.state_file.empty())
-        if (auto problem = load_state(o, err, next_state))
-        {
-            err << *problem;
-            return exit_usage;
-        }
+    detail::run_files files;
+    if (auto problem = files.load(o, err))
+    {
+        err << *problem;
+        return exit_usage;
+    }
 
     std::unique_ptr<net::ssl::context> cacert_tls;
     if (auto problem = make_tls_at_start(o, cacert_tls))
@@ -346,12 +327,7 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
             return printer(r);
         };
     }
-    // --state learns from what is printed: in --compare, the last concurrent pass.
-    if (!o.state_file.empty())
-        print = [&next_state, inner = std::move(print)](const fetch_result& r) {
-            update_state(next_state, r);
-            return inner(r);
-        };
+    print = files.learning(o, std::move(print));
 
     run_config base = make_run_config(o);
     inspect.configure(base.client);
@@ -388,18 +364,11 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
     }
     // Written whatever stopped the run: the picture and the archive show what happened up to then.
     bool write_failed = !recorders.write(o, err);
-    // -c: every cookie the run holds, whatever stopped it.
+    // The -c jar and the --state file too (a jar on stdout after the records).
     if (o.cookie_jar == "-")
         printer.flush();
-    if (!detail::write_cookie_jar(o, out, err))
+    if (!files.write(o, out, err))
         write_failed = true;
-    // Written whatever stopped the run too: what was fetched is known; the other URLs keep their entries.
-    if (!o.state_file.empty())
-        if (auto problem = write_file_atomically(o.state_file, format_state(next_state)))
-        {
-            err << "asyncfetch: cannot write state file " << o.state_file << ": " << *problem << "\n";
-            write_failed = true;
-        }
 
     // The reader closed stdout (e.g. `| head -1`): stop quietly, like grep and ripgrep.
     if (result.stopped || !printer.flush())

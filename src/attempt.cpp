@@ -106,7 +106,7 @@ private:
     double opening_ms_ = 0;
 };
 
-/// Where the exchange goes, into the result; under -v, its connection and request.
+/// Where the exchange goes, into the result; under -v, -D or --har, into the trace as well.
 void note_lease(const detail::session_lease& lease,
                 const url& host,
                 const detail::request_head& head,
@@ -114,52 +114,13 @@ void note_lease(const detail::session_lease& lease,
                 fetch_result& r,
                 detail::fetch_trace* trace)
 {
-    const detail::session& s = lease.carrier();
-    if (const auto* peer = s.peer(); peer && !peer->ip.empty())
+    if (const auto* peer = lease.carrier().peer(); peer && !peer->ip.empty())
     {
         r.remote_ip = peer->ip;
         r.remote_port = peer->port;
     }
-    if (!trace) [[likely]]
-        return;
-    trace->hop_request(head, s, lease.reused(), lease.session_serial(), body ? body->size : 0, r);
-    if (!trace->verbose)
-        return;
-    detail::tls_details tls;
-    const bool fresh_tls = !lease.reused() && s.describe_tls(tls);
-    detail::trace_connection(trace->lines,
-                             trace->index,
-                             host.host,
-                             s.peer(),
-                             s.protocol(),
-                             lease.reused(),
-                             fresh_tls ? &tls : nullptr);
-    detail::trace_request(trace->lines, trace->index, head, s.protocol(), trace->secrets);
-    trace->flush();
-}
-
-/// Under -v, the response head; under -D, the head added to the URL's block.
-void note_response(const detail::response_head& resp,
-                   const url& original,
-                   const fetch_result& r,
-                   detail::fetch_trace& trace)
-{
-    trace.hop_response(resp);
-    if (trace.verbose)
-    {
-        detail::trace_response(trace.lines, trace.index, resp, trace.secrets);
-        trace.flush();
-    }
-    if (!trace.headers)
-        return;
-    if (trace.dump.empty())
-    {
-        // The URL as given, unless it carries credentials: then without them.
-        trace.dump = "# [" + std::to_string(r.index) + "] " +
-                     (original.userinfo.empty() ? r.url : original.absolute());
-        trace.dump += '\n';
-    }
-    detail::dump_response_head(trace.dump, resp);
+    if (trace) [[unlikely]]
+        trace->request_sent(lease, host, head, body ? body->size : 0, r);
 }
 
 /// The fields -w asks for (client_config::keep_headers), each with its values joined.
@@ -307,7 +268,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
         r.http_version = resp.version_text();
         r.not_modified = conditions && r.status == 304;
         if (trace) [[unlikely]]
-            note_response(resp, original, r, *trace);
+            trace->response_arrived(resp, original, r);
         if (cfg.cookies)
             detail::keep_cookies(*cfg.cookies, resp, cur, trace);
         if (!cfg.keep_headers.empty())

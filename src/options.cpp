@@ -2,9 +2,10 @@
 #include "asyncfetch/options.hpp"
 
 #include "option_values.hpp"
-#include "options_cookies.hpp"
+#include "options_apply.hpp"
 #include "options_config.hpp"
 #include "options_connect.hpp"
+#include "options_cookies.hpp"
 #include "options_curl.hpp"
 #include "options_inspect.hpp"
 #include "options_report.hpp"
@@ -24,11 +25,10 @@
 
 namespace asyncfetch {
 
-using detail::has_forbidden_char;
-using detail::is_token;
-using detail::parse_dns_servers;
-using detail::parse_header;
-using detail::parse_resolve;
+using detail::apply_request_values;
+using detail::apply_run_values;
+using detail::apply_timeouts;
+using detail::raw_values;
 
 std::string version_text() { return std::string("asyncfetch ") + ASYNCFETCH_VERSION + "\n"; }
 
@@ -45,39 +45,6 @@ constexpr const char* examples = R"(Examples:
 Output: one record per URL on stdout (tsv: status, bytes, time_ms, url, error),
 a summary on stderr. Exit status: 0 all succeeded, 1 some failed, 2 usage error,
 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).)";
-
-std::chrono::milliseconds to_ms(double seconds)
-{
-    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
-}
-
-/// What the command line gives before it is checked and moved into the options.
-struct raw_values
-{
-    std::vector<std::string> urls;  ///< the plain URL arguments, after those of --url
-    std::string format;
-    bool json = false;
-    bool sequential = false;
-    bool compare = false;
-    double connect_timeout_s = 10;
-    double timeout_s = 30;
-    bool head = false;
-    bool ipv4 = false;
-    bool ipv6 = false;
-    std::string method;
-    std::string user_agent;
-    std::vector<std::string> headers;
-    std::vector<std::string> resolves;
-    std::string dns_servers;
-    std::string max_filesize;
-    std::optional<std::string> noproxy;
-    double retry_delay_s = 1;
-    std::string rate;
-    std::string rate_per_host;
-    bool fail_fast = false;
-    double retry_max_time_s = 0;
-    std::size_t happy_eyeballs_ms = 250;
-};
 
 // Input, mode and output flags.
 void add_input_and_output_options(CLI::App& app, options& o, raw_values& raw)
@@ -221,117 +188,6 @@ void add_network_and_run_options(CLI::App& app, options& o, raw_values& raw)
     app.add_option("-m,--timeout,--max-time", raw.timeout_s, "Seconds for a whole request")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
-}
-
-// The timeouts in milliseconds; an error message when one is out of range.
-std::optional<std::string> apply_timeouts(options& o, const raw_values& raw)
-{
-    if (!std::isfinite(raw.connect_timeout_s) || !std::isfinite(raw.timeout_s) ||
-        raw.connect_timeout_s > 1e7 || raw.timeout_s > 1e7)
-        return "timeouts must be finite and at most 10000000 seconds";
-    o.client.connect_timeout = to_ms(raw.connect_timeout_s);
-    o.client.timeout = to_ms(raw.timeout_s);
-    o.client.happy_eyeballs_delay = std::chrono::milliseconds(raw.happy_eyeballs_ms);
-    if (o.client.connect_timeout.count() == 0 || o.client.timeout.count() == 0)
-        return "timeouts must be at least 0.001 seconds";
-    return std::nullopt;
-}
-
-// URLs, method, headers, --resolve, --max-filesize and the user agent; a usage message on the first
-// problem.
-std::optional<std::string> apply_request_values(options& o, const raw_values& raw)
-{
-    o.urls.insert(o.urls.end(), raw.urls.begin(), raw.urls.end());
-    for (const auto& u : o.urls)
-        if (has_forbidden_char(u))
-            return "URL contains CR, LF or NUL";
-    if (has_forbidden_char(raw.method) || has_forbidden_char(raw.user_agent) ||
-        has_forbidden_char(o.client.proxies.proxy))
-        return "method, user agent and proxy must not contain CR, LF or NUL";
-    if (!raw.method.empty() && !is_token(raw.method))
-        return "invalid method '" + raw.method + "'";
-    for (const auto& h : raw.headers)
-    {
-        if (has_forbidden_char(h))
-            return "header contains CR, LF or NUL: " +
-                   h.substr(0, h.find_first_of(std::string_view("\r\n\0", 3)));
-        auto parsed = parse_header(h);
-        if (!parsed)
-            return "invalid header '" + h + "' (expected 'Name: value')";
-        o.client.request.headers.push_back(std::move(*parsed));
-    }
-    for (const auto& r : raw.resolves)
-    {
-        auto parsed = parse_resolve(r);
-        if (!parsed)
-            return "invalid --resolve '" + r + "' (expected HOST:PORT:ADDRESS)";
-        o.client.resolves.push_back(std::move(*parsed));
-    }
-    if (!raw.dns_servers.empty())
-    {
-        auto servers = parse_dns_servers(raw.dns_servers);
-        if (!servers)
-            return "invalid --dns-servers '" + raw.dns_servers +
-                   "' (expected ADDR[:PORT][,...], IPv6 as [ADDR]:PORT)";
-        o.client.dns_servers = std::move(*servers);
-    }
-    if (!raw.max_filesize.empty())
-    {
-        o.client.max_filesize = parse_size(raw.max_filesize);
-        if (!o.client.max_filesize)
-            return "invalid --max-filesize '" + raw.max_filesize + "'";
-    }
-    if (!raw.user_agent.empty())
-        o.client.request.user_agent = raw.user_agent;
-    o.client.request.method = !raw.method.empty() ? raw.method
-                              : raw.head          ? "HEAD"
-                              : o.data.empty()    ? "GET"
-                                                  : "POST";
-    return std::nullopt;
-}
-
-// Retries, proxies, address family, failure limits, rates, mode, format and where URLs come from; a
-// usage message on the first problem.
-std::optional<std::string> apply_run_values(options& o, const raw_values& raw, terminal_info term)
-{
-    o.client.retry.base_delay = to_ms(std::min(raw.retry_delay_s, 1e6));
-    o.client.retry.max_time = to_ms(std::min(raw.retry_max_time_s, 1e7));
-    o.client.proxies.noproxy = raw.noproxy;
-    o.client.ip_family = raw.ipv4 ? 4 : raw.ipv6 ? 6 : 0;
-    if (raw.fail_fast)
-        o.max_failures = 1;
-    o.progress = term.stderr_is_terminal && !o.quiet;
-    o.stdout_is_terminal = term.stdout_is_terminal;
-    for (auto [text, target, name] : {std::tuple{&raw.rate, &o.rate, "--rate"},
-                                      std::tuple{&raw.rate_per_host, &o.rate_per_host, "--rate-per-host"}})
-    {
-        if (text->empty())
-            continue;
-        auto parsed = parse_rate(*text);
-        if (!parsed)
-            return std::string("invalid ") + name + " '" + *text + "' (expected N, N/s, N/m or N/h)";
-        *target = *parsed;
-    }
-    if (!raw.compare && (o.runs != 1 || o.warm || !o.export_json.empty() || !o.export_markdown.empty()))
-        return "--runs, --warm, --export-json and --export-markdown need --compare";
-
-    o.mode = raw.compare ? run_mode::compare : raw.sequential ? run_mode::sequential : run_mode::concurrent;
-    if (raw.json || raw.format == "json")
-        o.format = output_format::json;
-    else if (raw.format == "tsv")
-        o.format = output_format::tsv;
-    else if (raw.format == "table")
-        o.format = output_format::table;
-    else
-        o.format = term.stdout_is_terminal ? output_format::table : output_format::tsv;
-
-    if (o.urls.empty() && o.input.empty())
-    {
-        if (term.stdin_is_terminal)
-            return "no URLs given: pass URLs as arguments, -i FILE, or pipe them on stdin";
-        o.input = "-";
-    }
-    return std::nullopt;
 }
 
 /// Registers every option on app, with values going to o and raw.

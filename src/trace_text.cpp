@@ -2,7 +2,10 @@
 #include "trace_text.hpp"
 
 #include "asyncfetch/exchange_log.hpp"
+#include "asyncfetch/result.hpp"
+#include "asyncfetch/url.hpp"
 #include "request_head.hpp"
+#include "session_pool.hpp"
 #include "text.hpp"
 
 #include <ostream>
@@ -186,6 +189,48 @@ void fetch_trace::flush()
     if (!lines.empty())
         log.verbose(lines);
     lines.clear();
+}
+
+void fetch_trace::request_sent(const session_lease& lease,
+                               const url& host,
+                               const request_head& head,
+                               std::uint64_t body_bytes,
+                               const fetch_result& r)
+{
+    const session& s = lease.carrier();
+    hop_request(head, s, lease.reused(), lease.session_serial(), body_bytes, r);
+    if (!verbose)
+        return;
+    tls_details tls;
+    const bool fresh_tls = !lease.reused() && s.describe_tls(tls);
+    trace_connection(lines,
+                     index,
+                     host.host,
+                     s.peer(),
+                     s.protocol(),
+                     lease.reused(),
+                     fresh_tls ? &tls : nullptr);
+    trace_request(lines, index, head, s.protocol(), secrets);
+    flush();
+}
+
+void fetch_trace::response_arrived(const response_head& resp, const url& original, const fetch_result& r)
+{
+    hop_response(resp);
+    if (verbose)
+    {
+        trace_response(lines, index, resp, secrets);
+        flush();
+    }
+    if (!headers)
+        return;
+    if (dump.empty())
+    {
+        dump = "# [" + std::to_string(r.index) + "] " +
+               (original.userinfo.empty() ? r.url : original.absolute());
+        dump += '\n';
+    }
+    dump_response_head(dump, resp);
 }
 
 }  // namespace detail

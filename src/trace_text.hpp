@@ -18,6 +18,8 @@ struct url;
 
 namespace asyncfetch::detail {
 
+class session_lease;
+
 /// Fields whose values -v shows as "[redacted]" unless --verbose-secrets: Authorization,
 /// Proxy-Authorization, Cookie and Set-Cookie.
 bool is_secret_field(std::string_view name) noexcept;
@@ -61,6 +63,17 @@ struct fetch_trace
 
     /// Hands the -v lines gathered so far to the log as one block.
     void flush();
+
+    /// A hop's request goes out on lease's session to host (the proxy's, through one): for --har its
+    /// record, for -v its connection and request lines.
+    void request_sent(const session_lease& lease,
+                      const url& host,
+                      const request_head& head,
+                      std::uint64_t body_bytes,
+                      const fetch_result& r);
+    /// Its response head arrived: for --har and -v, and for -D the URL's block (headed by the URL
+    /// as given, or without its credentials).
+    void response_arrived(const response_head& resp, const url& original, const fetch_result& r);
 
     // --har (exchanges): one exchange_record per request, opened by begin_hop and closed by
     // end_hop (exchange_trace.cpp).
