@@ -43,7 +43,7 @@ bool run_files::write(const options& o, std::ostream& out, std::ostream& err) co
     bool ok = write_cookie_jar(o, out, err);
     // What was fetched is known; the other URLs keep their entries.
     if (!o.state_file.empty())
-        if (auto problem = write_file_atomically(o.state_file, format_state(next_)))
+        if (auto problem = write_file_atomically(o.state_file, format_state(next_), true))
         {
             err << "asyncfetch: cannot write state file " << o.state_file << ": " << *problem << "\n";
             ok = false;

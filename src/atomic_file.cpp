@@ -31,16 +31,27 @@ std::string reason(int error) { return std::strerror(error); }
 
 }  // namespace
 
-std::optional<std::string> write_file_atomically(const std::string& path, std::string_view text)
+std::optional<std::string> write_file_atomically(const std::string& path,
+                                                 std::string_view text,
+                                                 bool private_file)
 {
     std::string temp_path;
     const int fd = make_temp(path, temp_path);
     if (fd < 0)
         return reason(errno);
-    // mkstemp makes the file 0600; a picture is as readable as any other new file.
-    const mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
+    // mkstemp makes the file 0600. A file rewritten keeps its mode (a jar the user made 0600 stays
+    // so); a new picture is as readable as any other new file, a new private one stays 0600.
+    struct stat existing
+    {
+    };
+    if (::stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode))
+        fchmod(fd, existing.st_mode & 07777);
+    else if (!private_file)
+    {
+        const mode_t mask = umask(0);
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+    }
     std::size_t done = 0;
     while (done < text.size())
     {

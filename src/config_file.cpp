@@ -138,6 +138,7 @@ config_file_text read_config_file(const std::string& path, std::istream* in)
             return out;
         }
         text.assign(std::istreambuf_iterator<char>(*in), {});
+        in->setstate(std::ios::eofbit);  // read to its end: nothing is left for URLs (-i -)
         if (in->bad())
         {
             out.error = "read error";

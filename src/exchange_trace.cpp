@@ -86,7 +86,7 @@ void fetch_trace::hop_response(const response_head& resp)
     h.response_fields = copy_fields(resp.fields, secrets);
     h.wait_ms = ms_between(sent_, head_);
     if (auto location = resp.find("location"); location && resp.status >= 300 && resp.status < 400)
-        h.redirect_url = *location;
+        h.redirect_url = redact_userinfo(*location);  // as the records show it: no credentials
 }
 
 void fetch_trace::end_hop(std::uint64_t wire, std::uint64_t decoded, const fetch_result* r)

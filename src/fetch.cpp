@@ -14,8 +14,10 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <initializer_list>
 #include <memory>
 #include <random>
+#include <string>
 
 namespace asyncfetch {
 
@@ -92,9 +94,10 @@ void stamp_file(const fetch_result& r)
 /// carries a password), and under -v or -D its trace ended.
 fetch_result finished(fetch_result r, detail::fetch_trace* trace)
 {
-    r.url = redact_userinfo(r.url);
-    r.final_url = redact_userinfo(r.final_url);
-    r.error = redact_userinfo(r.error);
+    // In place, and only where there is an '@' to end user-info: most texts have none.
+    for (std::string* text : {&r.url, &r.final_url, &r.error})
+        if (text->find('@') != std::string::npos)
+            *text = redact_userinfo(*text);
     if (trace)
         end_trace(*trace, r);
     return r;

@@ -26,13 +26,14 @@ void keep_cookies(cookie_jar& jar, const response_head& resp, const url& from, f
         if (!trace || !trace->verbose || outcome == cookie_outcome::stored ||
             outcome == cookie_outcome::removed)
             continue;
-        // The name only, and not all of a long one.
-        const std::string_view name = trim_ows(
-            f.value.substr(0, std::min<std::size_t>(f.value.find('='), 64)));
-        trace_line(trace->lines,
-                   trace->index,
-                   '*',
-                   "Cookie " + std::string(name) + " " + std::string(to_string(outcome)));
+        // The name only, and not all of a long one: a field without '=' before its first ';' has
+        // no name, and its text may be the value itself, which is not shown.
+        const std::size_t equals = f.value.find('=');
+        const bool named = equals != std::string_view::npos && equals < f.value.find(';');
+        const std::string name = named ? std::string(
+                                             trim_ows(f.value.substr(0, std::min<std::size_t>(equals, 64))))
+                                       : "(no name)";
+        trace_line(trace->lines, trace->index, '*', "Cookie " + name + " " + std::string(to_string(outcome)));
         noted = true;
     }
     if (noted)

@@ -111,9 +111,9 @@ private:
         boost::system::error_code rec;
         if (!body || body->size == 0)
         {
-            if ((wec = co_await write_request(nullptr)))
-                co_return failure{wec, phase::send};
-            rec = co_await read_head(deadline);
+            wec = co_await write_request(nullptr);
+            if (!wec)
+                rec = co_await read_head(deadline);
         }
         else
         {
@@ -131,6 +131,8 @@ private:
             }
             stream_->expires_at(clock_type::time_point::max());
         }
+        if (wec && (!body || body->size == 0))
+            co_return failure{wec, phase::send};
         if (rec && wec && !parser_->got_some() && wec != boost::asio::error::operation_aborted)
         {
             failure f{wec, phase::send};

@@ -251,6 +251,9 @@ parse_outcome parse_command_line(int argc,
         problem = detail::apply_inspect_values(o);
     if (!problem)
         problem = detail::apply_state_values(o);
+    // -K - read standard input to its end: there are no URLs left in it.
+    if (!problem && o.input == "-" && sources.stdin_stream && sources.stdin_stream->eof())
+        problem = "-K - and URLs from standard input (-i -, or no URLs given) cannot share it";
     if (problem)
     {
         out.exit_code = 2;

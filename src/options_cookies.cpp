@@ -109,7 +109,7 @@ bool write_cookie_jar(const options& o, std::ostream& out, std::ostream& err)
         out << text;
         return static_cast<bool>(out.flush());
     }
-    if (auto problem = write_file_atomically(o.cookie_jar, text))
+    if (auto problem = write_file_atomically(o.cookie_jar, text, true))
     {
         err << "asyncfetch: cannot write cookie jar " << o.cookie_jar << ": " << *problem << "\n";
         return false;

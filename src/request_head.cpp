@@ -137,9 +137,11 @@ boost::system::error_code build_request_head(const request_options& req,
     const auto* merged = build_cookie(req, t, same, out.cookie);
     if (!merged && !out.cookie.empty())
         out.fields.push_back({"Cookie", out.cookie});
-    if (t.conditions && !t.conditions->etag.empty() && !user_has("if-none-match"))
+    // The validators belong to the URL they were saved for: never sent to a redirect's target.
+    const bool first_url = same && t.current.target == t.original.target;
+    if (t.conditions && first_url && !t.conditions->etag.empty() && !user_has("if-none-match"))
         out.fields.push_back({"If-None-Match", t.conditions->etag});
-    if (t.conditions && !t.conditions->last_modified.empty() && !user_has("if-modified-since"))
+    if (t.conditions && first_url && !t.conditions->last_modified.empty() && !user_has("if-modified-since"))
         out.fields.push_back({"If-Modified-Since", t.conditions->last_modified});
     for (const auto& h : req.headers)
         if (!h.remove && (same || !is_credential(h.name)))

@@ -279,6 +279,18 @@ TEST(cookies, values_stay_out_of_verbose_output_unless_asked)
     EXPECT_TRUE(contains(shown.err, "sid=topsecret1")) << shown.err;
 }
 
+TEST(cookies, a_refused_cookie_without_a_name_is_not_shown_under_verbose)
+{
+    testbed server;
+    // "tokenvalue9; Path=/": no '=' before the ';', so the text before it is no name but may be a
+    // value; -v names the refusal without it.
+    const std::string url = server.base_url() + "/cookie/set?set=tok%65nvalue9%3B%20Path%3D%2F";
+    const auto run = run_cli({"-v", "-b", "", url});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_TRUE(contains(run.err, "Cookie (no name)")) << run.err;
+    EXPECT_FALSE(contains(run.err, "tokenvalue9")) << run.err;
+}
+
 TEST(cookies, unreadable_cookie_file_or_jar_directory_is_a_usage_error_before_any_request)
 {
     testbed server;

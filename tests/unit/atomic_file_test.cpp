@@ -70,5 +70,25 @@ TEST_F(atomic_file, a_missing_directory_or_a_directory_path_is_a_reason)
     EXPECT_EQ(entries(), 1u) << "the failed write removed its temporary file";
 }
 
+TEST_F(atomic_file, a_rewritten_file_keeps_its_mode_and_a_new_private_one_is_0600)
+{
+    const fs::path jar = dir_ / "jar.txt";
+    ASSERT_FALSE(write_file_atomically(jar.string(), "one\n", true));
+    EXPECT_EQ(fs::status(jar).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+
+    // A file the user made readable by the group stays so; one made private stays private.
+    fs::permissions(jar, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+    ASSERT_FALSE(write_file_atomically(jar.string(), "two\n", true));
+    EXPECT_EQ(fs::status(jar).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+    const fs::path picture = dir_ / "picture.svg";
+    ASSERT_FALSE(write_file_atomically(picture.string(), "<svg/>"));
+    fs::permissions(picture, fs::perms::owner_read | fs::perms::owner_write);
+    ASSERT_FALSE(write_file_atomically(picture.string(), "<svg></svg>"));
+    EXPECT_EQ(fs::status(picture).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(read(picture), "<svg></svg>");
+}
+
 }  // namespace
 }  // namespace asyncfetch

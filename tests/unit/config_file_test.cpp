@@ -267,6 +267,13 @@ TEST(config_file, stdin_config)
     EXPECT_NE(q.err.find("config <stdin>:1: unknown option 'nope'"), std::string::npos) << q.err;
     auto none = parse({"-K", "-", "http://a/"});
     EXPECT_NE(none.err.find("standard input is not available"), std::string::npos) << none.err;
+
+    // Standard input cannot hold both the options and the URLs.
+    std::istringstream options_only("max-time 5\n");
+    sources.stdin_stream = &options_only;
+    auto shared = parse({"-K", "-", "-i", "-"}, sources);
+    EXPECT_EQ(shared.exit_code, 2);
+    EXPECT_NE(shared.err.find("cannot share it"), std::string::npos) << shared.err;
 }
 
 TEST(config_file, nested_files_are_read_in_place_and_bounded)

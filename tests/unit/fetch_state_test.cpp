@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -137,6 +138,32 @@ TEST(fetch_state, conditions_go_into_the_request_head)
     req.headers.clear();
     ASSERT_FALSE(detail::build_request_head(req, t, h));
     EXPECT_EQ(value_of("If-Modified-Since"), "<none>");
+}
+
+TEST(fetch_state, conditions_are_not_sent_to_a_redirects_target)
+{
+    const url first = test::must_parse("http://a/x");
+    const std::string method = "GET";
+    const validators v{"\"e1\"", "Sun, 13 Sep 2020 12:26:40 GMT"};
+    request_options req;
+    detail::request_head h;
+    auto has_conditions = [&h] {
+        return std::any_of(h.fields.begin(), h.fields.end(), [](const auto& f) {
+            return f.name == "If-None-Match" || f.name == "If-Modified-Since";
+        });
+    };
+    for (const char* next : {"http://a/y", "http://b/x", "https://a/x"})
+    {
+        const url hop = test::must_parse(next);
+        detail::request_target t{method, hop, first};
+        t.conditions = &v;
+        ASSERT_FALSE(detail::build_request_head(req, t, h));
+        EXPECT_FALSE(has_conditions()) << next;
+    }
+    detail::request_target t{method, first, first};
+    t.conditions = &v;
+    ASSERT_FALSE(detail::build_request_head(req, t, h));
+    EXPECT_TRUE(has_conditions());
 }
 
 TEST(fetch_state, json_records_say_not_modified)
