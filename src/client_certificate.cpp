@@ -1,6 +1,8 @@
 // Loading the TLS client certificate and key (PEM or DER, the key maybe encrypted) into the client context.
 #include "asyncfetch/client_certificate.hpp"
 
+#include "openssl_ptr.hpp"
+
 #include <boost/asio/ssl/context.hpp>
 
 #include <openssl/bio.h>
@@ -22,19 +24,9 @@ namespace asyncfetch {
 
 namespace {
 
-template <auto Free>
-struct openssl_deleter
-{
-    template <class T>
-    void operator()(T* p) const
-    {
-        Free(p);
-    }
-};
-
-using bio_ptr = std::unique_ptr<BIO, openssl_deleter<BIO_free>>;
-using x509_ptr = std::unique_ptr<X509, openssl_deleter<X509_free>>;
-using pkey_ptr = std::unique_ptr<EVP_PKEY, openssl_deleter<EVP_PKEY_free>>;
+using bio_ptr = detail::openssl_ptr<BIO, BIO_free>;
+using x509_ptr = detail::openssl_ptr<X509, X509_free>;
+using pkey_ptr = detail::openssl_ptr<EVP_PKEY, EVP_PKEY_free>;
 
 /// The file's bytes, or the message saying why it cannot be read.
 std::optional<std::string> read_whole(const std::string& path, const char* what, std::string& out)

@@ -1,6 +1,7 @@
 // The testbed's TLS certificates, made in memory with OpenSSL: EC P-256 self-signed ones, client certificates
 // a CA signs, and their DER and encrypted encodings.
 #include "asyncfetch/testbed.hpp"
+#include "openssl_ptr.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -20,25 +21,15 @@ namespace asyncfetch {
 
 namespace {
 
-template <auto Free>
-struct openssl_deleter
-{
-    template <class T>
-    void operator()(T* p) const
-    {
-        Free(p);
-    }
-};
-
-using pkey_ptr = std::unique_ptr<EVP_PKEY, openssl_deleter<EVP_PKEY_free>>;
-using x509_ptr = std::unique_ptr<X509, openssl_deleter<X509_free>>;
-using bignum_ptr = std::unique_ptr<BIGNUM, openssl_deleter<BN_free>>;
-using bio_ptr = std::unique_ptr<BIO, openssl_deleter<BIO_free_all>>;
-using general_names_ptr = std::unique_ptr<GENERAL_NAMES, openssl_deleter<GENERAL_NAMES_free>>;
-using general_name_ptr = std::unique_ptr<GENERAL_NAME, openssl_deleter<GENERAL_NAME_free>>;
-using octet_string_ptr = std::unique_ptr<ASN1_OCTET_STRING, openssl_deleter<ASN1_OCTET_STRING_free>>;
-using ia5_string_ptr = std::unique_ptr<ASN1_IA5STRING, openssl_deleter<ASN1_IA5STRING_free>>;
-using extension_ptr = std::unique_ptr<X509_EXTENSION, openssl_deleter<X509_EXTENSION_free>>;
+using pkey_ptr = detail::openssl_ptr<EVP_PKEY, EVP_PKEY_free>;
+using x509_ptr = detail::openssl_ptr<X509, X509_free>;
+using bignum_ptr = detail::openssl_ptr<BIGNUM, BN_free>;
+using bio_ptr = detail::openssl_ptr<BIO, BIO_free_all>;
+using general_names_ptr = detail::openssl_ptr<GENERAL_NAMES, GENERAL_NAMES_free>;
+using general_name_ptr = detail::openssl_ptr<GENERAL_NAME, GENERAL_NAME_free>;
+using octet_string_ptr = detail::openssl_ptr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>;
+using ia5_string_ptr = detail::openssl_ptr<ASN1_IA5STRING, ASN1_IA5STRING_free>;
+using extension_ptr = detail::openssl_ptr<X509_EXTENSION, X509_EXTENSION_free>;
 
 [[noreturn]] void throw_openssl(const char* what)
 {

@@ -14,16 +14,6 @@ namespace http = beast::http;
 
 namespace {
 
-response_plan cookie_text_plan(unsigned code, std::string body)
-{
-    response_plan plan;
-    plan.status = code;
-    plan.content_type = "text/plain";
-    plan.body = response_plan::body_type::text;
-    plan.text = std::move(body);
-    return plan;
-}
-
 bool unsafe_in_field(std::string_view text)
 {
     return std::any_of(text.begin(), text.end(), [](char c) {
@@ -43,11 +33,11 @@ response_plan plan_cookie_route(std::string_view arg, const http::request<http::
         for (const auto& field : request)
             if (field.name() == http::field::cookie)
                 joined.append(joined.empty() ? "" : "; ").append(field.value());
-        return cookie_text_plan(200, joined + "\n");
+        return text_plan(200, joined + "\n");
     }
     if (arg != "set")
-        return cookie_text_plan(404, "not found\n");
-    auto plan = cookie_text_plan(200, "");
+        return text_plan(404, "not found\n");
+    auto plan = text_plan(200, "");
     std::string_view query;
     if (auto question = target.find('?'); question != std::string_view::npos)
         query = target.substr(question + 1);
@@ -62,7 +52,7 @@ response_plan plan_cookie_route(std::string_view arg, const http::request<http::
         const std::string value = equals == std::string_view::npos ? std::string()
                                                                    : percent_decode(pair.substr(equals + 1));
         if (name.empty() || unsafe_in_field(name) || unsafe_in_field(value))
-            return cookie_text_plan(400, "bad request\n");
+            return text_plan(400, "bad request\n");
         if (name == "location")
         {
             plan.status = 302;

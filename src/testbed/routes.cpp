@@ -121,17 +121,6 @@ std::string echo_text(const http::request<http::string_body>& request)
     return out;
 }
 
-/// A small text answer.
-response_plan text_plan(unsigned code, std::string body)
-{
-    response_plan plan;
-    plan.status = code;
-    plan.content_type = "text/plain";
-    plan.body = response_plan::body_type::text;
-    plan.text = std::move(body);
-    return plan;
-}
-
 /// A status with its number as the body, or no body at all where the status forbids one.
 response_plan status_plan(unsigned code)
 {
@@ -378,6 +367,16 @@ response_plan plan_route(const http::request<http::string_body>& request, route_
 }
 
 }  // namespace
+
+response_plan text_plan(unsigned code, std::string body)
+{
+    response_plan plan;
+    plan.status = code;
+    plan.content_type = "text/plain";
+    plan.body = response_plan::body_type::text;
+    plan.text = std::move(body);
+    return plan;
+}
 
 std::string_view reason_of(unsigned code)
 {

@@ -91,6 +91,9 @@ response_plan plan_conditional(const boost::beast::http::request<boost::beast::h
                                std::string_view validators,
                                route_state& state);
 
+/// A small text/plain answer.
+response_plan text_plan(unsigned code, std::string body);
+
 /// A whole error response, body included, announcing that the connection ends.
 std::string closing_error(unsigned code, std::string_view body);
 
