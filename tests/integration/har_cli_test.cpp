@@ -82,8 +82,8 @@ class har_cli : public ::testing::TestWithParam<bool>
 
 TEST_P(har_cli, successes_failures_and_redirects_are_entries_that_validate)
 {
-    if (auto why = validator_missing(); !why.empty())
-        GTEST_SKIP() << why;
+    // Without the validator every check but the validation still runs (the redaction ones too).
+    const std::string validator_absent = validator_missing();
     testbed server;
     temp_dir dir;
     const std::string har = (dir.path() / "run.har").string();
@@ -102,7 +102,8 @@ TEST_P(har_cli, successes_failures_and_redirects_are_entries_that_validate)
     const auto p = run_cli(args);
     ASSERT_EQ(p.exit_code, 1) << p.err;
 
-    EXPECT_EQ(har_problems(har), "");
+    if (validator_absent.empty())
+        EXPECT_EQ(har_problems(har), "");
     const std::string raw = read_file(har);
     EXPECT_EQ(raw.find("s3cret"), std::string::npos);
     EXPECT_EQ(raw.find("hunter2"), std::string::npos);
@@ -159,6 +160,8 @@ TEST_P(har_cli, successes_failures_and_redirects_are_entries_that_validate)
     ASSERT_EQ(qs.size(), 2U);
     EXPECT_EQ(text(qs[0].at("value")), "a b");
     EXPECT_EQ(text(query[0].at("request").at("url")).find("user"), std::string::npos);
+    if (!validator_absent.empty())
+        GTEST_SKIP() << validator_absent << " (only the validation was skipped; every other check ran)";
 }
 
 TEST_P(har_cli, head_requests_validate)
