@@ -311,7 +311,7 @@ TEST(config_default_file, xdg_config_home_then_home_and_q_first_skips_it)
     {
         scoped_env x("XDG_CONFIG_HOME", xdg.path().string());
         scoped_env h("HOME", home.path().string());
-        const auto r = run_cli({"-w", "%{url}\n", url});
+        const auto r = run_cli({"--sequential", "-w", "%{url}\n", url});
         ASSERT_EQ(r.exit_code, 0) << r.err;
         EXPECT_EQ(r.out, server.base_url() + "/echo/xdg\n" + url + "\n");
         for (const auto& req : server.requests())
