@@ -232,7 +232,18 @@ timing_stats summarize_runs(const std::vector<double>& samples)
     return s;
 }
 
-std::string origin_of(std::string_view url_text)
+namespace {
+
+/// The scheme and authority of url_text (without user-info) as they are written: text's prefix
+/// when it holds no user-info, else its two parts. Empty when url_text has no valid scheme.
+struct origin_parts
+{
+    std::string_view scheme;
+    std::string_view authority;
+    bool contiguous = false;  ///< scheme + "://" + authority is a prefix of url_text
+};
+
+origin_parts split_origin(std::string_view url_text) noexcept
 {
     const auto separator = url_text.find("://");
     // Without a valid scheme in front, a "://" further on belongs to a path or query.
@@ -240,18 +251,57 @@ std::string origin_of(std::string_view url_text)
         return {};
     std::string_view authority = url_text.substr(separator + 3);
     authority = authority.substr(0, detail::find_any(authority, "/?#"));
+    bool contiguous = true;
     if (const auto at = authority.rfind('@'); at != std::string_view::npos)
+    {
         authority.remove_prefix(at + 1);
+        contiguous = false;
+    }
+    return {url_text.substr(0, separator), authority, contiguous};
+}
 
+bool has_upper(std::string_view s) noexcept
+{
+    return std::any_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+}  // namespace
+
+std::string origin_of(std::string_view url_text)
+{
+    const auto parts = split_origin(url_text);
+    if (parts.scheme.empty())
+        return {};
     std::string origin;
-    origin.reserve(separator + 3 + authority.size());
-    for (char c : url_text.substr(0, separator))
-        origin += detail::ascii_lower(c);
+    origin.reserve(parts.scheme.size() + 3 + parts.authority.size());
+    origin += parts.scheme;
     origin += "://";
-    for (char c : authority)
-        origin += detail::ascii_lower(c);
+    origin += parts.authority;
+    for (char& c : origin)
+        c = detail::ascii_lower(c);
     return origin;
 }
+
+namespace {
+
+host_summary& host_of(std::map<std::string, host_summary, std::less<>>& hosts, std::string_view url_text)
+{
+    // Every record passes here: an origin written in lower case without user-info is the URL's
+    // own prefix, looked up without building a string.
+    if (const auto parts = split_origin(url_text); parts.contiguous)
+    {
+        const auto origin = url_text.substr(0, parts.scheme.size() + 3 + parts.authority.size());
+        if (!has_upper(origin))
+        {
+            if (auto it = hosts.find(origin); it != hosts.end())
+                return it->second;
+            return hosts.emplace(std::string(origin), host_summary{}).first->second;
+        }
+    }
+    return hosts[origin_of(url_text)];
+}
+
+}  // namespace
 
 void run_summary::add(const fetch_result& r)
 {
@@ -275,7 +325,7 @@ void run_summary::add(const fetch_result& r)
     if (!r.ok())
         ++error_counts[std::string(to_string(r.kind))];
 
-    host_summary& host = hosts[origin_of(r.url)];
+    host_summary& host = host_of(hosts, r.url);
     ++host.count;
     if (r.ok())
         ++host.ok;

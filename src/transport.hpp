@@ -83,7 +83,9 @@ public:
     {
         if (secure_)
             return secure_->async_read_some(b, std::forward<Token>(token));
-        return plain_->async_read_some(b, std::forward<Token>(token));
+        // The socket itself: Beast's per-operation wrapper only serves its expiry, which an
+        // exchange does not use (expires_at above).
+        return plain_->socket().async_read_some(b, std::forward<Token>(token));
     }
 
     /// Writes every byte of b.
@@ -92,7 +94,7 @@ public:
     {
         if (secure_)
             return boost::asio::async_write(*secure_, b, std::forward<Token>(token));
-        return boost::asio::async_write(*plain_, b, std::forward<Token>(token));
+        return boost::asio::async_write(plain_->socket(), b, std::forward<Token>(token));
     }
 
     /// Plain TCP only: drops up to room.size() received bytes without copying them (recv with

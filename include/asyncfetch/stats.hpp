@@ -123,9 +123,9 @@ struct run_summary
     latency_samples latencies_ms;                     ///< time_ms of every result
     std::map<unsigned, std::size_t> status_counts;    ///< final HTTP status -> results (no 0 entry)
     std::map<std::string, std::size_t> error_counts;  ///< error_kind token -> failed results
-    std::map<std::string, host_summary> hosts;        ///< origin_of(url) -> figures
-    std::chrono::system_clock::time_point started_at{};  ///< wall-clock start of the pass
-    std::uint64_t run_id = 0;                            ///< the run's id (run_config::run_id)
+    std::map<std::string, host_summary, std::less<>> hosts;  ///< origin_of(url) -> figures
+    std::chrono::system_clock::time_point started_at{};      ///< wall-clock start of the pass
+    std::uint64_t run_id = 0;                                ///< the run's id (run_config::run_id)
 
     /// Adds one result to the counts.
     void add(const fetch_result& r);
