@@ -45,7 +45,8 @@ struct exchange_record
     double dns_ms = -1;
     double connect_ms = -1;  ///< TCP connect, TLS not included
     double tls_ms = -1;
-    double wait_ms = 0;     ///< request sent to response head
+    double send_ms = 0;     ///< writing the request head and body
+    double wait_ms = 0;     ///< request written to response head
     double receive_ms = 0;  ///< response head to the end of the body
     std::string server_ip;
     std::uint64_t connection = 0;  ///< the connection's serial in its client; 0 without one
