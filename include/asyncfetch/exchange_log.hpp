@@ -43,7 +43,7 @@ struct exchange_record
     double start_ms = 0;       ///< from the start of the fetch
     double blocked_ms = 0;     ///< waiting for a connection or a stream slot (DNS, connect, TLS not included)
     double dns_ms = -1;
-    double connect_ms = -1;  ///< TCP connect, TLS not included
+    double connect_ms = -1;  ///< TCP connect and a proxy tunnel's setup, TLS not included
     double tls_ms = -1;
     double send_ms = 0;     ///< writing the request head and body
     double wait_ms = 0;     ///< request written to response head

@@ -1,6 +1,8 @@
-// --har's timings against loopback servers: send ends when the request is written.
+// --har's timings against loopback servers: send ends when the request is written, a CONNECT tunnel's
+// round trip is part of connect.
 #include "asyncfetch/har.hpp"
 #include "asyncfetch/testbed.hpp"
+#include "test_proxy.hpp"
 #include "test_support.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -181,6 +183,42 @@ TEST(har_timings, a_slow_answer_is_wait_not_send)
     EXPECT_GE(hops[0].wait_ms, 150);
     EXPECT_GE(hops[0].send_ms, 0);
     EXPECT_LT(hops[0].send_ms, hops[0].wait_ms);
+}
+
+/// HAR has no field for a proxy's CONNECT: as Chrome, its round trip is connect (which holds ssl),
+/// not blocked; the records' connect_ms hold it too, and queue_ms does not.
+TEST(har_timings, connect_tunnel_round_trip_is_connect_not_blocked)
+{
+    constexpr auto delay = 250ms;
+    testbed_config tls;
+    tls.tls = true;
+    testbed secure(tls);
+    test::test_proxy proxy;
+    proxy.delay_tunnels(delay);
+    exchange_recorder log;
+    auto cfg = test::config_with(1);
+    cfg.client.log = &log;
+    cfg.client.proxies.proxy = proxy.url();
+    const auto run = test::run_urls({secure.base_url() + "/bytes/9"}, cfg, secure.cert_pem());
+    ASSERT_EQ(run.results.size(), 1U);
+    const fetch_result& r = run.results[0];
+    ASSERT_TRUE(r.ok()) << r.error;
+    ASSERT_EQ(proxy.request_lines().size(), 1U);
+    EXPECT_EQ(proxy.request_lines()[0].rfind("CONNECT ", 0), 0U);
+    const double d = static_cast<double>(delay.count());
+    EXPECT_GE(r.connect_ms, d);
+    EXPECT_LT(r.queue_ms, d / 2);
+    EXPECT_GT(r.tls_ms, 0);
+
+    const auto hops = log.records();
+    ASSERT_EQ(hops.size(), 1U);
+    EXPECT_GE(hops[0].connect_ms, d);
+    EXPECT_LT(hops[0].blocked_ms, d / 2);
+    const auto entry = har_entry(r, hops);
+    EXPECT_LT(timing(entry, "blocked"), d / 2);
+    EXPECT_GT(timing(entry, "ssl"), 0);
+    // HAR's connect includes ssl, and here the tunnel's round trip as well.
+    EXPECT_GE(timing(entry, "connect"), d + timing(entry, "ssl") - 0.01);
 }
 
 }  // namespace
