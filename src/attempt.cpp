@@ -268,7 +268,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
         r.http_version = resp.version_text();
         r.not_modified = conditions && r.status == 304;
         if (trace) [[unlikely]]
-            trace->response_arrived(resp, original, r);
+            trace->response_arrived(resp, original, r, lease->request_written());
         if (cfg.cookies)
             detail::keep_cookies(*cfg.cookies, resp, cur, trace);
         if (!cfg.keep_headers.empty())

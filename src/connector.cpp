@@ -227,8 +227,9 @@ net::awaitable<connector::result> connector::connect(const url& target,
                                              socks_host,
                                              cfg_.user_agent,
                                              connect_deadline);
-    // The connect phase covers a SOCKS handshake: that tunnel is the connection to the target.
-    if (!socks_host.empty())
+    // The connect phase covers a tunnel's setup (a SOCKS handshake, a CONNECT round trip): the tunnel
+    // is the connection to the target.
+    if (proxy)
         times.connect_ms = ms_between(t, clock_type::now());
     if (tunnel)
         co_return result{nullptr, std::move(tunnel)};

@@ -37,7 +37,8 @@ inline double ms_between(clock_type::time_point from, clock_type::time_point to)
 }
 
 /// Milliseconds spent in each phase of one connect. Through a SOCKS5 proxy, dns_ms also holds the
-/// target's lookup (socks5://) and connect_ms the SOCKS handshake: the tunnel is the connection.
+/// target's lookup (socks5://); through a tunnel, connect_ms also holds its setup (the SOCKS
+/// handshake, the HTTP CONNECT round trip): the tunnel is the connection.
 struct connect_times
 {
     double dns_ms = 0;

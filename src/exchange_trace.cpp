@@ -73,7 +73,7 @@ void fetch_trace::hop_request(const request_head& head,
     h.blocked_ms = std::max(0.0, waited - phases);
 }
 
-void fetch_trace::hop_response(const response_head& resp)
+void fetch_trace::hop_response(const response_head& resp, clock_type::time_point written)
 {
     if (!exchanges || !open_)
         return;
@@ -84,7 +84,11 @@ void fetch_trace::hop_response(const response_head& resp)
     h.reason = resp.reason;
     h.http_version = resp.version == 20 ? "HTTP/2" : "HTTP/" + std::string(resp.version_text());
     h.response_fields = copy_fields(resp.fields, secrets);
-    h.wait_ms = ms_between(sent_, head_);
+    // Send is the writing of the request, wait what follows; a response that came while the body was
+    // still going out (a 413) ends both.
+    const auto sent = written == clock_type::time_point{} ? sent_ : std::clamp(written, sent_, head_);
+    h.send_ms = ms_between(sent_, sent);
+    h.wait_ms = ms_between(sent, head_);
     if (auto location = resp.find("location"); location && resp.status >= 300 && resp.status < 400)
         h.redirect_url = redact_userinfo(*location);  // as the records show it: no credentials
 }

@@ -113,13 +113,13 @@ std::string timings_of(const exchange_record& h, double& total)
     // HAR's connect includes ssl.
     const double connect = h.connect_ms < 0 ? -1 : h.connect_ms + std::max(0.0, h.tls_ms);
     total = 0;
-    for (double v : {h.blocked_ms, h.dns_ms, connect, h.wait_ms, h.receive_ms})
+    for (double v : {h.blocked_ms, h.dns_ms, connect, h.send_ms, h.wait_ms, h.receive_ms})
         total += std::max(0.0, v);
     return compact_object({{"blocked", ms(phase(h.blocked_ms))},
                            {"dns", ms(phase(h.dns_ms))},
                            {"connect", ms(connect)},
                            {"ssl", ms(phase(h.tls_ms))},
-                           {"send", "0"},
+                           {"send", ms(std::max(0.0, h.send_ms))},
                            {"wait", ms(std::max(0.0, h.wait_ms))},
                            {"receive", ms(std::max(0.0, h.receive_ms))}});
 }

@@ -105,6 +105,7 @@ private:
         head_method_ = head.method == "HEAD";
         stream_->expires_at(deadline);
         writing_ = true;
+        written_at_ = {};
         body_unsent_ = false;
         stop_writing_ = false;
         boost::system::error_code wec;
@@ -190,6 +191,7 @@ private:
         if (!ec && stop_writing_)
             ec = boost::asio::error::operation_aborted;
         writing_ = false;
+        written_at_ = clock_type::now();
         co_return ec;
     }
 
@@ -207,6 +209,7 @@ private:
     }
 
     const response_head& response() const noexcept override { return head_; }
+    clock_type::time_point request_written() const noexcept override { return written_at_; }
 
     boost::asio::awaitable<failure> read_body(body_sink* sink, clock_type::time_point deadline) override
     {
@@ -308,9 +311,10 @@ private:
     std::size_t exchanges_ = 0;
     bool head_method_ = false;
     bool complete_ = false;
-    bool writing_ = false;       // the request is being written
-    bool stop_writing_ = false;  // the response came (or failed) first: the rest is not sent
-    bool body_unsent_ = false;   // the response came before the whole body went out
+    bool writing_ = false;               // the request is being written
+    bool stop_writing_ = false;          // the response came (or failed) first: the rest is not sent
+    clock_type::time_point written_at_;  // when write_request() ended
+    bool body_unsent_ = false;           // the response came before the whole body went out
 };
 
 extern template class basic_http1_session<transport>;

@@ -167,7 +167,10 @@ ssize_t h2_stream::provide_body(nghttp2_session* s,
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // resets the stream
     }
     if (upload.left() == 0)
+    {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
+        stream->written_at_ = clock_type::now();
+    }
     return static_cast<ssize_t>(n);
 }
 
@@ -234,6 +237,8 @@ net::awaitable<failure> h2_stream::send(const request_head& head,
         closed_ = true;
         co_return failure{errc::http2_stream_refused, phase::send};
     }
+    if (!body)
+        written_at_ = clock_type::now();  // the HEADERS frame is the whole request
     st_.wake();
     for (;;)
     {

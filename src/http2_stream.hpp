@@ -30,6 +30,8 @@ public:
                                          const request_body* body,
                                          clock_type::time_point deadline) override;
     const response_head& response() const noexcept override { return head_; }
+    /// When nghttp2 took the request's last frame (HEADERS, or the body's last DATA) for the writer.
+    clock_type::time_point request_written() const noexcept override { return written_at_; }
     boost::asio::awaitable<failure> read_body(body_sink* sink, clock_type::time_point deadline) override;
     bool reusable() const noexcept override;
     bool may_send_again(const failure& f) const noexcept override
@@ -98,6 +100,7 @@ private:
     failure error_;
     std::string body_;
     std::optional<body_reader> upload_;  // the request body, read as nghttp2 asks for it
+    clock_type::time_point written_at_;
 };
 
 /// The h2_stream whose exchange owns stream id, or null once the exchange has ended.

@@ -91,6 +91,10 @@ public:
     /// The final response's head, after a successful send().
     virtual const response_head& response() const noexcept = 0;
 
+    /// When send() finished writing the request (head and body, or when the writing stopped early);
+    /// time_point{} when the exchange does not know. --har's send and wait split there.
+    virtual clock_type::time_point request_written() const noexcept { return {}; }
+
     /// Reads the body into sink (null drops it).
     virtual boost::asio::awaitable<failure> read_body(body_sink* sink, clock_type::time_point deadline) = 0;
 

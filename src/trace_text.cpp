@@ -214,9 +214,12 @@ void fetch_trace::request_sent(const session_lease& lease,
     flush();
 }
 
-void fetch_trace::response_arrived(const response_head& resp, const url& original, const fetch_result& r)
+void fetch_trace::response_arrived(const response_head& resp,
+                                   const url& original,
+                                   const fetch_result& r,
+                                   clock_type::time_point written)
 {
-    hop_response(resp);
+    hop_response(resp, written);
     if (verbose)
     {
         trace_response(lines, index, resp, secrets);

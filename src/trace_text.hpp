@@ -73,7 +73,11 @@ struct fetch_trace
                       const fetch_result& r);
     /// Its response head arrived: for --har and -v, and for -D the URL's block (headed by the URL
     /// as given, or without its credentials).
-    void response_arrived(const response_head& resp, const url& original, const fetch_result& r);
+    /// written is when the request's writing ended (exchange::request_written()).
+    void response_arrived(const response_head& resp,
+                          const url& original,
+                          const fetch_result& r,
+                          clock_type::time_point written);
 
     // --har (exchanges): one exchange_record per request, opened by begin_hop and closed by
     // end_hop (exchange_trace.cpp).
@@ -87,8 +91,9 @@ struct fetch_trace
                      std::uint64_t serial,
                      std::uint64_t body_bytes,
                      const fetch_result& r);
-    /// Its response head arrived.
-    void hop_response(const response_head& resp);
+    /// Its response head arrived; the request's writing ended at written (time_point{}: unknown,
+    /// then the writing counts as waiting).
+    void hop_response(const response_head& resp, clock_type::time_point written);
     /// The hop's body was read (or the attempt ended): bytes as received and decoded, and r's error
     /// when r failed and the hop is the attempt's last.
     void end_hop(std::uint64_t wire, std::uint64_t decoded, const fetch_result* r);

@@ -3,6 +3,7 @@
 
 #include "asyncfetch/waterfall.hpp"
 
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -83,6 +84,16 @@ void draw_text(std::string& svg,
 
 /// "1.004 s" for a wall time.
 std::string wall_text(double ms);
+
+/// v when it is a finite positive number, else 0.
+inline double finite_nonnegative(double v) noexcept { return std::isfinite(v) && v > 0 ? v : 0.0; }
+
+/// Appends one pass's view with a row per URL at y (waterfall_rows.cpp). Returns the height used.
+double draw_rows_panel(std::string& svg,
+                       const waterfall_pass& pass,
+                       const time_axis& axis,
+                       const waterfall_layout& layout,
+                       double y);
 
 /// Appends one pass's aggregate view (requests in flight per phase, latency histogram) at y;
 /// hist_axis_ms is the latency axis all passes share. Returns the height used.

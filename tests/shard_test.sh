@@ -3,7 +3,9 @@
 # asyncfetch processes, their NDJSON records merged by `asyncfetch report`. The merged counts, bytes,
 # status and error histograms equal one single run's over the same list, and its percentiles equal
 # those computed here from the shards' records (sort and interpolate, as NumPy) within the latency
-# histogram's precision (0.2%) and the records' rounding (1 us).
+# histogram's precision (0.2%) and the records' rounding (1 us). Its wall time spans the shards' first
+# start to their last end: no shorter than the longest shard, no longer than the parallel command, and
+# its request rate is count / elapsed.
 #
 # usage: tests/shard_test.sh PATH/TO/asyncfetch PATH/TO/asyncfetch-testbed
 # Registered with ctest by tests/CMakeLists.txt; status 77 (skipped) without GNU parallel.
@@ -53,6 +55,7 @@ awk -v base="$base" 'BEGIN {
 start=$(date +%s.%N)
 "$bin" -q -i "$work/urls.txt" --json >"$work/single.ndjson"
 # The recipe: 2,500 lines per job, four jobs at a time, every job's records and summary on stdout.
+parallel_start=$(date +%s.%N)
 parallel --pipe -N 2500 -j 4 "$bin" -q -i - --json <"$work/urls.txt" >"$work/shards.ndjson"
 end=$(date +%s.%N)
 
@@ -93,6 +96,33 @@ for p in 50 90 99; do
     awk -v a="$expected" -v b="$got" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= a * 0.002 + 0.001) }' ||
         fail "p$p: records say $expected ms, report says $got ms"
 done
+
+# The merged wall time: from the first shard's start to the last one's end, as the shards' summary
+# lines give them (started_at has milliseconds, elapsed_ms microseconds).
+grep '"type":"summary"' "$work/shards.ndjson" >"$work/summaries"
+while IFS= read -r line; do
+    at=$(grep -o '"started_at":"[^"]*"' <<<"$line" | cut -d'"' -f4)
+    printf '%s %s\n' "$(date -u -d "$at" +%s.%3N)" "$(grep -o '"elapsed_ms":[0-9.]*' <<<"$line" | cut -d: -f2)"
+done <"$work/summaries" >"$work/spans"
+merged_ms=$(field elapsed_ms "$work/merged.json" | cut -d: -f2)
+merged_rps=$(field requests_per_second "$work/merged.json" | cut -d: -f2)
+merged_count=$(field count "$work/merged.json" | cut -d: -f2)
+longest_ms=$(awk '$2 > m { m = $2 } END { printf "%.3f", m }' "$work/spans")
+span_ms=$(awk 'NR == 1 || $1 < s { s = $1 } $1 + $2 / 1000 > e { e = $1 + $2 / 1000 } END { printf "%.3f", (e - s) * 1000 }' "$work/spans")
+wall_ms=$(awk -v a="$parallel_start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) * 1000 }')
+[[ $(wc -l <"$work/spans") -eq 4 && -n $merged_ms && -n $merged_rps ]] ||
+    fail "no elapsed_ms or requests_per_second to check: $(cat "$work/spans") / $(cat "$work/merged.json")"
+awk -v m="$merged_ms" -v l="$longest_ms" 'BEGIN { exit !(m + 0.001 >= l) }' ||
+    fail "merged elapsed_ms $merged_ms is shorter than the longest shard's $longest_ms"
+awk -v m="$merged_ms" -v w="$wall_ms" 'BEGIN { exit !(m <= w) }' ||
+    fail "merged elapsed_ms $merged_ms is longer than the parallel command's $wall_ms ms"
+# started_at is rounded to the millisecond: the span from the summaries is within 1 ms per end.
+awk -v m="$merged_ms" -v s="$span_ms" 'BEGIN { d = m - s; if (d < 0) d = -d; exit !(d <= 2) }' ||
+    fail "merged elapsed_ms $merged_ms, but the shards span $span_ms ms from first start to last end"
+awk -v r="$merged_rps" -v n="$merged_count" -v m="$merged_ms" 'BEGIN {
+    e = n * 1000 / m; d = r - e; if (d < 0) d = -d; exit !(d <= 0.001 + e * 1e-6) }' ||
+    fail "merged requests_per_second $merged_rps is not count $merged_count / $merged_ms ms"
+echo "elapsed: longest shard $longest_ms ms, shards' span $span_ms ms, merged $merged_ms ms, parallel command $wall_ms ms"
 
 echo "single run and 4 shards of 10,000 URLs in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s"
 echo "merged: $(cat "$work/merged.json")"

@@ -43,9 +43,10 @@ struct exchange_record
     double start_ms = 0;       ///< from the start of the fetch
     double blocked_ms = 0;     ///< waiting for a connection or a stream slot (DNS, connect, TLS not included)
     double dns_ms = -1;
-    double connect_ms = -1;  ///< TCP connect, TLS not included
+    double connect_ms = -1;  ///< TCP connect and a proxy tunnel's setup, TLS not included
     double tls_ms = -1;
-    double wait_ms = 0;     ///< request sent to response head
+    double send_ms = 0;     ///< writing the request head and body
+    double wait_ms = 0;     ///< request written to response head
     double receive_ms = 0;  ///< response head to the end of the body
     std::string server_ip;
     std::uint64_t connection = 0;  ///< the connection's serial in its client; 0 without one

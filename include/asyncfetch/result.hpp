@@ -31,7 +31,7 @@ struct fetch_result
     unsigned attempts = 0;         ///< attempts made (more than 1 after --retry)
     double queue_ms = 0;           ///< waiting for a connection or a stream slot opened by another fetch
     double dns_ms = 0;             ///< resolving (0 on a reused connection or an IP literal)
-    double connect_ms = 0;         ///< TCP connect (0 on a reused connection)
+    double connect_ms = 0;         ///< TCP connect and a proxy tunnel's setup (0 on a reused connection)
     double tls_ms = 0;             ///< TLS handshake (0 on a reused or plain connection)
     std::string http_version;      ///< "2", "1.1" or "1.0"; empty without a response
     std::string

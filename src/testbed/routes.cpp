@@ -22,21 +22,6 @@ namespace {
 constexpr std::uint64_t max_length = std::uint64_t{1} << 40;
 constexpr std::uint64_t max_delay_ms = 24ULL * 3600 * 1000;
 constexpr std::uint64_t max_encoded_length = std::uint64_t{64} << 20;
-// The client's nghttp2 counts a storm of unanswered PING ACKs of 1000 as a flood: stay below.
-constexpr std::uint64_t max_pings = 900;
-constexpr std::uint64_t max_fields = 10'000;
-constexpr std::uint64_t max_field_size = 16 * 1024;
-
-/// A decimal number, all of `text`, at most `limit`.
-std::optional<std::uint64_t> parse_number(std::string_view text, std::uint64_t limit)
-{
-    std::uint64_t value = 0;
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc() || ptr != end || value > limit)
-        return std::nullopt;
-    return value;
-}
 
 /// The endpoint name and its argument: "/bytes/10?x" gives {"bytes", "10", true}.
 struct route
@@ -79,27 +64,6 @@ route split_target(std::string_view target)
     return result;
 }
 
-/// The percent-decoded value of the first `name=` parameter in the target's query; nullopt if absent.
-std::optional<std::string> query_param(std::string_view target, std::string_view name)
-{
-    auto question = target.find('?');
-    if (question == std::string_view::npos)
-        return std::nullopt;
-    std::string_view query = target.substr(question + 1);
-    query = query.substr(0, query.find('#'));
-    while (!query.empty())
-    {
-        auto amp = query.find('&');
-        std::string_view pair = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-        auto equals = pair.find('=');
-        if (percent_decode(pair.substr(0, equals)) != name)
-            continue;
-        return equals == std::string_view::npos ? std::string() : percent_decode(pair.substr(equals + 1));
-    }
-    return std::nullopt;
-}
-
 /// A value that would break the header it goes into.
 bool has_control_characters(std::string_view text)
 {
@@ -129,104 +93,6 @@ response_plan status_plan(unsigned code)
     response_plan plan;
     plan.status = code;
     return plan;
-}
-
-/// `n` bytes of 'x'.
-response_plan filler_plan(std::uint64_t n)
-{
-    response_plan plan;
-    plan.content_type = "application/octet-stream";
-    plan.body = response_plan::body_type::filler;
-    plan.length = n;
-    return plan;
-}
-
-/// The once-per-key counters of /flaky and /h2-refuse: whether this request is one of the first `n`.
-bool among_first(std::unordered_map<std::string, std::uint64_t>& counts,
-                 const std::string& key,
-                 std::uint64_t n)
-{
-    return counts[key]++ < n;
-}
-
-/// The h2 fault endpoints, over HTTP/2 only.
-std::optional<response_plan> plan_h2_fault(std::string_view name,
-                                           std::uint64_t n,
-                                           std::string_view target,
-                                           route_state& state)
-{
-    const std::string key = query_param(target, "key").value_or(std::string());
-    if (name == "h2-goaway")
-    {
-        const auto streams = parse_number(query_param(target, "streams").value_or("0"), max_fields);
-        if (!streams)
-            return text_plan(400, "bad request\n");
-        auto plan = filler_plan(n);
-        plan.fault_count = *streams;
-        auto& used = state.went_away_[key];
-        if (!used)
-            plan.fault = h2_fault::goaway;
-        used = true;
-        return plan;
-    }
-    if (name == "h2-refuse")
-    {
-        if (!among_first(state.refused_counts_, key, n))
-            return text_plan(200, "ok\n");
-        response_plan plan;
-        plan.fault = h2_fault::refuse;
-        return plan;
-    }
-    if (name == "h2-reset")
-    {
-        auto plan = filler_plan(n);
-        plan.fault = h2_fault::reset;
-        return plan;
-    }
-    if (name == "h2-window-stall")
-    {
-        auto plan = filler_plan(n);
-        plan.fault = h2_fault::window_stall;
-        return plan;
-    }
-    if (name == "h2-ping")
-    {
-        const auto count = parse_number(query_param(target, "count").value_or("500"), max_pings);
-        if (!count)
-            return text_plan(400, "bad request\n");
-        auto plan = filler_plan(n);
-        plan.fault = h2_fault::ping_storm;
-        plan.fault_count = *count;
-        return plan;
-    }
-    if (name == "h2-headers")
-    {
-        const auto size = parse_number(query_param(target, "size").value_or("100"), max_field_size);
-        if (!size || n > max_fields)
-            return text_plan(400, "bad request\n");
-        auto plan = text_plan(200, "ok\n");
-        for (std::uint64_t i = 0; i < n; ++i)
-            plan.fields.emplace_back("x-filler-" + std::to_string(i), std::string(*size, 'y'));
-        return plan;
-    }
-    if (name == "h2-trailers")
-    {
-        const auto size = parse_number(query_param(target, "size").value_or("100"), max_field_size);
-        if (!size || n > max_fields)
-            return text_plan(400, "bad request\n");
-        auto plan = text_plan(200, "ok\n");
-        plan.fault = h2_fault::trailers;
-        plan.fault_count = n;
-        plan.trailer_size = *size;
-        return plan;
-    }
-    if (name == "h2-padded")
-    {
-        auto plan = filler_plan(n);
-        plan.fault = h2_fault::padded;
-        return plan;
-    }
-    return std::nullopt;
 }
 
 /// The plan of every endpoint but HEAD handling.
@@ -367,6 +233,52 @@ response_plan plan_route(const http::request<http::string_body>& request, route_
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> parse_number(std::string_view text, std::uint64_t limit)
+{
+    std::uint64_t value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc() || ptr != end || value > limit)
+        return std::nullopt;
+    return value;
+}
+
+std::optional<std::string> query_param(std::string_view target, std::string_view name)
+{
+    auto question = target.find('?');
+    if (question == std::string_view::npos)
+        return std::nullopt;
+    std::string_view query = target.substr(question + 1);
+    query = query.substr(0, query.find('#'));
+    while (!query.empty())
+    {
+        auto amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        auto equals = pair.find('=');
+        if (percent_decode(pair.substr(0, equals)) != name)
+            continue;
+        return equals == std::string_view::npos ? std::string() : percent_decode(pair.substr(equals + 1));
+    }
+    return std::nullopt;
+}
+
+response_plan filler_plan(std::uint64_t n)
+{
+    response_plan plan;
+    plan.content_type = "application/octet-stream";
+    plan.body = response_plan::body_type::filler;
+    plan.length = n;
+    return plan;
+}
+
+bool among_first(std::unordered_map<std::string, std::uint64_t>& counts,
+                 const std::string& key,
+                 std::uint64_t n)
+{
+    return counts[key]++ < n;
+}
 
 response_plan text_plan(unsigned code, std::string body)
 {

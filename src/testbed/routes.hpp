@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -93,6 +94,27 @@ response_plan plan_conditional(const boost::beast::http::request<boost::beast::h
 
 /// A small text/plain answer.
 response_plan text_plan(unsigned code, std::string body);
+
+/// A decimal number, all of `text`, at most `limit`.
+std::optional<std::uint64_t> parse_number(std::string_view text, std::uint64_t limit);
+
+/// The percent-decoded value of the first `name=` parameter in the target's query; nullopt if absent.
+std::optional<std::string> query_param(std::string_view target, std::string_view name);
+
+/// `n` bytes of 'x'.
+response_plan filler_plan(std::uint64_t n);
+
+/// The once-per-key counters of /flaky and /h2-refuse: whether this request is one of the first `n`.
+bool among_first(std::unordered_map<std::string, std::uint64_t>& counts,
+                 const std::string& key,
+                 std::uint64_t n);
+
+/// The h2 fault endpoints (h2_fault_routes.cpp), answered over HTTP/2 only: `name` is the endpoint
+/// ("h2-goaway"), `n` its number; nullopt for a name that is none of them.
+std::optional<response_plan> plan_h2_fault(std::string_view name,
+                                           std::uint64_t n,
+                                           std::string_view target,
+                                           route_state& state);
 
 /// A whole error response, body included, announcing that the connection ends.
 std::string closing_error(unsigned code, std::string_view body);

@@ -9,6 +9,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -21,6 +22,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -46,6 +48,7 @@ namespace asyncfetch::test {
 /// - Only 127.0.0.1 and localhost are reachable (403 otherwise); https:// and origin-form targets get
 ///   400, an unreachable origin 502. With required_authorization set, a request whose Proxy-Authorization
 ///   differs gets 407 with `Proxy-Authenticate: Basic realm="test-proxy"`.
+/// - delay_tunnels(d) holds each CONNECT's answer back for d once the upstream is connected: a slow proxy.
 class test_proxy
 {
 public:
@@ -90,6 +93,9 @@ public:
 
     /// Client connections accepted.
     std::size_t connections() const { return connections_.load(); }
+
+    /// Answers each later CONNECT only d after its upstream connection is made.
+    void delay_tunnels(std::chrono::milliseconds d) { tunnel_delay_ms_ = d.count(); }
 
 private:
     using tcp = boost::asio::ip::tcp;
@@ -562,6 +568,13 @@ private:
             co_await write(client, short_response(502, "Bad Gateway", true));
             co_return;
         }
+        if (const auto delay = tunnel_delay_ms_.load(); delay > 0)
+        {
+            boost::asio::steady_timer wait(client.get_executor(), std::chrono::milliseconds(delay));
+            co_await wait.async_wait(use_tuple);
+            if (stopping_)
+                co_return;
+        }
         if (!co_await write(client, "HTTP/1.1 200 Connection established\r\n\r\n"))
             co_return;
         // Bytes the client sent right behind the CONNECT request belong to the tunnel.
@@ -631,6 +644,7 @@ private:
     std::string required_authorization_;
     std::uint16_t port_ = 0;
     std::atomic<std::size_t> connections_{0};
+    std::atomic<std::chrono::milliseconds::rep> tunnel_delay_ms_{0};
 
     mutable std::mutex mutex_;
     std::vector<std::string> request_lines_;         ///< guarded by mutex_

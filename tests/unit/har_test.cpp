@@ -53,6 +53,7 @@ TEST(har, timings_follow_har_rules_and_the_start_adds_up)
     h.dns_ms = 2;
     h.connect_ms = 3;
     h.tls_ms = 4;
+    h.send_ms = 4.5;
     h.wait_ms = 5;
     h.receive_ms = 6;
     h.body_bytes = 10;
@@ -69,8 +70,9 @@ TEST(har, timings_follow_har_rules_and_the_start_adds_up)
     // HAR's connect includes ssl; time is the sum of the phases that happened.
     EXPECT_EQ(t.at("connect").to_number<double>(), 7);
     EXPECT_EQ(t.at("ssl").to_number<double>(), 4);
-    EXPECT_EQ(t.at("send").to_number<double>(), 0);
-    EXPECT_EQ(e.at("time").to_number<double>(), 1 + 2 + 7 + 5 + 6);
+    EXPECT_EQ(t.at("send").to_number<double>(), 4.5);
+    EXPECT_EQ(t.at("wait").to_number<double>(), 5);
+    EXPECT_EQ(e.at("time").to_number<double>(), 1 + 2 + 7 + 4.5 + 5 + 6);
     EXPECT_EQ(e.at("response").at("content").at("size").as_int64(), 30);
     EXPECT_EQ(e.at("response").at("content").at("compression").as_int64(), 20);
     EXPECT_EQ(text(e.at("response").at("content").at("mimeType")), "text/html");
