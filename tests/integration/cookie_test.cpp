@@ -238,6 +238,34 @@ TEST(cookies, cookies_never_cross_to_another_host_through_a_redirect)
     EXPECT_TRUE(contains(r.out, "127.0.0.1\tFALSE\t/cookie\tFALSE\t0\tmine\t1\n")) << r.out;
 }
 
+TEST(cookies, a_jar_on_stdout_is_refused_next_to_records_for_programs)
+{
+    testbed server;
+    const std::string url = server.base_url() + "/cookie/set?mine=1";
+    // The jar would land inside the NDJSON (or tsv) stream: a usage error naming both flags.
+    for (const auto& format :
+         std::vector<std::vector<std::string>>{{"--json"}, {"--format", "json"}, {"--format", "tsv"}})
+    {
+        std::vector<std::string> args{"-c", "-"};
+        args.insert(args.end(), format.begin(), format.end());
+        args.push_back(url);
+        const auto r = run_cli(args);
+        const std::string named = format.size() == 1 ? format[0] : format[0] + " " + format[1];
+        EXPECT_EQ(r.exit_code, 2) << named;
+        EXPECT_TRUE(contains(r.err, "-c - (cookie jar to stdout) cannot be used with " + named)) << r.err;
+        EXPECT_EQ(r.out, "") << named;
+    }
+    EXPECT_TRUE(server.requests().empty());
+    // A jar file is fine with --json, and a table keeps the jar after the records.
+    temp_dir dir;
+    const auto to_file = run_cli({"-c", dir / "jar.txt", "--json", url});
+    ASSERT_EQ(to_file.exit_code, 0) << to_file.err;
+    EXPECT_TRUE(contains(read_text(dir / "jar.txt"), "\tmine\t1\n"));
+    const auto table = run_cli({"-c", "-", "--format", "table", url});
+    ASSERT_EQ(table.exit_code, 0) << table.err;
+    EXPECT_TRUE(contains(table.out, "\tmine\t1\n")) << table.out;
+}
+
 TEST(cookies, user_cookie_header_is_kept_and_the_jar_joins_it)
 {
     testbed server;
