@@ -326,6 +326,11 @@ TEST(cookies, unreadable_cookie_file_or_jar_directory_is_a_usage_error_before_an
     const auto missing = run_cli({"-b", "/nonexistent/cookies.txt", url});
     EXPECT_EQ(missing.exit_code, 2);
     EXPECT_TRUE(contains(missing.err, "cannot read cookie file /nonexistent/cookies.txt")) << missing.err;
+    // An endless file is refused at the limit instead of filling memory.
+    const auto endless = run_cli({"-b", "/dev/zero", url});
+    EXPECT_EQ(endless.exit_code, 2);
+    EXPECT_TRUE(contains(endless.err, "cannot read cookie file /dev/zero: larger than 64 MiB (the limit)"))
+        << endless.err;
     const auto jar = run_cli({"-c", "/nonexistent/dir/jar.txt", url});
     EXPECT_EQ(jar.exit_code, 2);
     EXPECT_TRUE(contains(jar.err, "cannot write cookie jar /nonexistent/dir/jar.txt")) << jar.err;
