@@ -115,7 +115,28 @@ TEST_P(cookies_over, without_the_engine_set_cookie_is_not_kept)
     EXPECT_EQ(cookies_sent(server, "/cookie/echo"), std::vector<std::string>{""});
 }
 
-TEST_P(cookies_over, pairs_go_to_every_url_and_a_jar_round_trips_through_c_then_b)
+TEST_P(cookies_over, pairs_go_to_every_url_concurrently_and_in_sequence)
+{
+    const std::string base = server.base_url();
+    // With and without the cookie engine, one URL at a time and all at once.
+    for (const bool engine : {false, true})
+        for (const char* mode : {"--sequential", "-j8"})
+        {
+            server.clear_requests();
+            std::vector<std::string> args{flag(), mode, "-b", "pre=1; other=2"};
+            if (engine)
+                args.insert(args.end(), {"-b", ""});
+            for (int i = 0; i < 8; ++i)
+                args.push_back(base + "/cookie/echo/" + std::to_string(i));
+            const auto r = run_cli(args);
+            ASSERT_EQ(r.exit_code, 0) << mode << ": " << r.err;
+            const auto sent = cookies_sent(server, "/cookie/echo/");
+            EXPECT_EQ(sent, std::vector<std::string>(8, "pre=1; other=2"))
+                << mode << (engine ? " with" : " without") << " the engine";
+        }
+}
+
+TEST_P(cookies_over, a_jar_round_trips_through_c_then_b_with_pairs)
 {
     const std::string base = server.base_url();
     const std::string jar = dir / "jar.txt";
