@@ -69,9 +69,9 @@ std::optional<std::string> prepare(options& o)
         return problem;
     if (auto problem = detail::prepare_cookies(o))
         return problem;
-    if (!o.client.proxies.proxy.empty() && !parse_proxy_url(o.client.proxies.proxy))
-        return "asyncfetch: invalid proxy URL '" + redact_userinfo(o.client.proxies.proxy) +
-               "' (expected http://, socks5:// or socks5h:// with HOST[:PORT])\n";
+    if (auto problem = o.client.proxies.proxy.empty() ? std::nullopt
+                                                      : proxy_url_problem(o.client.proxies.proxy))
+        return "asyncfetch: " + *problem + "\n";
     if (!o.certificate.key_file.empty() && !o.certificate.given())
         return "asyncfetch: --key needs --cert\n";
     const std::string& dir = o.client.output_dir;

@@ -1,6 +1,7 @@
 // Loading the TLS client certificate and key (PEM or DER, the key maybe encrypted) into the client context.
 #include "asyncfetch/client_certificate.hpp"
 
+#include "local_file.hpp"
 #include "openssl_ptr.hpp"
 
 #include <boost/asio/ssl/context.hpp>
@@ -12,10 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,15 +26,14 @@ using bio_ptr = detail::openssl_ptr<BIO, BIO_free>;
 using x509_ptr = detail::openssl_ptr<X509, X509_free>;
 using pkey_ptr = detail::openssl_ptr<EVP_PKEY, EVP_PKEY_free>;
 
-/// The file's bytes, or the message saying why it cannot be read.
+/// Certificate and key files are a few KiB; past this a file is not one.
+constexpr std::size_t max_certificate_file = 16 * 1024 * 1024;
+
+/// The file's bytes, or the message saying why it cannot be read ("Is a directory" for a directory).
 std::optional<std::string> read_whole(const std::string& path, const char* what, std::string& out)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return std::string("cannot read ") + what + " " + path + ": " + std::strerror(errno);
-    out.assign(std::istreambuf_iterator<char>(in), {});
-    if (in.bad())
-        return std::string("cannot read ") + what + " " + path + ": read error";
+    if (auto problem = detail::read_local_file(path, max_certificate_file, out))
+        return std::string("cannot read ") + what + " " + path + ": " + problem->message;
     return std::nullopt;
 }
 

@@ -1,13 +1,9 @@
 // Config files in curl's syntax: lines into option entries, the default file's path, reading a file.
 #include "asyncfetch/config_file.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
+#include "local_file.hpp"
+
 #include <istream>
-#include <iterator>
-#include <system_error>
 
 namespace asyncfetch {
 
@@ -137,39 +133,18 @@ config_file_text read_config_file(const std::string& path, std::istream* in)
             out.error = "standard input is not available";
             return out;
         }
-        text.assign(std::istreambuf_iterator<char>(*in), {});
+        auto problem = detail::read_bounded(*in, max_config_size, text);
         in->setstate(std::ios::eofbit);  // read to its end: nothing is left for URLs (-i -)
-        if (in->bad())
+        if (problem)
         {
-            out.error = "read error";
+            out.error = std::move(*problem);
             return out;
         }
     }
-    else
+    else if (auto problem = detail::read_local_file(path, max_config_size, text))
     {
-        std::error_code ec;
-        if (std::filesystem::is_directory(path, ec))
-        {
-            out.error = std::strerror(EISDIR);
-            return out;
-        }
-        std::ifstream f(path, std::ios::binary);
-        if (!f)
-        {
-            out.missing = errno == ENOENT;
-            out.error = std::strerror(errno);
-            return out;
-        }
-        text.assign(std::istreambuf_iterator<char>(f), {});
-        if (f.bad())
-        {
-            out.error = "read error";
-            return out;
-        }
-    }
-    if (text.size() > max_config_size)
-    {
-        out.error = "larger than 10 MiB";
+        out.missing = problem->missing;
+        out.error = std::move(problem->message);
         return out;
     }
     out.text = std::move(text);

@@ -208,8 +208,10 @@ void cookie_jar::insert(cookie c, std::int64_t now)
 {
     auto& list = by_domain_[c.domain];
     c.created = ++next_created_;
+    // RFC 6265, 5.3 step 11: the same name, domain and path is the same cookie, host-only or not
+    // (the list holds one domain).
     auto same = std::find_if(list.begin(), list.end(), [&](const cookie& e) {
-        return e.name == c.name && e.path == c.path && e.host_only == c.host_only;
+        return e.name == c.name && e.path == c.path;
     });
     if (same != list.end())
     {

@@ -3,20 +3,19 @@
 
 #include "asyncfetch/result.hpp"
 #include "json_text.hpp"
+#include "local_file.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <system_error>
+#include <cstddef>
 
 namespace asyncfetch {
 
 namespace {
+
+/// A state file past this is not one (one line per URL: millions of URLs fit).
+constexpr std::size_t max_state_file = 256 * 1024 * 1024;
 
 /// The state of one NDJSON line; the reason when it is not one.
 std::optional<std::string> parse_state_line(std::string_view line, state_map& entries)
@@ -108,20 +107,14 @@ std::optional<std::string> load_state_file(const std::string& path,
                                            state_map& entries,
                                            std::vector<std::string>& warnings)
 {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        return std::strerror(EISDIR);
-    std::ifstream f(path, std::ios::binary);
-    if (!f)
+    std::string text;
+    if (auto problem = detail::read_local_file(path, max_state_file, text))
     {
         // The first run makes the file.
-        if (errno == ENOENT)
+        if (problem->missing)
             return std::nullopt;
-        return std::strerror(errno);
+        return problem->message;
     }
-    const std::string text(std::istreambuf_iterator<char>(f), {});
-    if (f.bad())
-        return "read error";
     auto parsed = parse_state(text);
     entries = std::move(parsed.entries);
     for (auto& w : parsed.warnings)

@@ -117,6 +117,12 @@ std::optional<std::string> apply_run_values(options& o, const raw_values& raw, t
         o.format = output_format::table;
     else
         o.format = term.stdout_is_terminal ? output_format::table : output_format::tsv;
+    // A jar on stdout would land in the middle of records a program reads: a file is needed then.
+    // Without a format asked for, the jar follows the records, as curl's does.
+    if (o.cookie_jar == "-" && (raw.json || raw.format == "json" || raw.format == "tsv"))
+        return "-c - (cookie jar to stdout) cannot be used with " +
+               (raw.json ? std::string("--json") : "--format " + raw.format) +
+               ": both write to standard output; give -c a file name";
 
     if (o.urls.empty() && o.input.empty())
     {

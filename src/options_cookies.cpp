@@ -3,17 +3,14 @@
 
 #include "asyncfetch/atomic_file.hpp"
 #include "asyncfetch/cookie_jar.hpp"
+#include "local_file.hpp"
 #include "option_values.hpp"
 #include "text.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include <cerrno>
+#include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <ostream>
 
@@ -22,25 +19,7 @@ namespace asyncfetch::detail {
 namespace {
 
 /// A cookie file larger than this is refused rather than read whole.
-constexpr std::uintmax_t max_cookie_file = 64 * 1024 * 1024;
-
-/// The text of a -b file, or the reason it cannot be read.
-std::optional<std::string> read_cookie_file(const std::string& path, std::string& text)
-{
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        return "Is a directory";
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return std::strerror(errno);
-    const auto size = std::filesystem::file_size(path, ec);
-    if (!ec && size > max_cookie_file)
-        return "larger than 64 MiB";
-    text.assign(std::istreambuf_iterator<char>(in), {});
-    if (in.bad())
-        return "read error";
-    return std::nullopt;
-}
+constexpr std::size_t max_cookie_file = 64 * 1024 * 1024;
 
 }  // namespace
 
@@ -88,8 +67,8 @@ std::optional<std::string> prepare_cookies(options& o)
         if (path.empty())
             continue;
         std::string text;
-        if (auto problem = read_cookie_file(path, text))
-            return "asyncfetch: cannot read cookie file " + path + ": " + *problem + "\n";
+        if (auto problem = read_local_file(path, max_cookie_file, text))
+            return "asyncfetch: cannot read cookie file " + path + ": " + problem->message + "\n";
         jar->load_netscape(text, now);
     }
     if (!o.cookie_jar.empty() && o.cookie_jar != "-")

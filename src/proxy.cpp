@@ -3,6 +3,7 @@
 #include "asyncfetch/proxy.hpp"
 
 #include "asyncfetch/error.hpp"
+#include "socks5.hpp"
 #include "text.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -63,6 +64,19 @@ boost::system::result<url> parse_proxy_url(std::string_view text)
     if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket))
         u->port = 1080;
     return u;
+}
+
+std::optional<std::string> proxy_url_problem(std::string_view text)
+{
+    const auto proxy = parse_proxy_url(text);
+    if (!proxy)
+        return "invalid proxy URL '" + redact_userinfo(text) +
+               "' (expected http://, socks5:// or socks5h:// with HOST[:PORT])";
+    if (!is_socks_proxy(*proxy) || proxy->userinfo.empty())
+        return std::nullopt;
+    if (auto problem = detail::socks5_credentials_problem(proxy->user(), proxy->password()))
+        return "proxy '" + redact_userinfo(text) + "': " + *problem;
+    return std::nullopt;
 }
 
 bool no_proxy_matches(std::string_view list, std::string_view host)

@@ -10,6 +10,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <utility>
+
 namespace asyncfetch::detail {
 
 namespace net = boost::asio;
@@ -51,9 +53,20 @@ std::string socks5_greeting(bool with_credentials)
     return out;
 }
 
+std::optional<std::string> socks5_credentials_problem(std::string_view user, std::string_view password)
+{
+    // RFC 1929: ULEN and PLEN are 1 to 255; a zero length is not a valid message.
+    for (auto [part, name] : {std::pair{user, "user name"}, std::pair{password, "password"}})
+        if (part.empty() || part.size() > 255)
+            return std::string("SOCKS5 proxy ") + name +
+                   (part.empty() ? " is empty" : " is longer than 255 bytes") +
+                   " (RFC 1929: 1 to 255 bytes each)";
+    return std::nullopt;
+}
+
 std::string socks5_auth_request(std::string_view user, std::string_view password)
 {
-    if (user.size() > 255 || password.size() > 255)
+    if (socks5_credentials_problem(user, password))
         return {};
     std::string out{static_cast<char>(0x01), static_cast<char>(user.size())};
     out += user;
@@ -202,10 +215,10 @@ net::awaitable<failure> socks5_handshake(boost::beast::tcp_stream& stream,
                                          std::chrono::steady_clock::time_point deadline)
 {
     const bool credentials = !proxy.userinfo.empty();
-    const auto colon = proxy.userinfo.find(':');
-    const std::string user = proxy.userinfo.substr(0, colon);
-    const std::string password = colon == std::string::npos ? std::string()
-                                                            : proxy.userinfo.substr(colon + 1);
+    // Checked before any request for -x; a proxy from the environment is checked here.
+    if (auto problem = credentials ? socks5_credentials_problem(proxy.user(), proxy.password())
+                                   : std::nullopt)
+        co_return rejected(proxy, *problem);
     const std::string connect = socks5_connect_request(host, port);
     if (connect.empty())
         co_return rejected(proxy, "host name too long for SOCKS5 (at most 255 bytes)");
@@ -222,9 +235,7 @@ net::awaitable<failure> socks5_handshake(boost::beast::tcp_stream& stream,
 
     if (byte_at(reply, 1) == socks5_user_pass)
     {
-        const std::string auth = socks5_auth_request(user, password);
-        if (auth.empty())
-            co_return rejected(proxy, "user name or password too long for SOCKS5 (at most 255 bytes each)");
+        const std::string auth = socks5_auth_request(proxy.user(), proxy.password());
         if (auto [ec, n] = co_await net::async_write(stream, net::buffer(auth), token); ec)
             co_return broken(proxy, ec, "authentication");
         reply.clear();

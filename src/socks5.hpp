@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,7 +29,11 @@ inline constexpr std::uint8_t socks5_no_acceptable = 0xff;
 /// credentials are given).
 std::string socks5_greeting(bool with_credentials);
 
-/// The RFC 1929 sub-negotiation for user and password; empty when either is longer than 255 bytes.
+/// Why user and password cannot go in an RFC 1929 request (each must be 1 to 255 bytes), naming
+/// which one but never its value; nothing when they can.
+std::optional<std::string> socks5_credentials_problem(std::string_view user, std::string_view password);
+
+/// The RFC 1929 sub-negotiation for user and password; empty when socks5_credentials_problem finds one.
 std::string socks5_auth_request(std::string_view user, std::string_view password);
 
 /// The CONNECT request for host:port: an IPv4 or IPv6 literal goes as an address (ATYP 1 or 4), a

@@ -75,6 +75,19 @@ std::string url::origin() const
 
 std::string url::absolute() const { return scheme + "://" + host_header() + target; }
 
+std::string_view url::user() const noexcept
+{
+    const std::string_view info = userinfo;
+    return info.substr(0, user_length == std::string::npos ? info.find(':') : user_length);
+}
+
+std::string_view url::password() const noexcept
+{
+    const std::string_view info = userinfo;
+    const std::size_t end = user_length == std::string::npos ? info.find(':') : user_length;
+    return end < info.size() ? info.substr(end + 1) : std::string_view();
+}
+
 std::string url::basic_authorization() const
 {
     return userinfo.empty() ? std::string() : "Basic " + base64_encode(userinfo);
@@ -265,6 +278,7 @@ boost::system::result<url> parse_url(std::string_view text)
     {
         auto info = u.userinfo();
         out.userinfo.assign(info.data(), info.size());
+        out.user_length = u.encoded_user().decoded_size();
     }
 
     out.port = out.tls() ? 443 : 80;

@@ -56,7 +56,7 @@ struct config_file_text
 };
 
 /// Reads a config file whole; path "-" reads in (unreadable when in is null). A directory is an
-/// error ("Is a directory"); a file larger than 10 MiB too.
+/// error ("Is a directory"); so is more than 10 MiB, where reading stops (-K /dev/zero).
 config_file_text read_config_file(const std::string& path, std::istream* in);
 
 }  // namespace asyncfetch

@@ -47,7 +47,7 @@ std::string format_state(const state_map& entries);
 void update_state(state_map& entries, const fetch_result& r);
 
 /// Reads a state file: nothing (and no error) when it does not exist yet. The reason when it cannot
-/// be read; skipped lines go to warnings as "FILE:LINE: why".
+/// be read, a file past 256 MiB included; skipped lines go to warnings as "FILE:LINE: why".
 std::optional<std::string> load_state_file(const std::string& path,
                                            state_map& entries,
                                            std::vector<std::string>& warnings);

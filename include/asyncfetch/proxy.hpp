@@ -31,6 +31,11 @@ struct proxy_settings
 /// as in curl. Other schemes are errc::invalid_proxy. The url's scheme is the proxy's, lower case.
 boost::system::result<url> parse_proxy_url(std::string_view text);
 
+/// Why a proxy URL given on the command line cannot be used: it does not parse, or a SOCKS5 proxy's
+/// user name or password is not 1 to 255 bytes (RFC 1929). The message never shows the credentials;
+/// nothing when the proxy can be used.
+std::optional<std::string> proxy_url_problem(std::string_view text);
+
 /// True for a socks5:// or socks5h:// proxy (a tunnel for every URL), false for an http:// one.
 bool is_socks_proxy(const url& proxy) noexcept;
 

@@ -19,6 +19,15 @@ struct url
     std::string target;       ///< origin-form request target: path (at least "/") and query
     bool ip_literal = false;  ///< host is an IPv4 or IPv6 address (no SNI, IP SAN check)
     std::string userinfo;     ///< decoded "user:password" from the URL, empty when none
+    /// Bytes of userinfo that are the user name: it was split before decoding, so a "%3A" in the
+    /// name stays in the name. npos: up to the first ':'.
+    std::size_t user_length = std::string::npos;
+
+    /// The decoded user name of the user-info ("us:er" from "us%3Aer:pw@").
+    std::string_view user() const noexcept;
+
+    /// The decoded password of the user-info, empty when there is none.
+    std::string_view password() const noexcept;
 
     /// The URL rebuilt without user-info or fragment: scheme://host[:port]/target.
     std::string absolute() const;

@@ -251,6 +251,14 @@ TEST(client_cert, unreadable_or_wrong_format_files_are_usage_errors)
     expect_usage_error(f.fetch({"--cert", f.cert, "--key", f.dir / "missing.key"}),
                        "cannot read key",
                        f.server);
+    // A directory says so, instead of a generic read or format error.
+    const std::string dir = f.dir.path().string();
+    expect_usage_error(f.fetch({"--cert", dir, "--key", f.key}),
+                       "cannot read certificate " + dir + ": Is a directory",
+                       f.server);
+    expect_usage_error(f.fetch({"--cert", f.cert, "--key", dir}),
+                       "cannot read key " + dir + ": Is a directory",
+                       f.server);
     expect_usage_error(f.fetch({"--cert", f.cert_der, "--key", f.key}), "no certificate found", f.server);
     expect_usage_error(f.fetch({"--cert", f.cert}), "no private key found", f.server);
     expect_usage_error(f.fetch({"--key", f.key}), "--key needs --cert", f.server);

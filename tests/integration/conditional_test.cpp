@@ -238,6 +238,12 @@ TEST(conditional_state, unusable_state_files_are_usage_errors)
     EXPECT_NE(is_dir.err.find("cannot read state file " + dir.path().string() + ": Is a directory"),
               std::string::npos)
         << is_dir.err;
+    // An endless file is refused at the limit instead of filling memory.
+    const auto endless = run_cli({"--state", "/dev/zero", server.base_url() + "/cond/z"});
+    EXPECT_EQ(endless.exit_code, 2);
+    EXPECT_NE(endless.err.find("cannot read state file /dev/zero: larger than 256 MiB (the limit)"),
+              std::string::npos)
+        << endless.err;
     const auto no_dir = run_cli({"--state", dir / "missing/state", server.base_url() + "/cond/z"});
     EXPECT_EQ(no_dir.exit_code, 2);
     EXPECT_NE(no_dir.err.find("cannot write state file"), std::string::npos) << no_dir.err;

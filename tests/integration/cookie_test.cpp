@@ -115,7 +115,28 @@ TEST_P(cookies_over, without_the_engine_set_cookie_is_not_kept)
     EXPECT_EQ(cookies_sent(server, "/cookie/echo"), std::vector<std::string>{""});
 }
 
-TEST_P(cookies_over, pairs_go_to_every_url_and_a_jar_round_trips_through_c_then_b)
+TEST_P(cookies_over, pairs_go_to_every_url_concurrently_and_in_sequence)
+{
+    const std::string base = server.base_url();
+    // With and without the cookie engine, one URL at a time and all at once.
+    for (const bool engine : {false, true})
+        for (const char* mode : {"--sequential", "-j8"})
+        {
+            server.clear_requests();
+            std::vector<std::string> args{flag(), mode, "-b", "pre=1; other=2"};
+            if (engine)
+                args.insert(args.end(), {"-b", ""});
+            for (int i = 0; i < 8; ++i)
+                args.push_back(base + "/cookie/echo/" + std::to_string(i));
+            const auto r = run_cli(args);
+            ASSERT_EQ(r.exit_code, 0) << mode << ": " << r.err;
+            const auto sent = cookies_sent(server, "/cookie/echo/");
+            EXPECT_EQ(sent, std::vector<std::string>(8, "pre=1; other=2"))
+                << mode << (engine ? " with" : " without") << " the engine";
+        }
+}
+
+TEST_P(cookies_over, a_jar_round_trips_through_c_then_b_with_pairs)
 {
     const std::string base = server.base_url();
     const std::string jar = dir / "jar.txt";
@@ -238,6 +259,34 @@ TEST(cookies, cookies_never_cross_to_another_host_through_a_redirect)
     EXPECT_TRUE(contains(r.out, "127.0.0.1\tFALSE\t/cookie\tFALSE\t0\tmine\t1\n")) << r.out;
 }
 
+TEST(cookies, a_jar_on_stdout_is_refused_next_to_records_for_programs)
+{
+    testbed server;
+    const std::string url = server.base_url() + "/cookie/set?mine=1";
+    // The jar would land inside the NDJSON (or tsv) stream: a usage error naming both flags.
+    for (const auto& format :
+         std::vector<std::vector<std::string>>{{"--json"}, {"--format", "json"}, {"--format", "tsv"}})
+    {
+        std::vector<std::string> args{"-c", "-"};
+        args.insert(args.end(), format.begin(), format.end());
+        args.push_back(url);
+        const auto r = run_cli(args);
+        const std::string named = format.size() == 1 ? format[0] : format[0] + " " + format[1];
+        EXPECT_EQ(r.exit_code, 2) << named;
+        EXPECT_TRUE(contains(r.err, "-c - (cookie jar to stdout) cannot be used with " + named)) << r.err;
+        EXPECT_EQ(r.out, "") << named;
+    }
+    EXPECT_TRUE(server.requests().empty());
+    // A jar file is fine with --json, and a table keeps the jar after the records.
+    temp_dir dir;
+    const auto to_file = run_cli({"-c", dir / "jar.txt", "--json", url});
+    ASSERT_EQ(to_file.exit_code, 0) << to_file.err;
+    EXPECT_TRUE(contains(read_text(dir / "jar.txt"), "\tmine\t1\n"));
+    const auto table = run_cli({"-c", "-", "--format", "table", url});
+    ASSERT_EQ(table.exit_code, 0) << table.err;
+    EXPECT_TRUE(contains(table.out, "\tmine\t1\n")) << table.out;
+}
+
 TEST(cookies, user_cookie_header_is_kept_and_the_jar_joins_it)
 {
     testbed server;
@@ -298,6 +347,11 @@ TEST(cookies, unreadable_cookie_file_or_jar_directory_is_a_usage_error_before_an
     const auto missing = run_cli({"-b", "/nonexistent/cookies.txt", url});
     EXPECT_EQ(missing.exit_code, 2);
     EXPECT_TRUE(contains(missing.err, "cannot read cookie file /nonexistent/cookies.txt")) << missing.err;
+    // An endless file is refused at the limit instead of filling memory.
+    const auto endless = run_cli({"-b", "/dev/zero", url});
+    EXPECT_EQ(endless.exit_code, 2);
+    EXPECT_TRUE(contains(endless.err, "cannot read cookie file /dev/zero: larger than 64 MiB (the limit)"))
+        << endless.err;
     const auto jar = run_cli({"-c", "/nonexistent/dir/jar.txt", url});
     EXPECT_EQ(jar.exit_code, 2);
     EXPECT_TRUE(contains(jar.err, "cannot write cookie jar /nonexistent/dir/jar.txt")) << jar.err;

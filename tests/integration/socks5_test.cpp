@@ -293,6 +293,50 @@ TEST(socks5, all_proxy_from_the_environment_and_noproxy)
     }
 }
 
+TEST(socks5, a_colon_encoded_in_the_user_name_stays_in_the_name)
+{
+    socks5_server_config cfg;
+    cfg.user = "us:er";
+    cfg.password = "pw";
+    socks5_server proxy(cfg);
+    testbed server;
+    auto p = fetch({"-x", "socks5://us%3Aer:pw@" + proxy.address(), server.base_url() + "/bytes/10"});
+    EXPECT_EQ(p.exit_code, 0) << p.err << p.out;
+    ASSERT_EQ(proxy.requests().size(), 1u);
+    EXPECT_EQ(proxy.requests()[0].user, "us:er");
+}
+
+TEST(socks5, empty_or_overlong_credentials_are_refused_before_any_request)
+{
+    socks5_server_config cfg;
+    cfg.user = "u";
+    cfg.password = "pw";
+    socks5_server proxy(cfg);
+    testbed server;
+    const std::string url = server.base_url() + "/bytes/10";
+    for (const std::string& userinfo : {std::string(":pw-secret"),
+                                        std::string("u:"),
+                                        std::string("u"),
+                                        std::string(256, 'u') + ":pw-secret"})
+    {
+        for (const std::string& option : std::vector<std::string>{"-x", "--socks5"})
+        {
+            const std::string value = (option == "-x" ? "socks5://" : "") + userinfo + "@" + proxy.address();
+            const auto p = fetch({option, value, url});
+            EXPECT_EQ(p.exit_code, 2) << option << " " << userinfo << ": " << p.err;
+            EXPECT_NE(p.err.find("(RFC 1929: 1 to 255 bytes each)"), std::string::npos) << p.err;
+            EXPECT_EQ(p.err.find("pw-secret"), std::string::npos) << p.err;
+        }
+    }
+    EXPECT_TRUE(proxy.requests().empty());
+    // From the environment it is that URL's proxy error, and nothing invalid is sent.
+    scoped_env all("ALL_PROXY", "socks5://:pw-secret@" + proxy.address());
+    const auto p = fetch({url});
+    expect_proxy_error(p, "user name is empty", "empty user from the environment");
+    EXPECT_EQ((p.out + p.err).find("pw-secret"), std::string::npos) << p.out << p.err;
+    EXPECT_TRUE(proxy.requests().empty());
+}
+
 TEST(socks5, unsupported_proxy_scheme_is_a_usage_error)
 {
     const auto p = run_cli({"-x", "socks4://u:secret@127.0.0.1:1080", "http://127.0.0.1:1/"}, {}, 20);

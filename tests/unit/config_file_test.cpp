@@ -251,6 +251,26 @@ TEST(config_file, unreadable_files_are_usage_errors)
     EXPECT_NE(no_name.err.find("-K/--config needs a file name"), std::string::npos) << no_name.err;
 }
 
+TEST(config_file, reading_stops_at_10_mib)
+{
+    // An endless file (-K /dev/zero) is refused once past the limit, never read whole.
+    auto endless = parse({"-K", "/dev/zero", "http://a/"});
+    EXPECT_EQ(endless.exit_code, 2);
+    EXPECT_NE(endless.err.find("config /dev/zero: larger than 10 MiB (the limit)"), std::string::npos)
+        << endless.err;
+
+    // Exactly the limit is read; one byte more is not, from standard input too.
+    constexpr std::size_t limit = 10 * 1024 * 1024;
+    std::istringstream at_limit(std::string(limit, '\n'));
+    const auto read = read_config_file("-", &at_limit);
+    ASSERT_TRUE(read.text) << read.error;
+    EXPECT_EQ(read.text->size(), limit);
+    std::istringstream past_limit(std::string(limit + 1, '\n'));
+    const auto refused = read_config_file("-", &past_limit);
+    EXPECT_FALSE(refused.text);
+    EXPECT_EQ(refused.error, "larger than 10 MiB (the limit)");
+}
+
 TEST(config_file, stdin_config)
 {
     std::istringstream in("url = http://from-stdin/\nmax-time 9\n");

@@ -178,6 +178,27 @@ TEST(cookie_jar, replacing_keeps_the_place_and_updates_the_value)
     EXPECT_EQ(sent(jar, "http://h.test/p"), "a=3; a=2; b=1");
 }
 
+TEST(cookie_jar, same_name_domain_and_path_replace_whether_host_only_or_not)
+{
+    // RFC 6265, 5.3 step 11 keys on (name, domain, path): the host-only flag is not part of the key.
+    cookie_jar jar;
+    set(jar, "http://example.com/", "a=host");
+    set(jar, "http://example.com/", "a=domain; Domain=example.com");
+    EXPECT_EQ(sent(jar, "http://example.com/"), "a=domain");
+    EXPECT_EQ(sent(jar, "http://www.example.com/"), "a=domain");
+    auto held = jar.cookies(now);
+    ASSERT_EQ(held.size(), 1U);
+    EXPECT_FALSE(held[0].host_only);
+
+    // And back: a host-only cookie replaces the Domain one, which subdomains then no longer get.
+    set(jar, "http://example.com/", "a=host-again");
+    EXPECT_EQ(sent(jar, "http://example.com/"), "a=host-again");
+    EXPECT_EQ(sent(jar, "http://www.example.com/"), "");
+    held = jar.cookies(now);
+    ASSERT_EQ(held.size(), 1U);
+    EXPECT_TRUE(held[0].host_only);
+}
+
 TEST(cookie_jar, secure_and_host_prefixes)
 {
     cookie_jar jar;

@@ -63,6 +63,49 @@ TEST(parse_proxy_url, userinfo_and_explicit_port)
     EXPECT_EQ(p->basic_authorization(), "Basic dTpw");
 }
 
+TEST(parse_proxy_url, user_and_password_are_split_before_decoding)
+{
+    // %3A in the user name is a colon of the name, not the separator.
+    auto p = parse_proxy_url("socks5://us%3Aer:pw%3Ax@h");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->user(), "us:er");
+    EXPECT_EQ(p->password(), "pw:x");
+    auto no_password = parse_proxy_url("socks5://user@h");
+    ASSERT_TRUE(no_password);
+    EXPECT_EQ(no_password->user(), "user");
+    EXPECT_EQ(no_password->password(), "");
+    // A url built by hand splits at the first colon.
+    url by_hand;
+    by_hand.userinfo = "a:b:c";
+    EXPECT_EQ(by_hand.user(), "a");
+    EXPECT_EQ(by_hand.password(), "b:c");
+}
+
+TEST(proxy_url_problem, socks5_credentials_outside_rfc_1929_and_bad_urls)
+{
+    EXPECT_FALSE(proxy_url_problem("socks5://u:p@h:1080"));
+    EXPECT_FALSE(proxy_url_problem("socks5h://h"));
+    // HTTP proxies take Basic credentials, which have no such bounds.
+    EXPECT_FALSE(proxy_url_problem("http://:p@h"));
+    const std::string long_name(256, 'u');
+    for (const std::string& text : {std::string("socks5://:secret@h"),
+                                    std::string("socks5h://u:@h"),
+                                    std::string("socks5://u@h"),
+                                    "socks5://" + long_name + ":secret@h"})
+    {
+        const auto problem = proxy_url_problem(text);
+        ASSERT_TRUE(problem) << text;
+        EXPECT_NE(problem->find("(RFC 1929: 1 to 255 bytes each)"), std::string::npos) << *problem;
+        EXPECT_EQ(problem->find("secret"), std::string::npos) << *problem;
+    }
+    EXPECT_NE(proxy_url_problem("socks5://:secret@h")->find("user name is empty"), std::string::npos);
+    EXPECT_NE(proxy_url_problem("socks5://u:@h")->find("password is empty"), std::string::npos);
+    const auto bad = proxy_url_problem("ftp://u:secret@h");
+    ASSERT_TRUE(bad);
+    EXPECT_NE(bad->find("invalid proxy URL"), std::string::npos) << *bad;
+    EXPECT_EQ(bad->find("secret"), std::string::npos) << *bad;
+}
+
 TEST(parse_proxy_url, socks5_and_socks5h_keep_their_scheme)
 {
     auto local = parse_proxy_url("socks5://u:p%40ss@127.0.0.1:9050");

@@ -38,6 +38,22 @@ TEST(socks5, auth_request_is_rfc1929)
     EXPECT_EQ(socks5_auth_request(std::string(256, 'u'), "p"), "");
 }
 
+TEST(socks5, user_name_and_password_are_each_1_to_255_bytes)
+{
+    // RFC 1929: ULEN and PLEN are 1 to 255; a zero length is not sent.
+    EXPECT_EQ(socks5_auth_request("", "pw"), "");
+    EXPECT_EQ(socks5_auth_request("al", ""), "");
+    EXPECT_EQ(socks5_auth_request("u", std::string(256, 'p')), "");
+    EXPECT_EQ(socks5_auth_request(std::string(255, 'u'), std::string(255, 'p')).size(), 3U + 255U + 255U);
+    EXPECT_FALSE(socks5_credentials_problem("u", "p"));
+    EXPECT_EQ(socks5_credentials_problem("", "secret"),
+              "SOCKS5 proxy user name is empty (RFC 1929: 1 to 255 bytes each)");
+    EXPECT_EQ(socks5_credentials_problem("u", ""),
+              "SOCKS5 proxy password is empty (RFC 1929: 1 to 255 bytes each)");
+    EXPECT_EQ(socks5_credentials_problem("u", std::string(256, 'p')),
+              "SOCKS5 proxy password is longer than 255 bytes (RFC 1929: 1 to 255 bytes each)");
+}
+
 TEST(socks5, connect_request_sends_addresses_as_addresses_and_names_as_names)
 {
     EXPECT_EQ(socks5_connect_request("127.0.0.1", 8080), bytes({5, 1, 0, 1, 127, 0, 0, 1, 0x1f, 0x90}));
