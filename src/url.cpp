@@ -83,8 +83,9 @@ std::string_view url::user() const noexcept
 
 std::string_view url::password() const noexcept
 {
+    // What follows the user name and its ':'.
     const std::string_view info = userinfo;
-    const std::size_t end = user_length == std::string::npos ? info.find(':') : user_length;
+    const std::size_t end = user().size();
     return end < info.size() ? info.substr(end + 1) : std::string_view();
 }
 
