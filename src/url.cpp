@@ -254,6 +254,9 @@ boost::system::result<url> parse_url(std::string_view text)
             if (!ascii)
                 return ascii.error();
             out.host = std::move(*ascii);
+            // Characters IDNA maps to nothing (U+00AD, U+034F, ...) can leave no name at all.
+            if (out.host.empty())
+                return errc::missing_host;
         }
         if (!std::all_of(out.host.begin(), out.host.end(), is_host_char))
             return errc::invalid_url;

@@ -354,6 +354,22 @@ TEST(url_idn, ascii_and_a_label_hosts_are_unchanged)
     EXPECT_EQ(path.error(), errc::invalid_url);
 }
 
+TEST(url_idn, a_name_idna_maps_to_nothing_is_a_missing_host)
+{
+    // Found by fuzz_location: U+034F and the soft hyphen U+00AD are mapped away, leaving no host.
+    for (const char* text : {"http://%CD%8F://d:99999/", "http://%C2%AD/", "http://\u00ad/"})
+    {
+        auto r = parse_url(text);
+        ASSERT_FALSE(r.has_value()) << text;
+        EXPECT_EQ(r.error(), errc::missing_host) << text;
+    }
+    // A redirect there resolves as text, and fetching it is the same refusal.
+    auto next = resolve_location("http://example.com/a", "http://%CD%8F/");
+    ASSERT_TRUE(next.has_value());
+    EXPECT_FALSE(parse_url(*next).has_value());
+    EXPECT_EQ(must_parse("http://a%C2%ADb.example/").host, "ab.example");
+}
+
 TEST(url_idn, an_invalid_name_is_invalid_url_with_the_reason)
 {
     const auto reason = [](std::string_view text) {
