@@ -32,8 +32,19 @@ inline bool has_forbidden_char(std::string_view s)
 inline void check_parse(std::string_view text)
 {
     auto parsed = parse_url(text);
+    auto general = detail::parse_url_general(text);
+    if (parsed.has_value() != general.has_value())
+        fail("parse_url and parse_url_general disagree on acceptance", text);
     if (!parsed)
+    {
+        if (parsed.error() != general.error())
+            fail("parse_url and parse_url_general give different errors", text);
         return;
+    }
+    if (parsed->scheme != general->scheme || parsed->host != general->host || parsed->port != general->port ||
+        parsed->target != general->target || parsed->ip_literal != general->ip_literal ||
+        parsed->userinfo != general->userinfo || parsed->user_length != general->user_length)
+        fail("parse_url's fast path and parse_url_general give different URLs", text);
     const url& u = *parsed;
     if (u.scheme != "http" && u.scheme != "https")
         fail("scheme is neither http nor https", text);

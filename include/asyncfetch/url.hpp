@@ -53,6 +53,12 @@ inline constexpr std::size_t max_url_length = 8'000'000;
 /// Errors are asyncfetch::errc values, never exceptions.
 boost::system::result<url> parse_url(std::string_view text);
 
+namespace detail {
+/// parse_url without its fast path for plain URLs: every URL through Boost.URL's grammar. The
+/// fuzzers check that both give the same answer.
+boost::system::result<url> parse_url_general(std::string_view text);
+}  // namespace detail
+
 /// Resolves a redirect's Location against the URL it came from (RFC 3986 section 5.2) and drops
 /// the fragment. Spaces and non-ASCII bytes, which servers send unencoded, are percent-encoded
 /// first. Fails with errc::redirect_invalid.

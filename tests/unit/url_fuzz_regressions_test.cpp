@@ -88,5 +88,82 @@ TEST(url_fuzz_regressions, percent_encoded_ipv4_host_is_an_ip_literal)
     }
 }
 
+// parse_url takes plain URLs a faster way than Boost.URL's grammar; both ways must agree on every
+// input, accepted or not (fuzz_url and fuzz_location check the same on random input).
+TEST(url_fast_path, plain_urls_parse_as_the_general_grammar_does)
+{
+    std::string long_path = "http://h/";
+    long_path.append(3000, 'a');
+    for (std::string_view text : {
+             std::string_view("http://127.0.0.1:18080/small/00000.bin"),
+             std::string_view("HTTPS://Example.COM:8443/a/B?x=1&y=%20"),
+             std::string_view("hTtP://h"),
+             std::string_view("http://h:"),
+             std::string_view("http://h:/"),
+             std::string_view("http://h:0/"),
+             std::string_view("http://h:0080/"),
+             std::string_view("http://h:65535/"),
+             std::string_view("http://h:65536/"),
+             std::string_view("http://h:99999/"),
+             std::string_view("http://h:655350/"),
+             std::string_view("http://h:8x/"),
+             std::string_view("http://h:-1/"),
+             std::string_view("http://:80/"),
+             std::string_view("http:///x"),
+             std::string_view("http://h?x"),
+             std::string_view("http://h?x?y/z"),
+             std::string_view("http://h/?"),
+             std::string_view("http://h/a/../../b/./c"),
+             std::string_view("http://h//etc/passwd"),
+             std::string_view("http://h/%41%zz"),
+             std::string_view("http://h/%4"),
+             std::string_view("http://h/a%"),
+             std::string_view("http://h/'()*!$&+,;=:@~"),
+             std::string_view("http://h/[x]"),
+             std::string_view("http://h/a\\b"),
+             std::string_view("http://h/{x}|^`\"<>"),
+             std::string_view("http://h/#frag"),
+             std::string_view("http://example.com./"),
+             std::string_view("http://a_b.example/"),
+             std::string_view("http://-h-/"),
+             std::string_view("http://a..b/"),
+             std::string_view("http://127.1/"),
+             std::string_view("http://0x7f.0.0.1/"),
+             std::string_view("http://2130706433/"),
+             std::string_view("http://999.1.1.1/"),
+             std::string_view("http://1.2.3.4.5/"),
+             std::string_view("http://%31%32%37.0.0.1/"),
+             std::string_view("http://h~x/"),
+             std::string_view("http://h!x/"),
+             std::string_view("http://u:p@h/"),
+             std::string_view("http://[::1]:8080/x"),
+             std::string_view("http://b\xc3\xbc" "cher.example/"),
+             std::string_view("ftp://h/"),
+             std::string_view("http:/h/"),
+             std::string_view("  \thttp://h/ \r\n"),
+             std::string_view(long_path),
+         })
+    {
+        SCOPED_TRACE(std::string(text));
+        auto fast = parse_url(text);
+        auto general = detail::parse_url_general(text);
+        ASSERT_EQ(fast.has_value(), general.has_value());
+        if (!fast)
+        {
+            EXPECT_EQ(fast.error(), general.error());
+            continue;
+        }
+        EXPECT_EQ(fast->scheme, general->scheme);
+        EXPECT_EQ(fast->host, general->host);
+        EXPECT_EQ(fast->port, general->port);
+        EXPECT_EQ(fast->target, general->target);
+        EXPECT_EQ(fast->ip_literal, general->ip_literal);
+        EXPECT_EQ(fast->userinfo, general->userinfo);
+        expect_invariants(text);
+    }
+    EXPECT_EQ(parse_url("HTTP://Example.COM:0080?q").value().absolute(), "http://example.com/?q");
+    EXPECT_EQ(parse_url("http://0x7f.1/x").value().host, "127.0.0.1");
+}
+
 }  // namespace
 }  // namespace asyncfetch

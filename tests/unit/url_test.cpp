@@ -69,6 +69,29 @@ TEST(url, ip_literals)
     EXPECT_EQ(v6->origin(), "http://[::1]:8080");
 }
 
+// Boost.URL 1.81 refused these (boostorg/url#755): a leading dotted quad was taken for an address.
+// curl reads them as host names, and so do services such as nip.io.
+TEST(url, a_name_that_starts_like_an_ipv4_address_is_a_name)
+{
+    for (const char* text : {"http://127.0.0.1.nip.io/x",
+                             "https://1.2.3.4.example:8443/",
+                             "http://u:p@10.0.0.1.example/",
+                             "http://1.2.3.4.5/",
+                             "http://1.2.3.4x/",
+                             "http://999.1.1.1/"})
+    {
+        for (auto parse : {&parse_url, &detail::parse_url_general})
+        {
+            auto u = parse(text);
+            ASSERT_TRUE(u) << text;
+            EXPECT_FALSE(u->ip_literal) << text;
+            EXPECT_EQ(std::string_view(text).find(u->host), std::string_view(text).find("://") + 3 +
+                                                                 (u->userinfo.empty() ? 0 : 4))
+                << text;
+        }
+    }
+}
+
 TEST(url, other_ipv4_forms_become_the_dotted_quad)
 {
     for (const char* text : {"http://127.1/",
