@@ -137,7 +137,8 @@ TEST(url_fast_path, plain_urls_parse_as_the_general_grammar_does)
              std::string_view("http://h!x/"),
              std::string_view("http://u:p@h/"),
              std::string_view("http://[::1]:8080/x"),
-             std::string_view("http://b\xc3\xbc" "cher.example/"),
+             std::string_view("http://b\xc3\xbc"
+                              "cher.example/"),
              std::string_view("ftp://h/"),
              std::string_view("http:/h/"),
              std::string_view("  \thttp://h/ \r\n"),

@@ -85,8 +85,8 @@ TEST(url, a_name_that_starts_like_an_ipv4_address_is_a_name)
             auto u = parse(text);
             ASSERT_TRUE(u) << text;
             EXPECT_FALSE(u->ip_literal) << text;
-            EXPECT_EQ(std::string_view(text).find(u->host), std::string_view(text).find("://") + 3 +
-                                                                 (u->userinfo.empty() ? 0 : 4))
+            EXPECT_EQ(std::string_view(text).find(u->host),
+                      std::string_view(text).find("://") + 3 + (u->userinfo.empty() ? 0 : 4))
                 << text;
         }
     }
