@@ -92,6 +92,30 @@ TEST(url, a_name_that_starts_like_an_ipv4_address_is_a_name)
     }
 }
 
+TEST(url, dotted_quads_and_names_that_only_look_like_them)
+{
+    struct expected
+    {
+        const char* text;
+        const char* host;
+        bool ip_literal;
+    };
+    for (const expected& e : {expected{"http://0.0.0.0/", "0.0.0.0", true},
+                              expected{"http://255.255.255.255/", "255.255.255.255", true},
+                              expected{"http://01.02.03.04/", "1.2.3.4", true},
+                              expected{"http://0xcafe/", "0.0.202.254", true},
+                              expected{"http://1.2.3.256/", "1.2.3.256", false},
+                              expected{"http://1234.1.1.1/", "1234.1.1.1", false},
+                              expected{"http://1.2.3.4./", "1.2.3.4.", false},
+                              expected{"http://1..2.3/", "1..2.3", false},
+                              expected{"http://cafe/", "cafe", false}})
+    {
+        const url u = test::must_parse(e.text);
+        EXPECT_EQ(u.host, e.host) << e.text;
+        EXPECT_EQ(u.ip_literal, e.ip_literal) << e.text;
+    }
+}
+
 TEST(url, other_ipv4_forms_become_the_dotted_quad)
 {
     for (const char* text : {"http://127.1/",

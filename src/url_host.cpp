@@ -1,0 +1,167 @@
+// Host names made final and the fast path for plain URLs (declared in url_host.hpp).
+#include "url_host.hpp"
+
+#include "asyncfetch/error.hpp"
+#include "idn.hpp"
+#include "text.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+
+namespace asyncfetch::detail {
+
+namespace {
+
+/// A byte RFC 3986 allows as itself in a path or query: unreserved, sub-delims, ':', '@', '/', '?'.
+bool is_plain_target_char(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("-._~!$&'()*+,;=:@/?").find(c) != std::string_view::npos;
+}
+
+bool is_hex_digit(char c) noexcept
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+}  // namespace
+
+bool is_host_char(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+}
+
+bool is_dotted_quad(std::string_view host) noexcept
+{
+    int parts = 0;
+    std::size_t i = 0;
+    while (i < host.size())
+    {
+        const std::size_t start = i;
+        unsigned value = 0;
+        while (i < host.size() && host[i] >= '0' && host[i] <= '9' && i - start < 3)
+            value = value * 10 + static_cast<unsigned>(host[i++] - '0');
+        const std::size_t digits = i - start;
+        if (digits == 0 || value > 255 || (digits > 1 && host[start] == '0') || ++parts > 4)
+            return false;
+        if (i == host.size())
+            break;
+        if (host[i] != '.' || i + 1 == host.size())
+            return false;
+        ++i;
+    }
+    return parts == 4;
+}
+
+boost::system::result<void> finish_host_name(url& out)
+{
+    if (out.host.empty())
+        return errc::missing_host;
+    // A percent-encoded UTF-8 name ("b%C3%BCcher.example") is an international name too.
+    if (has_non_ascii(out.host))
+    {
+        auto ascii = idn_to_ascii(out.host);
+        if (!ascii)
+            return ascii.error();
+        out.host = std::move(*ascii);
+        // Characters IDNA maps to nothing (U+00AD, U+034F, ...) can leave no name at all.
+        if (out.host.empty())
+            return errc::missing_host;
+    }
+    if (!std::all_of(out.host.begin(), out.host.end(), is_host_char))
+        return errc::invalid_url;
+    // The other ways to write an IPv4 address are addresses too, as the resolver, curl and the
+    // WHATWG URL standard read them: percent-encoded ("%31%32%37.0.0.1"), fewer parts ("127.1"),
+    // one number ("2130706433"), hex or octal parts ("0x7f.0.0.1"). They become the dotted quad:
+    // no SNI for them, and the certificate is checked for the address, not a name.
+    if (is_dotted_quad(out.host))
+    {
+        out.ip_literal = true;
+        return {};
+    }
+    const bool may_be_address = std::all_of(out.host.begin(), out.host.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == 'x' || c == '.';
+    });
+    in_addr v4{};
+    if (may_be_address && inet_aton(out.host.c_str(), &v4) != 0)
+    {
+        char text[INET_ADDRSTRLEN];
+        if (inet_ntop(AF_INET, &v4, text, sizeof text) == nullptr)
+            return errc::invalid_url;
+        out.host = text;
+        out.ip_literal = true;
+    }
+    return {};
+}
+
+std::optional<url> parse_plain_url(std::string_view text)
+{
+    url out;
+    const auto starts_with_ci = [&](std::string_view prefix) {
+        if (text.size() < prefix.size())
+            return false;
+        for (std::size_t i = 0; i < prefix.size(); ++i)
+            if ((text[i] >= 'A' && text[i] <= 'Z' ? text[i] - 'A' + 'a' : text[i]) != prefix[i])
+                return false;
+        return true;
+    };
+    if (starts_with_ci("http://"))
+        out.scheme = "http", text.remove_prefix(7);
+    else if (starts_with_ci("https://"))
+        out.scheme = "https", text.remove_prefix(8);
+    else
+        return std::nullopt;
+
+    const auto authority_end = std::min(text.find_first_of("/?#"), text.size());
+    const std::string_view authority = text.substr(0, authority_end);
+    const auto colon = authority.find(':');
+    const std::string_view host = authority.substr(0, colon);
+    if (host.empty())
+        return std::nullopt;
+    out.host.resize(host.size());
+    for (std::size_t i = 0; i < host.size(); ++i)
+    {
+        const char c = host[i] >= 'A' && host[i] <= 'Z' ? static_cast<char>(host[i] - 'A' + 'a') : host[i];
+        if (!is_host_char(c))
+            return std::nullopt;
+        out.host[i] = c;
+    }
+    if (!finish_host_name(out))
+        return std::nullopt;
+
+    out.port = out.tls() ? 443 : 80;
+    if (colon != std::string_view::npos && colon + 1 < authority.size())
+    {
+        const std::string_view digits = authority.substr(colon + 1);
+        unsigned long value = 0;
+        for (char c : digits)
+        {
+            if (c < '0' || c > '9' || value > 6553)
+                return std::nullopt;
+            value = value * 10 + static_cast<unsigned long>(c - '0');
+        }
+        if (value == 0 || value > 65535)
+            return std::nullopt;
+        out.port = static_cast<std::uint16_t>(value);
+    }
+
+    const std::string_view target = text.substr(authority_end);
+    for (std::size_t i = 0; i < target.size(); ++i)
+    {
+        if (target[i] == '%')
+        {
+            if (i + 2 >= target.size() || !is_hex_digit(target[i + 1]) || !is_hex_digit(target[i + 2]))
+                return std::nullopt;
+            i += 2;
+        }
+        else if (!is_plain_target_char(target[i]))
+            return std::nullopt;
+    }
+    if (target.empty() || target.front() != '/')
+        out.target = "/";
+    out.target += target;
+    return out;
+}
+
+}  // namespace asyncfetch::detail
