@@ -1,5 +1,6 @@
-// The rules of one attempt at a URL: a hop's request head and session, redirects, credentials across
-// origins, decoding, size limit, saving, and phase times. They talk to an exchange, never to a socket.
+// The rules of one attempt at a URL: a hop's request head and session, credentials across origins,
+// decoding, size limit, saving, and phase times (redirect.cpp follows redirects). They talk to an
+// exchange, never to a socket.
 #include "asyncfetch/error.hpp"
 #include "asyncfetch/proxy.hpp"
 #include "body_sink.hpp"
@@ -25,37 +26,12 @@ using detail::set_error;
 
 namespace {
 
-/// A redirect's own body is read and dropped up to this size so its connection can be reused.
-constexpr std::uint64_t redirect_body_limit = 1024 * 1024;
-
 bool is_redirect_status(unsigned status) noexcept
 {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
 }  // namespace
-
-detail::redirect detail::redirect_target(const url& cur, std::string_view location, bool allow_insecure)
-{
-    redirect out;
-    auto next = resolve_location(cur.absolute(), location);
-    if (!next)
-    {
-        out.message = describe(next.error());
-        return out;
-    }
-    out.text = std::move(*next);
-    auto next_url = parse_url(out.text);
-    if (!next_url)
-        out.message = (next_url.error() == errc::unsupported_scheme ? describe(errc::redirect_scheme)
-                                                                    : describe(errc::redirect_invalid)) +
-                      ": " + out.text;
-    else if (cur.tls() && !next_url->tls() && !allow_insecure)
-        out.message = describe(errc::redirect_downgrade) + ": " + out.text;
-    else
-        out.target = std::move(*next_url);
-    return out;
-}
 
 namespace {
 
@@ -219,6 +195,69 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
     co_return f;
 }
 
+bool client::impl::prepare_hop(const url& cur,
+                               const url& original,
+                               const std::string& method,
+                               const request_body* body,
+                               const validators* conditions,
+                               detail::request_head& head,
+                               std::string& key,
+                               const url*& proxy,
+                               fetch_result& r)
+{
+    std::string bad_proxy;
+    proxy = proxy_of(cur, bad_proxy);
+    if (!bad_proxy.empty())
+    {
+        set_error(r, error_kind::proxy, "invalid proxy URL: " + bad_proxy);
+        return false;
+    }
+    // The jar's cookies are matched per hop: a redirect to another site takes none of the first's.
+    const std::string jar_cookies = cfg.cookies ? detail::cookies_for(*cfg.cookies, cur) : "";
+    if (auto ec = detail::build_request_head(
+            cfg.request,
+            {method, cur, original, proxy, body, cfg.compressed, jar_cookies, conditions},
+            head))
+    {
+        set_error(r, classify(ec), describe(ec));
+        return false;
+    }
+    // Plain requests through an HTTP proxy share the proxy connection; tunnels (CONNECT, SOCKS5)
+    // belong to their target.
+    key = !proxy                                ? cur.origin()
+          : cur.tls() || is_socks_proxy(*proxy) ? cur.origin() + " via " + proxy->origin()
+                                                : "proxy " + proxy->origin();
+    return true;
+}
+
+void client::impl::note_response(const detail::response_head& resp,
+                                 const url& cur,
+                                 const url& original,
+                                 clock_type::time_point start,
+                                 bool conditional,
+                                 clock_type::time_point request_written,
+                                 std::optional<std::chrono::milliseconds>& retry_after,
+                                 detail::fetch_trace* trace,
+                                 fetch_result& r)
+{
+    r.status = resp.status;
+    r.ttfb_ms = ms_between(start, clock_type::now());
+    r.http_version = resp.version_text();
+    r.not_modified = conditional && r.status == 304;
+    if (trace) [[unlikely]]
+        trace->response_arrived(resp, original, r, request_written);
+    if (cfg.cookies)
+        detail::keep_cookies(*cfg.cookies, resp, cur, trace);
+    if (!cfg.keep_headers.empty())
+        keep_fields(resp, cfg.keep_headers, r.headers);
+    retry_after.reset();
+    if (auto value = resp.find("retry-after"))
+        retry_after = parse_retry_after(*value, std::chrono::system_clock::now());
+}
+
+// The coroutine frame holds only what lives across a suspension; the rest is in the functions above,
+// so the frame stays small enough for Asio to recycle (at most 1,020 bytes). The request head is
+// the exception: it lives across the exchange, so it is allocated, once per attempt.
 net::awaitable<void> client::impl::attempt(const url& original,
                                            fetch_result& r,
                                            clock_type::time_point start,
@@ -232,87 +271,41 @@ net::awaitable<void> client::impl::attempt(const url& original,
     std::optional<url> redirected;
     std::string method = cfg.request.method;
     const request_body* body = cfg.request.body ? &*cfg.request.body : nullptr;
-    detail::request_head head;
+    const auto head = std::make_unique<detail::request_head>();
+    std::string key;
 
     for (;;)
     {
         const url& cur = *hop;
-        std::string bad_proxy;
-        const url* proxy = proxy_of(cur, bad_proxy);
-        if (!bad_proxy.empty())
-            co_return set_error(r, error_kind::proxy, "invalid proxy URL: " + bad_proxy);
-        // The jar's cookies are matched per hop: a redirect to another site takes none of the first's.
-        const std::string jar_cookies = cfg.cookies ? detail::cookies_for(*cfg.cookies, cur) : "";
-        if (auto ec = detail::build_request_head(
-                cfg.request,
-                {method, cur, original, proxy, body, cfg.compressed, jar_cookies, conditions},
-                head))
-            co_return set_error(r, classify(ec), describe(ec));
-        // Plain requests through an HTTP proxy share the proxy connection; tunnels (CONNECT, SOCKS5)
-        // belong to their target.
-        const std::string key = !proxy ? cur.origin()
-                                : cur.tls() || is_socks_proxy(*proxy)
-                                    ? cur.origin() + " via " + proxy->origin()
-                                    : "proxy " + proxy->origin();
+        const url* proxy = nullptr;
+        if (!prepare_hop(cur, original, method, body, conditions, *head, key, proxy, r))
+            co_return;
 
         r.queue_ms = r.dns_ms = r.connect_ms = r.tls_ms = 0;
         if (trace) [[unlikely]]
             trace->begin_hop(method, cur);
         detail::session_lease lease;
-        if (auto f = co_await start_exchange(key, cur, proxy, head, body, deadline, r, lease, trace))
+        if (auto f = co_await start_exchange(key, cur, proxy, *head, body, deadline, r, lease, trace))
             co_return fail(r, f, cur, proxy, deadline);
 
         const auto& resp = lease->response();
-        r.status = resp.status;
-        r.ttfb_ms = ms_between(start, clock_type::now());
-        r.http_version = resp.version_text();
-        r.not_modified = conditions && r.status == 304;
-        if (trace) [[unlikely]]
-            trace->response_arrived(resp, original, r, lease->request_written());
-        if (cfg.cookies)
-            detail::keep_cookies(*cfg.cookies, resp, cur, trace);
-        if (!cfg.keep_headers.empty())
-            keep_fields(resp, cfg.keep_headers, r.headers);
-        retry_after.reset();
-        if (auto value = resp.find("retry-after"))
-            retry_after = parse_retry_after(*value, std::chrono::system_clock::now());
-
+        note_response(resp,
+                      cur,
+                      original,
+                      start,
+                      conditions,
+                      lease->request_written(),
+                      retry_after,
+                      trace,
+                      r);
         const auto location = resp.find("location");
         if (cfg.max_redirs == 0 || !is_redirect_status(r.status) || !location)
             co_return co_await read_final_body(cur, proxy, method == "HEAD", deadline, r, lease.get());
 
-        // The redirect's own body is dropped; reading it lets the session be reused.
-        detail::body_sink drop;
-        drop.limit(redirect_body_limit);
         const std::string next_text(*location);
-        co_await lease->read_body(&drop, deadline);
-        lease.release();
-        if (trace) [[unlikely]]
-            trace->end_hop(drop.wire(), drop.decoded(), nullptr);
-
-        if (r.redirects >= cfg.max_redirs)
-            co_return set_error(
-                r,
-                classify(errc::too_many_redirects),
-                "stopped after " + std::to_string(cfg.max_redirs) + " redirects (--max-redirs)");
-        auto next = detail::redirect_target(cur, next_text, cfg.allow_insecure_redirects);
-        if (!next)
-            co_return set_error(r, error_kind::redirect, std::move(next.message));
-        // As browsers and curl do: 303 turns into GET, and so do 301 and 302 after a POST.
-        if ((r.status == 303 && method != "HEAD") ||
-            ((r.status == 301 || r.status == 302) && method == "POST"))
-        {
-            method = "GET";
-            body = nullptr;
-        }
-        if (trace && trace->verbose) [[unlikely]]
-        {
-            detail::trace_line(trace->lines, trace->index, '*', "Following the redirect to " + next.text);
-            trace->flush();
-        }
-        ++r.redirects;
-        r.final_url = std::move(next.text);
-        redirected = std::move(*next.target);
+        co_await drop_redirect_body(lease, deadline, trace);
+        if (!follow_redirect(cur, next_text, method, body, redirected, trace, r))
+            co_return;
         hop = &*redirected;
     }
 }

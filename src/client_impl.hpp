@@ -93,6 +93,49 @@ struct client::impl
         }
     }
 
+    /// True when the --retry policy allows another attempt after attempts tries that gave r.
+    bool may_retry(const fetch_result& r, unsigned attempts) const;
+    /// The backoff before the next attempt; false when the next attempt would pass --retry-max-time
+    /// or the run stopped during the wait (r then says so).
+    boost::asio::awaitable<bool> wait_to_retry(fetch_result& r,
+                                               unsigned attempts,
+                                               detail::clock_type::time_point start,
+                                               std::optional<std::chrono::milliseconds> retry_after,
+                                               detail::fetch_trace* trace);
+    /// A hop's request head, the pool key of its session and its proxy (null for none); false
+    /// with r's error set when the hop cannot start.
+    bool prepare_hop(const url& cur,
+                     const url& original,
+                     const std::string& method,
+                     const request_body* body,
+                     const validators* conditions,
+                     detail::request_head& head,
+                     std::string& key,
+                     const url*& proxy,
+                     fetch_result& r);
+    /// A hop's response head into r: status, times, cookies, kept fields and Retry-After.
+    void note_response(const detail::response_head& resp,
+                       const url& cur,
+                       const url& original,
+                       detail::clock_type::time_point start,
+                       bool conditional,
+                       detail::clock_type::time_point request_written,
+                       std::optional<std::chrono::milliseconds>& retry_after,
+                       detail::fetch_trace* trace,
+                       fetch_result& r);
+    /// Reads a redirect's body into nothing (up to a limit) and gives the session back.
+    boost::asio::awaitable<void> drop_redirect_body(detail::session_lease& lease,
+                                                    detail::clock_type::time_point deadline,
+                                                    detail::fetch_trace* trace);
+    /// The next hop of a redirect to location, with the method and body it takes; false with r's
+    /// error set when the redirect is not followed (--max-redirs, a refused target).
+    bool follow_redirect(const url& cur,
+                         std::string_view location,
+                         std::string& method,
+                         const request_body*& body,
+                         std::optional<url>& redirected,
+                         detail::fetch_trace* trace,
+                         fetch_result& r);
     /// One attempt; conditions (may be null) go as If-None-Match and If-Modified-Since, and a 304
     /// then sets r.not_modified.
     boost::asio::awaitable<void> attempt(const url& original,

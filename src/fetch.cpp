@@ -92,7 +92,7 @@ void stamp_file(const fetch_result& r)
 
 /// The result as the fetch gives it: the user-info dropped from every URL it shows (a record never
 /// carries a password), and under -v or -D its trace ended.
-fetch_result finished(fetch_result r, detail::fetch_trace* trace)
+void finish(fetch_result& r, detail::fetch_trace* trace)
 {
     // In place, and only where there is an '@' to end user-info: most texts have none.
     for (std::string* text : {&r.url, &r.final_url, &r.error})
@@ -100,7 +100,17 @@ fetch_result finished(fetch_result r, detail::fetch_trace* trace)
             *text = redact_userinfo(*text);
     if (trace)
         end_trace(*trace, r);
-    return r;
+}
+
+/// A new attempt starts from a clean result; the URL and the -o file name stay.
+void start_again(fetch_result& r)
+{
+    fetch_result next;
+    next.index = r.index;
+    next.url = std::move(r.url);
+    next.final_url = next.url;
+    next.file = std::move(r.file);
+    r = std::move(next);
 }
 }  // namespace
 
@@ -132,8 +142,17 @@ client_counters client::counters() const noexcept
 
 net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_text)
 {
-    const auto start = clock_type::now();
     fetch_result r;
+    co_await fetch_into(index, std::move(url_text), r);
+    co_return r;
+}
+
+// The coroutine frame holds only what lives across an attempt: the result is the caller's, and the
+// rare paths (a retry's fresh result, the wait before it) are functions of their own, so the frame
+// stays small enough for Asio to recycle (at most 1,020 bytes) instead of a malloc per URL.
+net::awaitable<void> client::fetch_into(std::size_t index, std::string url_text, fetch_result& r)
+{
+    const auto start = clock_type::now();
     r.index = index;
     r.url = std::move(url_text);
     r.final_url = r.url;
@@ -150,36 +169,26 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
             r.final_url = r.url = r.url.substr(0, 100) + "...";
         set_error(r, error_kind::invalid_url, describe(parsed.error()));
         r.time_ms = ms_between(start, clock_type::now());
-        co_return finished(std::move(r), trace.get());
+        co_return finish(r, trace.get());
     }
 
     if (impl_->stopped)
     {
         set_stopped(r, *impl_->stopped);
-        co_return finished(std::move(r), trace.get());
+        co_return finish(r, trace.get());
     }
     const auto& cfg = impl_->cfg;
     r.file = output_path(cfg.outputs, cfg.remote_name_all, cfg.output_dir, index, *parsed, impl_->names);
     if (cfg.no_clobber && !is_special_output(r.file) && output_exists(r.file))
     {
         set_error(r, error_kind::skipped, "not fetched: " + r.file + " exists (--no-clobber)");
-        co_return finished(std::move(r), trace.get());
+        co_return finish(r, trace.get());
     }
     const auto conditions = conditions_for(cfg, r.url, r.file);
-    const auto& policy = impl_->cfg.retry;
-    const bool may_retry = policy.all_methods || is_idempotent(impl_->cfg.request.method);
     for (unsigned n = 1;; ++n)
     {
         if (n > 1)
-        {
-            // A new attempt starts from a clean result; the URL and the -o file name stay.
-            fetch_result next;
-            next.index = r.index;
-            next.url = std::move(r.url);
-            next.final_url = next.url;
-            next.file = std::move(r.file);
-            r = std::move(next);
-        }
+            start_again(r);
         r.attempts = n;
         std::optional<std::chrono::milliseconds> retry_after;
         co_await impl_->attempt(*parsed,
@@ -191,32 +200,8 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
                                 conditions ? &*conditions : nullptr);
         if (trace) [[unlikely]]
             trace->end_hop(r.wire_bytes, r.bytes, &r);
-        if (n > policy.retries || !may_retry || !is_retryable(r) || impl_->stopped)
+        if (!impl_->may_retry(r, n) || !co_await impl_->wait_to_retry(r, n, start, retry_after, trace.get()))
             break;
-        const auto wait = retry_wait(n,
-                                     policy.base_delay,
-                                     std::uniform_real_distribution<double>(0, 1)(impl_->rng),
-                                     retry_after);
-        if (policy.max_time.count() > 0 && clock_type::now() + wait - start > policy.max_time)
-            break;
-        if (trace && trace->verbose) [[unlikely]]
-        {
-            detail::trace_line(trace->lines,
-                               index,
-                               '*',
-                               std::string(to_string(r.kind)) + ": " + r.error + "; retrying in " +
-                                   std::to_string(wait.count()) + " ms");
-            trace->flush();
-        }
-        net::steady_timer timer(impl_->executor, wait);
-        auto [ec] = co_await timer.async_wait(token);
-        if (ec)
-        {
-            // Stopped while waiting to retry: the URL ends as stopped, not with the last attempt's error.
-            if (impl_->stopped)
-                set_stopped(r, *impl_->stopped);
-            break;
-        }
     }
     r.time_ms = ms_between(start, clock_type::now());
     // A URL that failed before its body was saved reports no file.
@@ -224,7 +209,47 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
         r.file.clear();
     if (cfg.timestamping && r.ok() && !r.not_modified && r.status >= 200 && r.status < 300)
         stamp_file(r);
-    co_return finished(std::move(r), trace.get());
+    finish(r, trace.get());
+}
+
+bool client::impl::may_retry(const fetch_result& r, unsigned attempts) const
+{
+    return attempts <= cfg.retry.retries && (cfg.retry.all_methods || is_idempotent(cfg.request.method)) &&
+           is_retryable(r) && !stopped;
+}
+
+net::awaitable<bool> client::impl::wait_to_retry(fetch_result& r,
+                                                 unsigned attempts,
+                                                 clock_type::time_point start,
+                                                 std::optional<std::chrono::milliseconds> retry_after,
+                                                 detail::fetch_trace* trace)
+{
+    const auto& policy = cfg.retry;
+    const auto wait = retry_wait(attempts,
+                                 policy.base_delay,
+                                 std::uniform_real_distribution<double>(0, 1)(rng),
+                                 retry_after);
+    if (policy.max_time.count() > 0 && clock_type::now() + wait - start > policy.max_time)
+        co_return false;
+    if (trace && trace->verbose) [[unlikely]]
+    {
+        detail::trace_line(trace->lines,
+                           r.index,
+                           '*',
+                           std::string(to_string(r.kind)) + ": " + r.error + "; retrying in " +
+                               std::to_string(wait.count()) + " ms");
+        trace->flush();
+    }
+    net::steady_timer timer(executor, wait);
+    auto [ec] = co_await timer.async_wait(token);
+    if (ec)
+    {
+        // Stopped while waiting to retry: the URL ends as stopped, not with the last attempt's error.
+        if (stopped)
+            set_stopped(r, *stopped);
+        co_return false;
+    }
+    co_return true;
 }
 
 }  // namespace asyncfetch

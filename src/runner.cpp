@@ -201,7 +201,7 @@ net::awaitable<void> worker(pass_state& st)
         fetch_result r;
         try
         {
-            r = co_await st.client.fetch(index, *text);
+            co_await st.client.fetch_into(index, *text, r);
         }
         catch (const std::exception& e)
         {

@@ -8,17 +8,28 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
 
 namespace asyncfetch::detail {
 
 namespace {
 
-/// A byte RFC 3986 allows as itself in a path or query: unreserved, sub-delims, ':', '@', '/', '?'.
-bool is_plain_target_char(char c) noexcept
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           std::string_view("-._~!$&'()*+,;=:@/?").find(c) != std::string_view::npos;
-}
+/// The bytes RFC 3986 allows as themselves in a path or query: unreserved, sub-delims, ':', '@',
+/// '/', '?'. A table, since the fast path looks every byte of every URL up in it.
+constexpr std::array<bool, 256> plain_target_chars = [] {
+    std::array<bool, 256> table{};
+    for (unsigned char c = 'a'; c <= 'z'; ++c)
+        table[c] = true;
+    for (unsigned char c = 'A'; c <= 'Z'; ++c)
+        table[c] = true;
+    for (unsigned char c = '0'; c <= '9'; ++c)
+        table[c] = true;
+    for (unsigned char c : std::string_view("-._~!$&'()*+,;=:@/?"))
+        table[c] = true;
+    return table;
+}();
+
+bool is_plain_target_char(char c) noexcept { return plain_target_chars[static_cast<unsigned char>(c)]; }
 
 bool is_hex_digit(char c) noexcept
 {
