@@ -130,14 +130,12 @@ std::optional<url> parse_plain_url(std::string_view text)
     const std::string_view host = authority.substr(0, colon);
     if (host.empty())
         return std::nullopt;
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    // Checked before anything is allocated: a URL that goes the general way allocates nothing here.
+    if (!std::all_of(host.begin(), host.end(), [&](char c) { return is_host_char(lower(c)); }))
+        return std::nullopt;
     out.host.resize(host.size());
-    for (std::size_t i = 0; i < host.size(); ++i)
-    {
-        const char c = host[i] >= 'A' && host[i] <= 'Z' ? static_cast<char>(host[i] - 'A' + 'a') : host[i];
-        if (!is_host_char(c))
-            return std::nullopt;
-        out.host[i] = c;
-    }
+    std::transform(host.begin(), host.end(), out.host.begin(), lower);
     if (!finish_host_name(out))
         return std::nullopt;
 
