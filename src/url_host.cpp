@@ -108,21 +108,21 @@ boost::system::result<void> finish_host_name(url& out)
 
 std::optional<url> parse_plain_url(std::string_view text)
 {
-    url out;
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
     const auto starts_with_ci = [&](std::string_view prefix) {
-        if (text.size() < prefix.size())
-            return false;
-        for (std::size_t i = 0; i < prefix.size(); ++i)
-            if ((text[i] >= 'A' && text[i] <= 'Z' ? text[i] - 'A' + 'a' : text[i]) != prefix[i])
-                return false;
-        return true;
+        return text.size() >= prefix.size() &&
+               std::equal(prefix.begin(), prefix.end(), text.begin(), [&](char p, char c) {
+                   return lower(c) == p;
+               });
     };
+    url out;
     if (starts_with_ci("http://"))
-        out.scheme = "http", text.remove_prefix(7);
+        out.scheme = "http";
     else if (starts_with_ci("https://"))
-        out.scheme = "https", text.remove_prefix(8);
+        out.scheme = "https";
     else
         return std::nullopt;
+    text.remove_prefix(out.scheme.size() + 3);
 
     const auto authority_end = std::min(text.find_first_of("/?#"), text.size());
     const std::string_view authority = text.substr(0, authority_end);
@@ -130,7 +130,6 @@ std::optional<url> parse_plain_url(std::string_view text)
     const std::string_view host = authority.substr(0, colon);
     if (host.empty())
         return std::nullopt;
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
     // Checked before anything is allocated: a URL that goes the general way allocates nothing here.
     if (!std::all_of(host.begin(), host.end(), [&](char c) { return is_host_char(lower(c)); }))
         return std::nullopt;
