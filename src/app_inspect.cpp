@@ -1,12 +1,20 @@
 // The tool's -v, -D and -w: reading and parsing the -w format, opening -D's file, making the log.
 #include "app_inspect.hpp"
 
+#include "local_file.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <istream>
-#include <iterator>
 
 namespace asyncfetch::detail {
+
+namespace {
+
+/// The largest -w @FILE: a format, not data (/dev/zero would otherwise fill the memory).
+constexpr std::size_t max_write_out_file = std::size_t{1} << 20;
+
+}  // namespace
 
 std::optional<std::string> inspect_outputs::prepare(const options& o,
                                                     std::istream& in,
@@ -19,15 +27,14 @@ std::optional<std::string> inspect_outputs::prepare(const options& o,
         if (text.front() == '@')
         {
             const std::string path = text.substr(1);
-            std::ifstream file;
-            if (path != "-")
+            text.clear();
+            if (path == "-")
             {
-                file.open(path, std::ios::binary);
-                if (!file)
-                    return "asyncfetch: cannot read " + path + ": " + std::strerror(errno) + "\n";
+                if (auto problem = read_bounded(in, max_write_out_file, text))
+                    return "asyncfetch: cannot read -w format from stdin: " + *problem + "\n";
             }
-            std::istream& src = path == "-" ? in : file;
-            text.assign(std::istreambuf_iterator<char>(src), {});
+            else if (auto problem = read_local_file(path, max_write_out_file, text))
+                return "asyncfetch: cannot read " + path + ": " + problem->message + "\n";
         }
         auto parsed = parse_write_out(text);
         if (!parsed.error.empty())

@@ -16,6 +16,8 @@ namespace {
 /// "10 MiB" for 10 << 20, "512 KiB" for 512 << 10, else bytes.
 std::string size_text(std::size_t n)
 {
+    if (n >= (std::size_t{1} << 30) && n % (std::size_t{1} << 30) == 0)
+        return std::to_string(n >> 30) + " GiB";
     if (n >= (std::size_t{1} << 20) && n % (std::size_t{1} << 20) == 0)
         return std::to_string(n >> 20) + " MiB";
     if (n >= (std::size_t{1} << 10) && n % (std::size_t{1} << 10) == 0)

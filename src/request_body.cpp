@@ -2,6 +2,7 @@
 #include "asyncfetch/request_body.hpp"
 
 #include "asyncfetch/error.hpp"
+#include "local_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +13,6 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <vector>
 
 namespace asyncfetch {
@@ -74,7 +74,10 @@ void append_text(request_body& body, std::string text)
 
 /// Adds '@path' to body: a regular file as a piece read while sending, anything else (stdin, a
 /// pipe) read now, as it cannot be read again. Returns an error message.
-std::optional<std::string> append_file(request_body& body, const std::string& path, bool strip)
+std::optional<std::string> append_file(request_body& body,
+                                       const std::string& path,
+                                       bool strip,
+                                       std::size_t memory_limit)
 {
     std::string text;
     if (path != "-")
@@ -97,13 +100,15 @@ std::optional<std::string> append_file(request_body& body, const std::string& pa
         std::ifstream in(path, std::ios::binary);
         if (!in)
             return "asyncfetch: cannot read " + path + "\n";
-        text.assign(std::istreambuf_iterator<char>(in), {});
+        if (auto problem = detail::read_bounded(in, memory_limit, text))
+            return "asyncfetch: cannot read " + path + ": " + *problem + "\n";
     }
     else
     {
         if (!std::cin)
             return "asyncfetch: cannot read -\n";
-        text.assign(std::istreambuf_iterator<char>(std::cin), {});
+        if (auto problem = detail::read_bounded(std::cin, memory_limit, text))
+            return "asyncfetch: cannot read -: " + *problem + "\n";
     }
     if (strip)
         text.resize(strip_newlines(reinterpret_cast<unsigned char*>(text.data()), text.size()));
@@ -113,7 +118,9 @@ std::optional<std::string> append_file(request_body& body, const std::string& pa
 
 }  // namespace
 
-std::optional<std::string> load_request_body(options& o)
+std::optional<std::string> load_request_body(options& o) { return load_request_body(o, max_memory_body); }
+
+std::optional<std::string> load_request_body(options& o, std::size_t memory_limit)
 {
     if (o.data.empty())
         return std::nullopt;
@@ -125,7 +132,7 @@ std::optional<std::string> load_request_body(options& o)
             append_text(body, "&");
         if (!d.value.empty() && d.value.front() == '@')
         {
-            if (auto problem = append_file(body, d.value.substr(1), !d.binary))
+            if (auto problem = append_file(body, d.value.substr(1), !d.binary, memory_limit))
                 return problem;
         }
         else

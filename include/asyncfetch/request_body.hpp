@@ -19,6 +19,13 @@ namespace asyncfetch {
 /// message for an unreadable file.
 std::optional<std::string> load_request_body(options& opts);
 
+/// The most a body read into memory ('@-', a pipe, a device) may hold: 1 GiB. A regular file is
+/// streamed while sending and has no such limit.
+inline constexpr std::size_t max_memory_body = std::size_t{1} << 30;
+
+/// load_request_body() with another memory limit (tests).
+std::optional<std::string> load_request_body(options& opts, std::size_t memory_limit);
+
 /// Reads a request body from its start, for one request: pieces in memory are copied, files are
 /// opened and read a block at a time. Holds at most one open file.
 class body_reader

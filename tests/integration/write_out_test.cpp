@@ -187,6 +187,15 @@ TEST(write_out_cli, unknown_variable_exits_two_naming_it)
     const auto missing = run_cli({"-w", "@/nonexistent/asyncfetch-format", "http://127.0.0.1:1/"});
     EXPECT_EQ(missing.exit_code, 2);
     EXPECT_NE(missing.err.find("/nonexistent/asyncfetch-format"), std::string::npos) << missing.err;
+
+    // A format is read with a bound: /dev/zero used to be read until the memory ran out.
+    const auto endless = run_cli({"-w", "@/dev/zero", "http://127.0.0.1:1/"});
+    EXPECT_EQ(endless.exit_code, 2);
+    EXPECT_NE(endless.err.find("cannot read /dev/zero: larger than 1 MiB (the limit)"), std::string::npos)
+        << endless.err;
+    const auto directory = run_cli({"-w", "@/", "http://127.0.0.1:1/"});
+    EXPECT_EQ(directory.exit_code, 2);
+    EXPECT_NE(directory.err.find("cannot read /: Is a directory"), std::string::npos) << directory.err;
 }
 
 TEST(write_out_cli, format_from_a_file_and_from_stdin_in_input_order)

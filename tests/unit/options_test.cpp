@@ -572,6 +572,26 @@ TEST_F(load_request_body_test, no_data_leaves_the_body_unset)
     EXPECT_FALSE(o.client.request.form_body);
 }
 
+TEST_F(load_request_body_test, a_body_read_into_memory_stops_at_its_limit)
+{
+    // A device or a pipe cannot be read twice, so it is read now, and /dev/zero has no end.
+    options o;
+    o.data = {{true, "@/dev/zero"}};
+    const auto problem = load_request_body(o, 4096);
+    ASSERT_TRUE(problem);
+    EXPECT_NE(problem->find("cannot read /dev/zero: larger than 4 KiB (the limit)"), std::string::npos)
+        << *problem;
+    EXPECT_FALSE(o.client.request.body);
+    EXPECT_EQ(max_memory_body, std::size_t{1} << 30);
+
+    // The limit is for what is held in memory only.
+    const auto path = write_file("exactly.bin", std::string(4096, 'x'));
+    options file;
+    file.data = {{true, "@" + path}};
+    ASSERT_EQ(load_request_body(file, 16), std::nullopt) << "a regular file is streamed, not bounded";
+    EXPECT_EQ(file.client.request.body->size, 4096u);
+}
+
 TEST_F(load_request_body_test, data_values_are_joined_with_ampersand)
 {
     options o;
