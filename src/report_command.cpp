@@ -26,13 +26,46 @@ constexpr std::string_view report_description =
     "counts, bytes, statuses, errors, exact latency percentiles, and throughput over the wall time "
     "from the first start to the last end. Shards of a list run on several machines merge this way.";
 
+/// The longest record line: a record holds at most an 8 MB URL twice and an error message.
+constexpr std::size_t max_record_line = std::size_t{64} << 20;
+
+/// std::getline that stops at max_record_line bytes (/dev/zero has no line end): false at the end
+/// of in, or with too_long set.
+bool read_line(std::istream& in, std::string& line, bool& too_long)
+{
+    line.clear();
+    std::streambuf* buf = in.rdbuf();
+    for (;;)
+    {
+        const int c = buf->sbumpc();
+        if (c == std::char_traits<char>::eof())
+        {
+            in.setstate(std::ios::eofbit);
+            return !line.empty();
+        }
+        if (c == '\n')
+            return true;
+        if (line.size() == max_record_line)
+        {
+            too_long = true;
+            return false;
+        }
+        line.push_back(static_cast<char>(c));
+    }
+}
+
 /// Reads one stream of records; the message (exit 2) for a line that is not one.
 std::optional<std::string> read_stream(std::istream& in, const std::string& name, record_set& set)
 {
     std::string line;
-    for (std::size_t number = 1; std::getline(in, line); ++number)
+    bool too_long = false;
+    std::size_t number = 1;
+    for (; read_line(in, line, too_long); ++number)
         if (auto problem = read_record_line(line, set))
             return "asyncfetch report: " + name + ":" + std::to_string(number) + ": " + *problem + "\n";
+    if (too_long)
+        return "asyncfetch report: " + name + ":" + std::to_string(number) +
+               ": line longer than 64 MiB (the limit)\n";
     if (in.bad())
         return "asyncfetch report: cannot read " + name + ": read error\n";
     return std::nullopt;

@@ -395,6 +395,11 @@ TEST(report_cli, a_line_that_is_not_a_record_is_exit_2_with_its_place)
     const auto missing = run_cli({"report", "/nonexistent-file.ndjson"});
     EXPECT_EQ(missing.exit_code, 2);
     EXPECT_NE(missing.err.find("cannot read /nonexistent-file.ndjson"), std::string::npos) << missing.err;
+    // A line without an end is read up to a bound, not until the memory runs out.
+    const auto endless = run_cli({"report", "/dev/zero"});
+    EXPECT_EQ(endless.exit_code, 2);
+    EXPECT_NE(endless.err.find("/dev/zero:1: line longer than 64 MiB (the limit)"), std::string::npos)
+        << endless.err;
 }
 
 }  // namespace
