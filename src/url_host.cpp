@@ -31,11 +31,6 @@ constexpr std::array<bool, 256> plain_target_chars = [] {
 
 bool is_plain_target_char(char c) noexcept { return plain_target_chars[static_cast<unsigned char>(c)]; }
 
-bool is_hex_digit(char c) noexcept
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 }  // namespace
 
 bool is_host_char(char c) noexcept
@@ -108,12 +103,8 @@ boost::system::result<void> finish_host_name(url& out)
 
 std::optional<url> parse_plain_url(std::string_view text)
 {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
     const auto starts_with_ci = [&](std::string_view prefix) {
-        return text.size() >= prefix.size() &&
-               std::equal(prefix.begin(), prefix.end(), text.begin(), [&](char p, char c) {
-                   return lower(c) == p;
-               });
+        return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
     };
     url out;
     if (starts_with_ci("http://"))
@@ -124,17 +115,17 @@ std::optional<url> parse_plain_url(std::string_view text)
         return std::nullopt;
     text.remove_prefix(out.scheme.size() + 3);
 
-    const auto authority_end = std::min(text.find_first_of("/?#"), text.size());
+    const auto authority_end = std::min(find_any(text, "/?#"), text.size());
     const std::string_view authority = text.substr(0, authority_end);
     const auto colon = authority.find(':');
     const std::string_view host = authority.substr(0, colon);
     if (host.empty())
         return std::nullopt;
     // Checked before anything is allocated: a URL that goes the general way allocates nothing here.
-    if (!std::all_of(host.begin(), host.end(), [&](char c) { return is_host_char(lower(c)); }))
+    if (!std::all_of(host.begin(), host.end(), [](char c) { return is_host_char(ascii_lower(c)); }))
         return std::nullopt;
     out.host.resize(host.size());
-    std::transform(host.begin(), host.end(), out.host.begin(), lower);
+    std::transform(host.begin(), host.end(), out.host.begin(), [](char c) { return ascii_lower(c); });
     if (!finish_host_name(out))
         return std::nullopt;
 
@@ -159,7 +150,7 @@ std::optional<url> parse_plain_url(std::string_view text)
     {
         if (target[i] == '%')
         {
-            if (i + 2 >= target.size() || !is_hex_digit(target[i + 1]) || !is_hex_digit(target[i + 2]))
+            if (i + 2 >= target.size() || hex_value(target[i + 1]) < 0 || hex_value(target[i + 2]) < 0)
                 return std::nullopt;
             i += 2;
         }
