@@ -494,12 +494,22 @@ fi
 
 # ---------------------------------------------------------------------------------------------------
 elapsed=$(($(date +%s) - bench_start))
+# How much of the link's function order (CMakeLists.txt, ASYNCFETCH_ORDER_FUNCTIONS) the code still
+# has: functions renamed or added since scripts/hot-functions.sh last ran are placed as if unlisted.
+if grep -q 'ASYNCFETCH_ORDER_FUNCTIONS:BOOL=ON' "$bin/CMakeCache.txt" 2>/dev/null; then
+    listed=$(grep -v '^#' "$src/cmake/hot-functions.txt" | sort -u)
+    found=$(comm -12 <(echo "$listed") <(nm --defined-only "$af" | awk '{ print $3 }' | sort -u) | wc -l)
+    order="function order: $found of $(echo "$listed" | wc -l) functions in cmake/hot-functions.txt are in the executable"
+else
+    order="function order: off (no ld.lld, or ASYNCFETCH_ORDER_FUNCTIONS=OFF)"
+fi
 # shellcheck disable=SC1091
 cat >"$results/environment.txt" <<EOF
 machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")
 compiler: $(g++ --version | head -1)
 peers: $(wget2 --version | head -1 | sed 's/ - .*//'), $(curl --version | head -1 | cut -d' ' -f1-2), aiohttp $("$python" -c 'import aiohttp; print(aiohttp.__version__)') on Python $("$python" -c 'import platform; print(platform.python_version())'), nginx $(nginx -v 2>&1 | sed 's|.*/||'), hyperfine $(hyperfine --version | cut -d' ' -f2)
 jobs: $jobs
+$order
 EOF
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'): scripts/bench.sh ${1:-(all workloads)} on asyncfetch $describe: ${selected[*]} in ${elapsed} s" \
     >>"$results/runs.log"

@@ -10,7 +10,7 @@ packages=(
     libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
     libssl-dev libcli11-dev libgtest-dev zlib1g-dev libbrotli-dev libnghttp2-dev libc-ares-dev libidn2-dev libpsl-dev
     nginx-light nghttp2-server ca-certificates groff-base nftables
-    librsvg2-bin libxml2-utils parallel
+    librsvg2-bin libxml2-utils parallel lld
     "$@"
 )
 # node and npm for the --har tests' har-validator; a node from elsewhere (NodeSource bundles npm, and its
