@@ -19,7 +19,7 @@ bool record_printer::operator()(const fetch_result& r)
             pending_ += format_table_header();
             header_done_ = true;
         }
-        pending_ += format_record(format_, r);
+        append_record(pending_, format_, r);
     }
     if (!batched_ || pending_.size() >= 32 * 1024)
         return flush();

@@ -150,7 +150,7 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
 // The coroutine frame holds only what lives across an attempt: the result is the caller's, and the
 // rare paths (a retry's fresh result, the wait before it) are functions of their own, so the frame
 // stays small enough for Asio to recycle (at most 1,020 bytes) instead of a malloc per URL.
-net::awaitable<void> client::fetch_into(std::size_t index, std::string url_text, fetch_result& r)
+net::awaitable<void> client::fetch_into(std::size_t index, std::string&& url_text, fetch_result& r)
 {
     const auto start = clock_type::now();
     r.index = index;

@@ -32,9 +32,15 @@ std::string three_digit_status(unsigned status)
 
 std::string format_tsv(const fetch_result& r)
 {
-    // Built in one string: a record is written for every URL.
     std::string line;
     line.reserve(48 + r.url.size() + r.error.size());
+    append_tsv(line, r);
+    return line;
+}
+
+void append_tsv(std::string& line, const fetch_result& r)
+{
+    // Appended in place: a record is written for every URL, into the printer's batch.
     line += three_digit_status(r.status);
     line += '\t';
     line += std::to_string(r.bytes);
@@ -50,7 +56,6 @@ std::string format_tsv(const fetch_result& r)
     else
         line += '-';
     line += '\n';
-    return line;
 }
 
 std::string format_table_header()
@@ -154,6 +159,14 @@ std::string format_record(output_format f, const fetch_result& r)
     case output_format::json: return format_json(r);
     }
     return format_tsv(r);
+}
+
+void append_record(std::string& out, output_format f, const fetch_result& r)
+{
+    if (f == output_format::tsv)
+        append_tsv(out, r);
+    else
+        out += format_record(f, r);
 }
 
 }  // namespace asyncfetch

@@ -201,14 +201,16 @@ net::awaitable<void> worker(pass_state& st)
         fetch_result r;
         try
         {
-            co_await st.client.fetch_into(index, *text, r);
+            co_await st.client.fetch_into(index, std::move(*text), r);
         }
         catch (const std::exception& e)
         {
-            // Not a network failure (those are values): still one result for this URL.
+            // Not a network failure (those are values): still one result for this URL, whose text
+            // is in r.url once the fetch started, else still in *text.
+            const std::string url_text = r.url.empty() ? std::move(*text) : std::move(r.url);
             r = fetch_result{};
             r.index = index;
-            r.url = redact_userinfo(*text);
+            r.url = redact_userinfo(url_text);
             r.kind = error_kind::io;
             r.error = std::string("internal error: ") + e.what();
         }

@@ -65,8 +65,10 @@ std::optional<std::string> line_source::next()
         const auto first = line.find_first_not_of(" \t\r\n");
         if (first == std::string::npos || line[first] == '#')
             continue;
-        const auto last = line.find_last_not_of(" \t\r\n");
-        return line.substr(first, last - first + 1);
+        // Trimmed in place: the line's own allocation becomes the URL's.
+        line.erase(line.find_last_not_of(" \t\r\n") + 1);
+        line.erase(0, first);
+        return line;
     }
     return std::nullopt;
 }

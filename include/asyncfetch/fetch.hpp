@@ -86,8 +86,9 @@ public:
     boost::asio::awaitable<fetch_result> fetch(std::size_t index, std::string url_text);
 
     /// fetch() into a result the caller keeps (default-constructed, alive until this completes):
-    /// the runner's way, which spares a coroutine frame the size of a result per URL.
-    boost::asio::awaitable<void> fetch_into(std::size_t index, std::string url_text, fetch_result& r);
+    /// the runner's way, which spares a coroutine frame the size of a result per URL. url_text is
+    /// moved into r.url once the fetch has started (it is left as it was if the fetch cannot start).
+    boost::asio::awaitable<void> fetch_into(std::size_t index, std::string&& url_text, fetch_result& r);
 
     /// Closes idle connections that keep operations pending (an HTTP/2 connection reads all the
     /// time), so that io_context::run() returns once the fetches are done. Other idle connections

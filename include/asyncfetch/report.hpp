@@ -14,6 +14,9 @@ namespace asyncfetch {
 /// One TSV line with its '\n': status (000 when none), bytes, time in ms, URL, error ("-" when none).
 std::string format_tsv(const fetch_result& r);
 
+/// format_tsv(r) appended to line.
+void append_tsv(std::string& line, const fetch_result& r);
+
 /// The table's header line with its '\n'.
 std::string format_table_header();
 
@@ -25,6 +28,9 @@ std::string format_json(const fetch_result& r);
 
 /// A record in the given format (the table's header is separate).
 std::string format_record(output_format f, const fetch_result& r);
+
+/// format_record(f, r) appended to out (a TSV record without a string of its own).
+void append_record(std::string& out, output_format f, const fetch_result& r);
 
 /// The {"type":"summary",...} NDJSON line; compare adds sequential_ms, concurrent_ms and speedup.
 std::string format_summary_json(const run_summary& s, const compare_summary* compare = nullptr);

@@ -98,6 +98,22 @@ TEST(format_tsv, failure_with_status)
     EXPECT_EQ(format_tsv(r), "503\t120\t8.0\thttp://example.com/\tHTTP 503\n");
 }
 
+TEST(append_record, appends_each_format_after_what_the_batch_holds)
+{
+    fetch_result r = success();
+    r.time_ms = 12.36;
+    for (auto f : {output_format::tsv, output_format::table, output_format::json})
+    {
+        std::string batch = "earlier records\n";
+        append_record(batch, f, r);
+        append_record(batch, f, dns_failure());
+        EXPECT_EQ(batch, "earlier records\n" + format_record(f, r) + format_record(f, dns_failure()));
+    }
+    std::string batch = "x\n";
+    append_tsv(batch, r);
+    EXPECT_EQ(batch, "x\n200\t1234\t12.4\thttp://example.com/\t-\n");
+}
+
 TEST(format_tsv, failure_without_message_shows_kind)
 {
     fetch_result r = dns_failure();
