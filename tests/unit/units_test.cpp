@@ -3,9 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
+#include <string>
+#include <vector>
 
 namespace asyncfetch {
 namespace {
@@ -105,6 +110,74 @@ TEST(fixed_point, exact_decimals_and_no_negative_zero)
     EXPECT_EQ(fixed_point(-0.04, 1), "0.0");
     EXPECT_EQ(fixed_point(std::nan(""), 3), "0.000");
     EXPECT_EQ(fixed_point(-std::numeric_limits<double>::infinity(), 1), "0.0");
+}
+
+// fixed_point's short way (0 to 3 decimals, 0 <= v < 1e15) must print what std::to_chars prints.
+std::string to_chars_fixed(double v, int decimals)
+{
+    std::array<char, 400> buf{};
+    auto [end,
+          ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::fixed, decimals);
+    EXPECT_EQ(ec, std::errc{});
+    return std::string(buf.data(), end);
+}
+
+TEST(fixed_point, prints_what_to_chars_prints)
+{
+    std::vector<double> values = {0.0,
+                                  -0.0,
+                                  0.05,
+                                  0.15,
+                                  0.25,
+                                  0.35,
+                                  0.45,
+                                  0.5,
+                                  1.5,
+                                  2.5,
+                                  0.125,
+                                  0.375,
+                                  0.0005,
+                                  0.0015,
+                                  0.0025,
+                                  9.95,
+                                  9.995,
+                                  99.9999,
+                                  1023.95,
+                                  999999.95,
+                                  4503599627370495.5 / 8,
+                                  1e15 - 0.5,
+                                  1e15 - 1,
+                                  123456789.123456789,
+                                  std::nextafter(0.25, 0.0),
+                                  std::nextafter(0.25, 1.0),
+                                  std::numeric_limits<double>::denorm_min(),
+                                  std::numeric_limits<double>::min()};
+    // Every tie a time in ms can be (k / 2000 for 3 decimals), and their neighbours.
+    for (int k = 0; k < 20000; ++k)
+    {
+        const double tie = k / 2000.0;
+        values.insert(values.end(), {tie, std::nextafter(tie, 0.0), std::nextafter(tie, 1e300)});
+    }
+    // Values spread over every magnitude the short way takes, bit patterns from a fixed seed.
+    std::mt19937_64 gen(20261203);
+    for (int i = 0; i < 100000; ++i)
+    {
+        const double unit = std::ldexp(static_cast<double>(gen() >> 11), -53);  // [0, 1)
+        values.push_back(unit * std::pow(10.0, static_cast<double>(i % 16)));
+    }
+    int checked = 0;
+    for (double v : values)
+        for (int decimals = 0; decimals <= 3; ++decimals)
+        {
+            if (v < 0 || v >= 1e15)
+                continue;
+            std::string want = to_chars_fixed(v, decimals);
+            if (want.front() == '-')
+                want.erase(0, 1);  // -0.0: fixed_point never prints a negative zero
+            ASSERT_EQ(fixed_point(v, decimals), want) << "v=" << v << " decimals=" << decimals;
+            ++checked;
+        }
+    EXPECT_GT(checked, 600000);
 }
 
 }  // namespace
