@@ -129,6 +129,14 @@ TEST(format_tsv, tabs_and_line_breaks_become_spaces)
     EXPECT_EQ(format_tsv(r), "000\t0\t5.0\thttp://example.com/a b\tline one  line two\n");
 }
 
+TEST(format_tsv, every_control_character_and_del_become_spaces_and_utf8_stays)
+{
+    fetch_result r = dns_failure();
+    r.url = std::string("http://example.com/\x01\x1f\x7f\0z", 24);
+    r.error = "caf\xc3\xa9 \xe2\x80\x94 done";
+    EXPECT_EQ(format_tsv(r), "000\t0\t5.0\thttp://example.com/    z\tcaf\xc3\xa9 \xe2\x80\x94 done\n");
+}
+
 TEST(format_tsv, non_finite_time_is_zero)
 {
     fetch_result r = success();
