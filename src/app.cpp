@@ -124,15 +124,6 @@ std::optional<std::string> make_tls_at_start(const options& o, std::unique_ptr<n
     return std::nullopt;
 }
 
-/// True when some -o sends a body to stdout: the records then go to stderr, so stdout holds only
-/// bodies, as in curl.
-bool bodies_to_stdout(const options& o)
-{
-    return std::any_of(o.client.outputs.begin(), o.client.outputs.end(), [](const output_spec& s) {
-        return !s.remote_name && s.path == "-";
-    });
-}
-
 /// The URLs after the arguments: -i FILE or '-' (stdin); nullptr for none. The message for stderr
 /// when the file cannot be opened.
 std::optional<std::string> open_input(const options& o,

@@ -123,6 +123,14 @@ std::optional<std::string> apply_run_values(options& o, const raw_values& raw, t
         return "-c - (cookie jar to stdout) cannot be used with " +
                (raw.json ? std::string("--json") : "--format " + raw.format) +
                ": both write to standard output; give -c a file name";
+    // So would response heads, unless -o - sends the records to stderr (stdout then holds heads
+    // and bodies, as curl -D - -o - does). Without a format asked for, heads and records share it.
+    if (o.dump_header == "-" && !bodies_to_stdout(o) &&
+        (raw.json || raw.format == "json" || raw.format == "tsv"))
+        return "-D - (response heads to stdout) cannot be used with " +
+               (raw.json ? std::string("--json") : "--format " + raw.format) +
+               ": both write to standard output; give -D a file name (or send the bodies to stdout with -o "
+               "-)";
 
     if (o.urls.empty() && o.input.empty())
     {
@@ -134,3 +142,14 @@ std::optional<std::string> apply_run_values(options& o, const raw_values& raw, t
 }
 
 }  // namespace asyncfetch::detail
+
+namespace asyncfetch {
+
+bool bodies_to_stdout(const options& o)
+{
+    return std::any_of(o.client.outputs.begin(), o.client.outputs.end(), [](const output_spec& s) {
+        return !s.remote_name && s.path == "-";
+    });
+}
+
+}  // namespace asyncfetch

@@ -120,4 +120,8 @@ std::optional<double> parse_rate(std::string_view text);
 /// The version line printed by --version.
 std::string version_text();
 
+/// True when some -o sends a body to stdout: the records then go to stderr, so stdout holds only
+/// bodies (and -D -'s response heads), as in curl.
+bool bodies_to_stdout(const options& o);
+
 }  // namespace asyncfetch

@@ -270,6 +270,35 @@ TEST(inspect_dump, dump_header_to_stdout)
     EXPECT_NE(p.out.find("404\t4\t"), std::string::npos) << "and the records: " << p.out;
 }
 
+TEST(inspect_dump, dump_header_to_stdout_is_refused_next_to_records_for_programs)
+{
+    testbed server;
+    const std::string url = server.base_url() + "/bytes/3";
+    // The heads would land inside the NDJSON (or tsv) stream: a usage error naming both flags.
+    for (const auto& format :
+         std::vector<std::vector<std::string>>{{"--json"}, {"--format", "json"}, {"--format", "tsv"}})
+    {
+        std::vector<std::string> args{"-D", "-"};
+        args.insert(args.end(), format.begin(), format.end());
+        args.push_back(url);
+        const auto r = run_cli(args);
+        const std::string named = format.size() == 1 ? format[0] : format[0] + " " + format[1];
+        EXPECT_EQ(r.exit_code, 2) << named;
+        EXPECT_NE(r.err.find("-D - (response heads to stdout) cannot be used with " + named),
+                  std::string::npos)
+            << r.err;
+        EXPECT_EQ(r.out, "") << named;
+    }
+    EXPECT_TRUE(server.requests().empty());
+    // With -o - the records go to stderr: stdout holds the body and the head (written as one block
+    // when the URL finishes), as curl -D - -o - writes both.
+    const auto both = run_cli({"-D", "-", "-o", "-", "--json", url});
+    ASSERT_EQ(both.exit_code, 0) << both.err;
+    EXPECT_TRUE(both.out.starts_with("xxx# [0] " + url + "\nHTTP/1.1 200 OK\r\n")) << both.out;
+    EXPECT_EQ(both.out.find("\"type\":\"result\""), std::string::npos) << both.out;
+    EXPECT_NE(both.err.find("\"type\":\"result\""), std::string::npos) << both.err;
+}
+
 }  // namespace
 }  // namespace asyncfetch
 
