@@ -117,20 +117,17 @@ std::optional<std::string> apply_run_values(options& o, const raw_values& raw, t
         o.format = output_format::table;
     else
         o.format = term.stdout_is_terminal ? output_format::table : output_format::tsv;
-    // A jar on stdout would land in the middle of records a program reads: a file is needed then.
-    // Without a format asked for, the jar follows the records, as curl's does.
-    if (o.cookie_jar == "-" && (raw.json || raw.format == "json" || raw.format == "tsv"))
-        return "-c - (cookie jar to stdout) cannot be used with " +
-               (raw.json ? std::string("--json") : "--format " + raw.format) +
+    // A jar or response heads on stdout would land among records a program reads: a file is needed
+    // then. Without a format asked for, stdout is for people and holds both (the jar after the
+    // records); with -o - the records go to stderr and stdout holds heads and bodies, as curl's.
+    const bool records_for_programs = raw.json || raw.format == "json" || raw.format == "tsv";
+    const std::string records_flag = raw.json ? std::string("--json") : "--format " + raw.format;
+    if (o.cookie_jar == "-" && records_for_programs)
+        return "-c - (cookie jar to stdout) cannot be used with " + records_flag +
                ": both write to standard output; give -c a file name";
-    // So would response heads, unless -o - sends the records to stderr (stdout then holds heads
-    // and bodies, as curl -D - -o - does). Without a format asked for, heads and records share it.
-    if (o.dump_header == "-" && !bodies_to_stdout(o) &&
-        (raw.json || raw.format == "json" || raw.format == "tsv"))
-        return "-D - (response heads to stdout) cannot be used with " +
-               (raw.json ? std::string("--json") : "--format " + raw.format) +
-               ": both write to standard output; give -D a file name (or send the bodies to stdout with -o "
-               "-)";
+    if (o.dump_header == "-" && records_for_programs && !bodies_to_stdout(o))
+        return "-D - (response heads to stdout) cannot be used with " + records_flag +
+               ": both write to standard output; give -D a file name, or -o - to send the records to stderr";
 
     if (o.urls.empty() && o.input.empty())
     {
