@@ -2,6 +2,8 @@
 // loop (src/response.hpp: parser limits, 1xx handling, header field bound, body sink, decoders),
 // up to three responses on one kept-alive connection, as a pooled connection reads them. The corpus
 // has the hostile shapes too: chunk-size lines and trailers past their bounds, fields of 64 KiB.
+// Every input is also read by the plain-head reader and by Beast's parser alone, whole and in two
+// pieces, and the two must agree.
 // Input: one byte of settings, then the server's bytes.
 //   bit 0     HEAD request (no body expected)
 //   bit 1     --compressed: decode the Content-Encoding
@@ -10,6 +12,7 @@
 #include "asyncfetch/error.hpp"
 #include "http1_session.hpp"
 #include "response.hpp"
+#include "response_outcome.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -117,6 +120,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (data[0] & 4)
         s.limit = 1000;
     const std::string_view wire(reinterpret_cast<const char*>(data + 1), size - 1);
+
+    // A head parse_plain_head() reads must come out as Beast's parser reads it: whole, and in two
+    // pieces cut where the second byte says.
+    const std::size_t split = size > 1 ? data[1] * wire.size() / 255 : 0;
+    for (const std::size_t cut : {wire.size(), split})
+    {
+        const auto plain = asyncfetch::fuzz::read_one_response(wire, cut, true, s.head);
+        if (!plain.same_as(asyncfetch::fuzz::read_one_response(wire, cut, false, s.head)))
+            fail("the plain-head reader and Beast's parser read a response differently");
+    }
 
     net::io_context ioc;
     beast::test::stream stream(ioc);

@@ -55,6 +55,13 @@ inline constexpr bool drops_unread = requires(Stream& s)
     s.discard_some(boost::asio::mutable_buffer{}, clock_type::now());
 };
 
+/// Whether Stream can write without waiting (transport::write_now).
+template <class Stream>
+inline constexpr bool writes_at_once = requires(Stream& s, boost::system::error_code& ec)
+{
+    s.write_now(std::array<boost::asio::const_buffer, 2>{}, ec);
+};
+
 /// HTTP/1.1 on a Stream with async_read_some, async_write, expires_at (the exchange's deadline;
 /// time_point::max() disarms it), shut_down, idle_and_quiet and
 /// a clean flag: transport in the client, an in-memory stream in tests.
@@ -165,7 +172,8 @@ private:
         const std::array<boost::asio::const_buffer, 2> whole{
             boost::asio::buffer(request_),
             text ? boost::asio::buffer(*text) : boost::asio::const_buffer()};
-        std::tie(ec, std::ignore) = co_await stream_->async_write(whole, token());
+        if (const auto rest = write_at_once(whole, ec); !ec && boost::asio::buffer_size(rest) > 0)
+            std::tie(ec, std::ignore) = co_await stream_->async_write(rest, token());
         if (body && !text)
         {
             // A body with files: read a block, write it; only one block is in memory.
@@ -193,6 +201,28 @@ private:
         writing_ = false;
         written_at_ = clock_type::now();
         co_return ec;
+    }
+
+    /// What a stream that can write without waiting takes of b now; returns what is left to write
+    /// asynchronously (all of b for other streams, and when the socket takes nothing yet). A request
+    /// head usually goes out whole here, without an asynchronous operation's round through the
+    /// scheduler.
+    std::array<boost::asio::const_buffer, 2> write_at_once(std::array<boost::asio::const_buffer, 2> b,
+                                                           boost::system::error_code& ec)
+    {
+        if constexpr (writes_at_once<Stream>)
+        {
+            std::size_t n = stream_->write_now(b, ec);
+            if (ec == boost::asio::error::would_block || ec == boost::asio::error::operation_not_supported)
+                ec = {};
+            for (auto& part : b)
+            {
+                const std::size_t taken = std::min(n, part.size());
+                part += taken;
+                n -= taken;
+            }
+        }
+        return b;
     }
 
     /// Reads the final response's head; while the body is still being written, a final status of 300

@@ -11,10 +11,10 @@ namespace asyncfetch::detail {
 namespace http = boost::beast::http;
 using boost::system::error_code;
 
-void start_response(std::optional<response_parser>& p, bool head_method, field_arena* arena)
+void start_response(std::optional<response_parser>& p, bool head_method, field_arena* arena, bool plain_heads)
 {
     p.reset();  // before the arena is emptied: the old parser's fields live there
-    p.emplace(arena);
+    p.emplace(arena, plain_heads);
     p->header_limit(response_header_limit);
     p->body_limit(boost::none);
     if (head_method)

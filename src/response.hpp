@@ -4,6 +4,7 @@
 
 #include "asyncfetch/error.hpp"
 #include "body_sink.hpp"
+#include "response_parser.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -13,22 +14,13 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/read_size.hpp>
-#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <iterator>
-#include <memory>
-#include <memory_resource>
 #include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
 
 namespace asyncfetch::detail {
 
@@ -60,150 +52,14 @@ inline constexpr std::size_t response_read_size = 64 * 1024;
 inline constexpr std::uint64_t large_body_size = 1024 * 1024;
 inline constexpr std::size_t large_read_size = 256 * 1024;
 
-/// Memory for one response's header fields, reused by the next response on the connection: the
-/// field texts are copied into its buffer (past it, into the heap) and their views kept in a vector
-/// whose capacity stays, so a kept-alive connection's responses allocate nothing for their fields.
-class field_arena
-{
-public:
-    using field = std::pair<std::string_view, std::string_view>;  ///< name and value
-
-    field_arena() = default;
-    field_arena(const field_arena&) = delete;
-    field_arena& operator=(const field_arena&) = delete;
-
-    /// The arena emptied; views of the fields it held are gone.
-    void reset() noexcept
-    {
-        fields_.clear();
-        resource_.release();
-    }
-
-    /// Keeps a copy of a field (a header or trailer line) received.
-    void add(std::string_view name, std::string_view value) { fields_.emplace_back(keep(name), keep(value)); }
-
-    const std::vector<field>& fields() const noexcept { return fields_; }
-
-private:
-    std::string_view keep(std::string_view text)
-    {
-        if (text.empty())
-            return {};
-        auto* copy = static_cast<char*>(resource_.allocate(text.size(), 1));
-        std::memcpy(copy, text.data(), text.size());
-        return {copy, text.size()};
-    }
-
-    alignas(std::max_align_t) unsigned char buffer_[4096];
-    std::pmr::monotonic_buffer_resource resource_{buffer_, sizeof buffer_};
-    std::vector<field> fields_;
-};
-
-/// One HTTP/1.1 response read by Beast's basic_parser: the status line, the header fields kept in a
-/// field_arena (not in a Beast message: no per-field node, index or allocation), and every body
-/// byte handed to a body_sink (dropped when there is none).
-class response_parser final : public boost::beast::http::basic_parser<false>
-{
-public:
-    /// Fields go to arena, or to an arena of the parser's own when there is none.
-    explicit response_parser(field_arena* arena)
-        : own_(arena ? nullptr : std::make_unique<field_arena>()), arena_(arena ? arena : own_.get())
-    {
-        arena_->reset();
-    }
-
-    unsigned status() const noexcept { return status_; }
-    unsigned version() const noexcept { return version_; }  ///< 10 or 11
-    std::string_view reason() const noexcept { return reason_; }
-    /// The header fields, then any trailer fields, in the order received.
-    const std::vector<field_arena::field>& fields() const noexcept { return arena_->fields(); }
-    std::size_t field_count() const noexcept { return arena_->fields().size(); }
-
-    /// Where the body goes from now on; nullptr drops it.
-    void sink(body_sink* s) noexcept { sink_ = s; }
-
-private:
-    void on_request_impl(boost::beast::http::verb,
-                         boost::beast::string_view,
-                         boost::beast::string_view,
-                         int,
-                         boost::system::error_code& ec) override
-    {
-        ec = boost::beast::http::error::bad_method;  // never called: a response parser
-    }
-
-    void on_response_impl(int code,
-                          boost::beast::string_view reason,
-                          int version,
-                          boost::system::error_code&) override
-    {
-        status_ = static_cast<unsigned>(code);
-        version_ = static_cast<unsigned>(version);
-        reason_.assign(reason.data(), reason.size());
-    }
-
-    void on_field_impl(boost::beast::http::field,
-                       boost::beast::string_view name,
-                       boost::beast::string_view value,
-                       boost::system::error_code& ec) override
-    {
-        // Beast's own fields refuse these (16-bit offsets); the client keeps that limit.
-        if (name.size() >= field_size_limit || value.size() >= field_size_limit)
-        {
-            ec = errc::header_field_too_large;
-            return;
-        }
-        arena_->add({name.data(), name.size()}, {value.data(), value.size()});
-    }
-
-    void on_header_impl(boost::system::error_code&) override {}
-
-    void on_body_init_impl(const boost::optional<std::uint64_t>&, boost::system::error_code&) override {}
-
-    std::size_t on_body_impl(boost::beast::string_view body, boost::system::error_code& ec) override
-    {
-        return give(body, ec);
-    }
-
-    void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::system::error_code&) override
-    {
-    }
-
-    std::size_t on_chunk_body_impl(std::uint64_t,
-                                   boost::beast::string_view body,
-                                   boost::system::error_code& ec) override
-    {
-        return give(body, ec);
-    }
-
-    void on_finish_impl(boost::system::error_code& ec) override
-    {
-        if (sink_)
-            ec = sink_->finish();
-    }
-
-    std::size_t give(boost::beast::string_view body, boost::system::error_code& ec)
-    {
-        if (sink_)
-            if ((ec = sink_->put(reinterpret_cast<const unsigned char*>(body.data()), body.size())))
-                return 0;
-        return body.size();
-    }
-
-    static constexpr std::size_t field_size_limit = 65536;
-
-    std::unique_ptr<field_arena> own_;
-    field_arena* arena_;
-    body_sink* sink_ = nullptr;
-    std::string reason_;
-    unsigned status_ = 0;
-    unsigned version_ = 11;
-};
-
 /// Starts a new message in p with the client's limits: one parser per message, so an interim
 /// (1xx) response is a whole message of its own. A HEAD response has no body. The fields go to
-/// arena when there is one (emptied first).
-void start_response(std::optional<response_parser>& p, bool head_method, field_arena* arena = nullptr);
+/// arena when there is one (emptied first). plain_heads false sends every head through Beast's
+/// parser (see response_parser).
+void start_response(std::optional<response_parser>& p,
+                    bool head_method,
+                    field_arena* arena = nullptr,
+                    bool plain_heads = true);
 
 /// Parses the bytes b holds into p, consuming them, until the header (header_only) or the whole
 /// message is complete: then returns success. Returns http::error::need_more when more input is

@@ -1,5 +1,5 @@
-// The transport's socket-level operations: shutting it down, peeking at an idle socket, and dropping
-// received bytes unread.
+// The transport's socket-level operations: shutting it down, peeking at an idle socket, writing what
+// the socket takes at once, and dropping received bytes unread.
 #include "transport.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -10,6 +10,7 @@
 
 #include <openssl/x509.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cerrno>
 #include <variant>
@@ -107,6 +108,38 @@ bool transport::idle_and_quiet() noexcept
     char byte;
     const ssize_t n = ::recv(tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+std::size_t transport::write_now(const std::array<boost::asio::const_buffer, 2>& b,
+                                 boost::system::error_code& ec) noexcept
+{
+    if (secure_)
+    {
+        ec = boost::asio::error::operation_not_supported;
+        return 0;
+    }
+    std::array<iovec, 2> parts{};
+    for (std::size_t i = 0; i < b.size(); ++i)
+        parts[i] = {const_cast<void*>(b[i].data()), b[i].size()};
+    msghdr message{};
+    message.msg_iov = parts.data();
+    message.msg_iovlen = parts.size();
+    for (;;)
+    {
+        // MSG_NOSIGNAL: a peer that has closed gives EPIPE, not SIGPIPE (as Asio's own writes).
+        const ssize_t n = ::sendmsg(tcp().socket().native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0)
+        {
+            ec = {};
+            return static_cast<std::size_t>(n);
+        }
+        if (errno == EINTR)
+            continue;
+        ec = errno == EAGAIN || errno == EWOULDBLOCK
+                 ? boost::system::error_code(boost::asio::error::would_block)
+                 : boost::system::error_code(errno, boost::asio::error::get_system_category());
+        return 0;
+    }
 }
 
 boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> transport::discard_some(

@@ -16,6 +16,7 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -96,6 +97,12 @@ public:
             return boost::asio::async_write(*secure_, b, std::forward<Token>(token));
         return boost::asio::async_write(plain_->socket(), b, std::forward<Token>(token));
     }
+
+    /// Plain TCP only: writes what the socket takes now, without waiting (sendmsg, MSG_DONTWAIT),
+    /// and returns how many bytes that was; would_block when it takes none. A TLS transport writes
+    /// nothing and says operation_not_supported: its bytes go through async_write.
+    std::size_t write_now(const std::array<boost::asio::const_buffer, 2>& b,
+                          boost::system::error_code& ec) noexcept;
 
     /// Plain TCP only: drops up to room.size() received bytes without copying them (recv with
     /// MSG_TRUNC; room is never written), waiting for some until deadline (beast::error::timeout).

@@ -1,0 +1,266 @@
+// The response parser's own steps: the plain-head reader, and the body counted out after a head it read.
+#include "response_parser.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <string_view>
+
+namespace asyncfetch::detail {
+
+namespace http = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+
+/// RFC 9110 token characters: the bytes a field name may have.
+constexpr auto token_chars = [] {
+    std::array<bool, 256> t{};
+    for (int c = '0'; c <= '9'; ++c)
+        t[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        t[c] = t[c - 'a' + 'A'] = true;
+    for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~"))
+        t[c] = true;
+    return t;
+}();
+
+/// Where the line that starts at bytes[from] ends (its CR, followed by LF), or npos when a control
+/// character other than HT or DEL comes first, or end does before a CRLF. Beast's reason-phrase and
+/// field-value rules: every other byte, obs-text too, may be in the line.
+std::size_t line_end(std::string_view bytes, std::size_t from, std::size_t end) noexcept
+{
+    // Eight bytes at a time, finding the first one below 0x20 or equal to 0x7f: the lowest flagged
+    // byte of a word is exact (a borrow only flags bytes above a flagged one).
+    constexpr std::uint64_t ones = 0x0101010101010101;
+    constexpr std::uint64_t highs = 0x8080808080808080;
+    const char* data = bytes.data();
+    std::size_t i = from;
+    for (;;)
+    {
+        if (std::endian::native == std::endian::little && i + 8 <= end)
+        {
+            std::uint64_t w;
+            std::memcpy(&w, data + i, 8);
+            const std::uint64_t del = w ^ (0x7f * ones);
+            const std::uint64_t flagged = ((w - 0x20 * ones) & ~w & highs) | ((del - ones) & ~del & highs);
+            if (flagged == 0)
+            {
+                i += 8;
+                continue;
+            }
+            i += static_cast<std::size_t>(std::countr_zero(flagged)) / 8;
+        }
+        else
+        {
+            while (i < end && static_cast<unsigned char>(data[i]) >= 0x20 && data[i] != 0x7f)
+                ++i;
+            if (i == end)
+                return std::string_view::npos;
+        }
+        if (data[i] == '\t')
+        {
+            ++i;
+            continue;
+        }
+        return data[i] == '\r' && i + 1 < end && data[i + 1] == '\n' ? i : std::string_view::npos;
+    }
+}
+
+/// Whether name is lower (which has only lowercase letters and '-'), in any case.
+bool is_name(std::string_view name, std::string_view lower) noexcept
+{
+    if (name.size() != lower.size())
+        return false;
+    for (std::size_t i = 0; i < name.size(); ++i)
+        if ((static_cast<unsigned char>(name[i]) | 0x20) != static_cast<unsigned char>(lower[i]))
+            return false;
+    return true;
+}
+
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+/// What a framing field's value does to h (Content-Length, Connection); false for a field or value
+/// parse_plain_head() leaves to Beast.
+bool take_framing_field(std::string_view name,
+                        std::string_view value,
+                        plain_head& h,
+                        bool& have_length,
+                        bool& close,
+                        bool& keep_alive) noexcept
+{
+    switch (name.size())
+    {
+    case 7: return !is_name(name, "upgrade");
+    case 10:
+    case 16:
+        if (!is_name(name, "connection") && !is_name(name, "proxy-connection"))
+            return true;
+        if (is_name(value, "close"))
+            close = true;
+        else if (is_name(value, "keep-alive"))
+            keep_alive = true;
+        else
+            return false;  // a list, "upgrade", an empty value
+        return true;
+    case 14:
+        if (!is_name(name, "content-length"))
+            return true;
+        // One Content-Length of at most 18 digits (no overflow); lists and repeats go to Beast.
+        if (have_length || value.empty() || value.size() > 18)
+            return false;
+        h.content_length = 0;
+        for (char c : value)
+        {
+            if (!is_digit(c))
+                return false;
+            h.content_length = h.content_length * 10 + static_cast<unsigned>(c - '0');
+        }
+        have_length = true;
+        return true;
+    case 17: return !is_name(name, "transfer-encoding");
+    default: return true;
+    }
+}
+
+}  // namespace
+
+bool parse_plain_head(std::string_view bytes, std::size_t limit, plain_head& h) noexcept
+{
+    // Beast refuses a head longer than its limit: past it, bytes are not looked at.
+    const std::size_t end = std::min(bytes.size(), limit);
+    // "HTTP/1.x SSS ", then the reason phrase.
+    if (end < 13 || bytes.substr(0, 7) != "HTTP/1." || (bytes[7] != '0' && bytes[7] != '1') ||
+        bytes[8] != ' ' || !is_digit(bytes[9]) || !is_digit(bytes[10]) || !is_digit(bytes[11]) ||
+        bytes[12] != ' ')
+        return false;
+    h.version = bytes[7] == '1' ? 11 : 10;
+    h.status = static_cast<unsigned>((bytes[9] - '0') * 100 + (bytes[10] - '0') * 10 + (bytes[11] - '0'));
+    if (h.status < 200 || h.status == 204 || h.status == 304)
+        return false;  // interim and bodiless responses
+    std::size_t p = 13;
+    std::size_t eol = line_end(bytes, p, end);
+    if (eol == std::string_view::npos)
+        return false;
+    h.reason = bytes.substr(p, eol - p);
+    p = eol + 2;
+
+    h.field_count = 0;
+    bool have_length = false;
+    bool close = false;
+    bool keep_alive = false;
+    for (;;)
+    {
+        if (p + 2 > end)
+            return false;
+        if (bytes[p] == '\r')
+        {
+            if (bytes[p + 1] != '\n')
+                return false;
+            p += 2;
+            break;
+        }
+        const std::size_t name_start = p;
+        while (p < end && token_chars[static_cast<unsigned char>(bytes[p])])
+            ++p;
+        if (p == name_start || p >= end || bytes[p] != ':')
+            return false;
+        const auto name = bytes.substr(name_start, p - name_start);
+        ++p;
+        while (p < end && (bytes[p] == ' ' || bytes[p] == '\t'))
+            ++p;
+        const std::size_t value_start = p;
+        eol = line_end(bytes, p, end);
+        // The byte after the CRLF must be there, and not begin a folded continuation line.
+        if (eol == std::string_view::npos || eol + 2 >= end || bytes[eol + 2] == ' ' ||
+            bytes[eol + 2] == '\t')
+            return false;
+        std::size_t value_end = eol;
+        while (value_end > value_start && (bytes[value_end - 1] == ' ' || bytes[value_end - 1] == '\t'))
+            --value_end;
+        const auto value = bytes.substr(value_start, value_end - value_start);
+        p = eol + 2;
+        if (name.size() >= response_parser::field_size_limit ||
+            value.size() >= response_parser::field_size_limit || h.field_count == plain_head::max_fields)
+            return false;
+        if (!take_framing_field(name, value, h, have_length, close, keep_alive))
+            return false;
+        h.fields[h.field_count++] = {name, value};
+    }
+    if (!have_length)
+        return false;  // a body to the end of the connection
+    // As Beast's keep_alive(): HTTP/1.1 unless "close", HTTP/1.0 only with "keep-alive".
+    h.keep_alive = h.version == 11 ? !close : keep_alive;
+    h.size = p;
+    return true;
+}
+
+std::size_t response_parser::take_plain_head(const plain_head& h, error_code& ec)
+{
+    status_ = h.status;
+    version_ = h.version;
+    reason_.assign(h.reason);
+    for (std::size_t i = 0; i < h.field_count; ++i)
+        arena_->add(h.fields[i].first, h.fields[i].second);
+    plain_ = true;
+    plain_keep_alive_ = h.keep_alive;
+    plain_length_ = plain_remaining_ = h.content_length;
+    ec = {};
+    if (plain_length_ == 0)
+    {
+        // As Beast: complete with the head, then finished.
+        plain_done_ = true;
+        on_finish_impl(ec);
+    }
+    return h.size;
+}
+
+std::size_t response_parser::put_plain_body(boost::asio::const_buffer buffer, error_code& ec)
+{
+    ec = {};
+    if (plain_done_)
+    {
+        ec = http::error::stale_parser;
+        return 0;
+    }
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(plain_remaining_, buffer.size()));
+    const std::size_t used = give({static_cast<const char*>(buffer.data()), n}, ec);
+    plain_remaining_ -= used;
+    if (ec || plain_remaining_ > 0)
+        return used;
+    on_finish_impl(ec);
+    if (!ec)
+        plain_done_ = true;
+    return used;
+}
+
+std::size_t response_parser::put(boost::asio::const_buffer buffer, error_code& ec)
+{
+    if (plain_)
+        return put_plain_body(buffer, ec);
+    if (plain_allowed_ && !skip_body_ && !body_limited_ && !base::got_some())
+    {
+        plain_head h;
+        if (parse_plain_head({static_cast<const char*>(buffer.data()), buffer.size()}, header_limit_, h))
+        {
+            const std::size_t used = take_plain_head(h, ec);
+            if (ec || plain_done_ || !base::eager() || used == buffer.size())
+                return used;
+            return used + put_plain_body(buffer + used, ec);
+        }
+    }
+    return base::put(buffer, ec);
+}
+
+void response_parser::put_eof(error_code& ec)
+{
+    if (!plain_)
+    {
+        base::put_eof(ec);
+        return;
+    }
+    // A Content-Length body: complete, or cut short.
+    ec = plain_done_ ? error_code{} : error_code(http::error::partial_message);
+}
+
+}  // namespace asyncfetch::detail
