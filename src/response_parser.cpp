@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <span>
 #include <string_view>
 
 namespace asyncfetch::detail {
@@ -195,13 +196,12 @@ bool parse_plain_head(std::string_view bytes, std::size_t limit, plain_head& h) 
     return true;
 }
 
-std::size_t response_parser::take_plain_head(const plain_head& h, error_code& ec)
+std::size_t response_parser::take_plain_head(std::string_view head, const plain_head& h, error_code& ec)
 {
     status_ = h.status;
     version_ = h.version;
     reason_.assign(h.reason);
-    for (std::size_t i = 0; i < h.field_count; ++i)
-        arena_->add(h.fields[i].first, h.fields[i].second);
+    arena_->add_block(head, std::span(h.fields.data(), h.field_count));
     plain_ = true;
     plain_keep_alive_ = h.keep_alive;
     plain_length_ = plain_remaining_ = h.content_length;
@@ -243,7 +243,9 @@ std::size_t response_parser::put(boost::asio::const_buffer buffer, error_code& e
         plain_head h;
         if (parse_plain_head({static_cast<const char*>(buffer.data()), buffer.size()}, header_limit_, h))
         {
-            const std::size_t used = take_plain_head(h, ec);
+            const std::size_t used = take_plain_head({static_cast<const char*>(buffer.data()), h.size},
+                                                     h,
+                                                     ec);
             if (ec || plain_done_ || !base::eager() || used == buffer.size())
                 return used;
             return used + put_plain_body(buffer + used, ec);

@@ -46,6 +46,17 @@ public:
     /// Keeps a copy of a field (a header or trailer line) received.
     void add(std::string_view name, std::string_view value) { fields_.emplace_back(keep(name), keep(value)); }
 
+    /// Keeps the fields of one block of bytes (a whole head) with one copy of the block: each field's
+    /// name and value are views into block.
+    template <class Fields>
+    void add_block(std::string_view block, const Fields& fields)
+    {
+        const char* copy = keep(block).data();
+        for (const auto& [name, value] : fields)
+            fields_.emplace_back(std::string_view(copy + (name.data() - block.data()), name.size()),
+                                 std::string_view(copy + (value.data() - block.data()), value.size()));
+    }
+
     const std::vector<field>& fields() const noexcept { return fields_; }
 
 private:
@@ -154,8 +165,8 @@ public:
     void put_eof(boost::system::error_code& ec);
 
 private:
-    /// Takes a head parse_plain_head() read; returns its size.
-    std::size_t take_plain_head(const plain_head& h, boost::system::error_code& ec);
+    /// Takes a head parse_plain_head() read from the bytes head; returns its size.
+    std::size_t take_plain_head(std::string_view head, const plain_head& h, boost::system::error_code& ec);
     /// Counts body bytes out of buffer, for a head taken by take_plain_head().
     std::size_t put_plain_body(boost::asio::const_buffer buffer, boost::system::error_code& ec);
 
