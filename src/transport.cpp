@@ -81,17 +81,30 @@ void transport::expires_at(std::chrono::steady_clock::time_point t)
         return;  // send() and read_body() of one exchange set the same deadline
     d.at = t;
     d.fired = false;
-    ++d.generation;
-    if (t == std::chrono::steady_clock::time_point::max())
-    {
-        d.timer.cancel();
-        return;
-    }
     d.owner = this;
-    d.timer.expires_at(t);
-    d.timer.async_wait([state = deadline_, generation = d.generation](const boost::system::error_code& ec) {
-        if (ec || !state->owner || state->generation != generation)
+    if (t == std::chrono::steady_clock::time_point::max() || (d.waiting && d.waiting_until <= t))
+        return;  // the pending wait ends first and finds the deadline of then
+    wait_for_deadline(deadline_, t);
+}
+
+void transport::wait_for_deadline(const std::shared_ptr<deadline_state>& d,
+                                  std::chrono::steady_clock::time_point t)
+{
+    ++d->generation;
+    d->waiting = true;
+    d->waiting_until = t;
+    d->timer.expires_at(t);
+    d->timer.async_wait([state = d, generation = d->generation](const boost::system::error_code& ec) {
+        if (!state->owner || state->generation != generation)
+            return;  // the transport is gone, or a sooner deadline replaced this wait
+        state->waiting = false;
+        if (ec || state->at == std::chrono::steady_clock::time_point::max())
             return;
+        if (std::chrono::steady_clock::now() < state->at)
+        {
+            wait_for_deadline(state, state->at);  // pushed back while this wait was pending
+            return;
+        }
         state->fired = true;
         state->owner->shut_down();
     });

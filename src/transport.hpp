@@ -72,8 +72,11 @@ public:
 
     /// An exchange's deadline: once t has passed, the transport is shut down (its pending and later
     /// operations fail) and timed_out() is true; time_point::max() disarms it. One timer for the
-    /// whole exchange, where Beast's expiry (tcp().expires_at, used while connecting) arms and
-    /// cancels one for every read and write.
+    /// connection, where Beast's expiry (tcp().expires_at, used while connecting) arms and cancels
+    /// one for every read and write. The timer is not cancelled when a deadline is disarmed or
+    /// pushed back, only when one comes sooner: a wait that ends early finds the deadline of now
+    /// (none, or a later one it waits for again). Exchanges one after another on a kept-alive
+    /// connection, each with a later deadline, therefore touch the timer once per timeout.
     void expires_at(std::chrono::steady_clock::time_point t);
 
     /// The exchange deadline passed and shut the transport down.
@@ -142,10 +145,16 @@ private:
         boost::asio::steady_timer timer;
         transport* owner = nullptr;
         std::chrono::steady_clock::time_point at = std::chrono::steady_clock::time_point::max();
-        unsigned generation = 0;  // a wait of an earlier arming does nothing
+        std::chrono::steady_clock::time_point waiting_until;  // the pending wait's expiry
+        unsigned generation = 0;                              // a wait of an earlier arming does nothing
+        bool waiting = false;                                 // a wait is pending
         bool fired = false;
     };
     std::shared_ptr<deadline_state> deadline_;
+
+    /// Starts a wait on d's timer until t, replacing (cancelling) a pending one.
+    static void wait_for_deadline(const std::shared_ptr<deadline_state>& d,
+                                  std::chrono::steady_clock::time_point t);
 
     std::optional<boost::beast::tcp_stream> plain_;
     std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> secure_;

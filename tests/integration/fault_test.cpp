@@ -167,6 +167,27 @@ TEST_P(fault, accepted_but_never_answered_is_timeout)
     }
 }
 
+// The deadline timer of a kept-alive connection is not re-armed for each request while the next
+// deadline comes later (transport::expires_at): the wait for the first request's deadline must move on
+// to the second request's, neither cutting the second short nor letting it run past its own.
+TEST_P(fault, second_request_on_a_kept_alive_connection_times_out_at_its_own_deadline)
+{
+    if (GetParam() == mode::concurrent)
+        GTEST_SKIP() << "the second URL must wait for the first one's connection: sequential only";
+    testbed tb;
+    fault_server server({{send_bytes(ok_keep_alive("ok")), read_request(), hold_open()}});
+    // The second request starts about 700 ms after the first, whose deadline is 1 s after its start.
+    auto out = run({server.url("/first"), tb.base_url() + "/delay/700", server.url("/second")},
+                   config(1000ms));
+    ASSERT_EQ(out.results.size(), 3u);
+    EXPECT_TRUE(out.results[0].ok()) << out.results[0].error;
+    const auto& second = out.results[2];
+    EXPECT_EQ(to_string(second.kind), "timeout") << second.error;
+    EXPECT_GE(second.time_ms, 800.0) << "cut short at the first request's deadline";
+    EXPECT_LT(second.time_ms, 3000.0);
+    EXPECT_EQ(out.summary.connections_reused, 1u);
+}
+
 TEST_P(fault, body_trickling_past_the_deadline_is_timeout)
 {
     const fault_script script{send_bytes("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"),
