@@ -38,14 +38,16 @@ std::string fixed_point(double v, int decimals)
 {
     // The usual case (a time in ms, a size, a rate, with 0 to 3 decimals) without the general
     // conversion, which costs a few hundred instructions per record: v * 10^decimals is exact in
-    // long double (a 53-bit significand times at most 125 * 2^3 fits its 64 bits), and nearbyintl
-    // rounds that exact value to nearest, ties to even, as to_chars does.
+    // long double (a 53-bit significand times at most 125 * 2^3 fits its 64 bits), and rintl
+    // rounds that exact value in the default mode, to nearest, ties to even, as to_chars does
+    // (nearbyintl rounds the same, but saves and restores the floating-point environment around
+    // it, which took 0.6% of a run of small files under perf).
     constexpr std::array<std::uint64_t, 4> scale = {1, 10, 100, 1000};
     if (decimals >= 0 && decimals <= 3 && v >= 0 && v < 1e15)
     {
         const auto d = static_cast<std::size_t>(decimals);
         const auto n = static_cast<std::uint64_t>(
-            std::nearbyintl(static_cast<long double>(v) * static_cast<long double>(scale.at(d))));
+            std::rintl(static_cast<long double>(v) * static_cast<long double>(scale.at(d))));
         std::string s = std::to_string(n / scale.at(d));
         if (d > 0)
         {
