@@ -122,8 +122,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view wire(reinterpret_cast<const char*>(data + 1), size - 1);
 
     // A head parse_plain_head() reads must come out as Beast's parser reads it: whole, and in two
-    // pieces cut where the second byte says.
-    const std::size_t split = size > 1 ? data[1] * wire.size() / 255 : 0;
+    // pieces cut where the last byte says.
+    const std::size_t split = data[size - 1] * wire.size() / 255;
     for (const std::size_t cut : {wire.size(), split})
     {
         const auto plain = asyncfetch::fuzz::read_one_response(wire, cut, true, s.head);

@@ -70,6 +70,8 @@ inline response_outcome read_one_response(std::string_view wire,
             if (next == 2)
                 return detail::parse_eof(*p);
             const auto piece = pieces[next++];
+            if (piece.empty())
+                continue;
             auto room = buffer.prepare(piece.size());
             std::memcpy(room.data(), piece.data(), piece.size());
             buffer.commit(piece.size());

@@ -119,9 +119,23 @@ private:
         boost::system::error_code rec;
         if (!body || body->size == 0)
         {
-            wec = co_await write_request(nullptr);
+            // The head alone, written here (no writer coroutine to start, nor to stop from
+            // read_head); what the socket does not take at once goes out asynchronously.
+            const auto rest = write_at_once({boost::asio::buffer(request_), boost::asio::const_buffer()},
+                                            wec);
+            if (!wec && boost::asio::buffer_size(rest) > 0)
+                std::tie(wec, std::ignore) = co_await stream_->async_write(
+                    rest,
+                    boost::asio::as_tuple(boost::asio::use_awaitable));
+            writing_ = false;
+            written_at_ = clock_type::now();
             if (!wec)
-                rec = co_await read_head(deadline);
+                rec = co_await read_final_header(*stream_,
+                                                 buffer_,
+                                                 parser_,
+                                                 head_method_,
+                                                 &fields_,
+                                                 deadline);
         }
         else
         {
