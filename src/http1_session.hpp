@@ -87,6 +87,11 @@ public:
     }
     void end_exchange(exchange&) noexcept override {}
     void cancel() noexcept override { stream_->shut_down(); }
+    void rest() noexcept override
+    {
+        if constexpr (requires(Stream & s) { s.stop_deadline_wait(); })
+            stream_->stop_deadline_wait();
+    }
     const peer_address* peer() const noexcept override
     {
         if constexpr (requires(const Stream& s) { s.peer; })

@@ -120,6 +120,11 @@ public:
     /// unasked for (an unsolicited 408, junk), so it must not carry a request.
     virtual bool alive() noexcept = 0;
 
+    /// No exchange runs on any session of the pool: drop what waits only for this session's next
+    /// exchange (HTTP/1.1: the deadline timer, see transport::expires_at), so that an io_context
+    /// left with idle sessions runs out of work and its run() returns.
+    virtual void rest() noexcept {}
+
     /// Starts an exchange; the pool calls it only below capacity. The exchange lives until
     /// end_exchange().
     virtual exchange& start_exchange() = 0;

@@ -171,6 +171,7 @@ void session_pool::take(pool_origin& st, node_iterator node, session_lease& out,
         --idle_count_;
     }
     ++node->in_use;
+    ++busy_;
     ++node->exchanges;
     out.pool_ = this;
     out.origin_ = &st;
@@ -184,6 +185,7 @@ void session_pool::release(pool_origin& st, node_iterator node, exchange& ex) no
     const bool keep = ex.reusable();
     node->s->end_exchange(ex);
     --node->in_use;
+    --busy_;
     if (!keep)
         node->broken = true;
     if (node->in_use == 0)
@@ -205,6 +207,13 @@ void session_pool::release(pool_origin& st, node_iterator node, exchange& ex) no
     settle(st);
     if (idle_count_ > max_idle_)
         close_oldest_idle();
+    if (busy_ == 0)
+    {
+        // Nothing runs now: idle sessions drop their pending timers, or run() would wait for them.
+        for (auto& [key, origin] : origins_)
+            for (auto idle_node : origin.idle)
+                idle_node->s->rest();
+    }
 }
 
 void session_pool::close_node(pool_origin& st, node_iterator node) noexcept

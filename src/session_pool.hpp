@@ -148,6 +148,7 @@ private:
     std::size_t max_idle_;
     std::unordered_map<std::string, pool_origin> origins_;
     std::size_t idle_count_ = 0;
+    std::size_t busy_ = 0;  ///< exchanges in progress over all origins
     std::size_t opened_ = 0;
     std::uint64_t serials_ = 0;
 };

@@ -87,6 +87,16 @@ void transport::expires_at(std::chrono::steady_clock::time_point t)
     wait_for_deadline(deadline_, t);
 }
 
+void transport::stop_deadline_wait() noexcept
+{
+    auto& d = *deadline_;
+    if (!d.waiting || d.at != std::chrono::steady_clock::time_point::max())
+        return;
+    ++d.generation;  // the cancelled wait's handler does nothing
+    d.waiting = false;
+    d.timer.cancel();
+}
+
 void transport::wait_for_deadline(const std::shared_ptr<deadline_state>& d,
                                   std::chrono::steady_clock::time_point t)
 {

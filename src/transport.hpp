@@ -79,6 +79,10 @@ public:
     /// connection, each with a later deadline, therefore touch the timer once per timeout.
     void expires_at(std::chrono::steady_clock::time_point t);
 
+    /// With no deadline armed, ends a wait still pending for an earlier one (see expires_at): an
+    /// idle connection then keeps no operation pending in the io_context.
+    void stop_deadline_wait() noexcept;
+
     /// The exchange deadline passed and shut the transport down.
     bool timed_out() const noexcept { return deadline_->fired; }
 

@@ -280,6 +280,35 @@ TEST_F(fetch, pooled_connection_closed_by_server_is_retried_on_a_new_one)
     EXPECT_EQ(server_.counters().connections_accepted, 2u);
 }
 
+/// A kept-alive HTTP/1.1 connection idle in the pool keeps nothing pending: io_context::run() returns
+/// once the fetches are done, not when the connection's deadline timer (the whole timeout) would have
+/// fired, and the connection is still there for the next run.
+TEST_F(fetch, run_returns_when_the_fetches_end_though_their_connection_stays_pooled)
+{
+    net::io_context ioc(1);
+    auto tls = make_client_tls_context(true, {});
+    client_config cfg;
+    cfg.timeout = std::chrono::seconds(20);
+    client c(ioc.get_executor(), *tls, cfg);
+    std::vector<fetch_result> results;
+    auto scenario = [&]() -> net::awaitable<void> {
+        results.push_back(co_await c.fetch(0, server_.base_url() + "/bytes/3"));
+        results.push_back(co_await c.fetch(1, server_.base_url() + "/bytes/4"));
+    };
+    for (int pass = 0; pass < 2; ++pass)
+    {
+        const auto start = std::chrono::steady_clock::now();
+        ioc.restart();
+        net::co_spawn(ioc, scenario, net::detached);
+        ioc.run();
+        EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << "pass " << pass;
+    }
+    ASSERT_EQ(results.size(), 4u);
+    for (const auto& r : results)
+        EXPECT_TRUE(r.ok()) << r.url << ": " << r.error;
+    EXPECT_EQ(c.counters().connections_opened, 1u);
+}
+
 /// HTTP/2: a stream that ends short of its content-length is reset, a protocol error of its own.
 TEST_F(fetch, short_body_over_h2_is_a_reset_stream)
 {
