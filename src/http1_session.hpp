@@ -146,7 +146,7 @@ private:
         {
             // The response is read while the body goes out: a server may answer (413, 401) before
             // it has read the body, then close; that answer is the result, not the failed write.
-            std::tie(wec, rec) = co_await (write_request(body) && read_head(deadline));
+            std::tie(wec, rec) = co_await (write_request(*body) && read_head(deadline));
         }
         if (wec || rec)
         {
@@ -179,24 +179,25 @@ private:
         co_return failure{};
     }
 
-    /// Writes the request head and body; ends early (operation_aborted) when stop_writing_ is set.
-    boost::asio::awaitable<boost::system::error_code> write_request(const request_body* body)
+    /// Writes the request head and its body (send() writes a head without one itself); ends early
+    /// (operation_aborted) when stop_writing_ is set.
+    boost::asio::awaitable<boost::system::error_code> write_request(const request_body& body)
     {
         auto token = [this] {
             return boost::asio::bind_cancellation_slot(stop_signal_.slot(),
                                                        boost::asio::as_tuple(boost::asio::use_awaitable));
         };
         boost::system::error_code ec;
-        const std::string* text = body ? body->text() : nullptr;
+        const std::string* text = body.text();
         const std::array<boost::asio::const_buffer, 2> whole{
             boost::asio::buffer(request_),
             text ? boost::asio::buffer(*text) : boost::asio::const_buffer()};
         if (const auto rest = write_at_once(whole, ec); !ec && boost::asio::buffer_size(rest) > 0)
             std::tie(ec, std::ignore) = co_await stream_->async_write(rest, token());
-        if (body && !text)
+        if (!text)
         {
             // A body with files: read a block, write it; only one block is in memory.
-            body_reader reader(*body);
+            body_reader reader(body);
             upload_.resize(upload_block_size);
             while (!ec && reader.left() > 0 && !stop_writing_)
             {

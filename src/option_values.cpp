@@ -20,11 +20,7 @@ bool has_forbidden_char(std::string_view s) noexcept
 
 bool is_token(std::string_view s) noexcept
 {
-    static constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               extra.find(c) != std::string_view::npos;
-    });
+    return !s.empty() && std::all_of(s.begin(), s.end(), detail::is_token_char);
 }
 
 std::optional<request_options::header> parse_header(std::string_view text)

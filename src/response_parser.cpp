@@ -1,6 +1,8 @@
 // The response parser's own steps: the plain-head reader, and the body counted out after a head it read.
 #include "response_parser.hpp"
 
+#include "text.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -14,15 +16,11 @@ using boost::system::error_code;
 
 namespace {
 
-/// RFC 9110 token characters: the bytes a field name may have.
+/// is_token_char() as a table: the bytes a field name may have.
 constexpr auto token_chars = [] {
     std::array<bool, 256> t{};
-    for (int c = '0'; c <= '9'; ++c)
-        t[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c)
-        t[c] = t[c - 'a' + 'A'] = true;
-    for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~"))
-        t[c] = true;
+    for (int c = 0; c < 256; ++c)
+        t[c] = is_token_char(static_cast<char>(c));
     return t;
 }();
 
@@ -68,17 +66,6 @@ std::size_t line_end(std::string_view bytes, std::size_t from, std::size_t end) 
     }
 }
 
-/// Whether name is lower (which has only lowercase letters and '-'), in any case.
-bool is_name(std::string_view name, std::string_view lower) noexcept
-{
-    if (name.size() != lower.size())
-        return false;
-    for (std::size_t i = 0; i < name.size(); ++i)
-        if ((static_cast<unsigned char>(name[i]) | 0x20) != static_cast<unsigned char>(lower[i]))
-            return false;
-    return true;
-}
-
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 /// What a framing field's value does to h (Content-Length, Connection); false for a field or value
@@ -92,20 +79,20 @@ bool take_framing_field(std::string_view name,
 {
     switch (name.size())
     {
-    case 7: return !is_name(name, "upgrade");
+    case 7: return !iequals(name, "upgrade");
     case 10:
     case 16:
-        if (!is_name(name, "connection") && !is_name(name, "proxy-connection"))
+        if (!iequals(name, "connection") && !iequals(name, "proxy-connection"))
             return true;
-        if (is_name(value, "close"))
+        if (iequals(value, "close"))
             close = true;
-        else if (is_name(value, "keep-alive"))
+        else if (iequals(value, "keep-alive"))
             keep_alive = true;
         else
             return false;  // a list, "upgrade", an empty value
         return true;
     case 14:
-        if (!is_name(name, "content-length"))
+        if (!iequals(name, "content-length"))
             return true;
         // One Content-Length of at most 18 digits (no overflow); lists and repeats go to Beast.
         if (have_length || value.empty() || value.size() > 18)
@@ -119,7 +106,7 @@ bool take_framing_field(std::string_view name,
         }
         have_length = true;
         return true;
-    case 17: return !is_name(name, "transfer-encoding");
+    case 17: return !iequals(name, "transfer-encoding");
     default: return true;
     }
 }
@@ -168,18 +155,12 @@ bool parse_plain_head(std::string_view bytes, std::size_t limit, plain_head& h) 
             return false;
         const auto name = bytes.substr(name_start, p - name_start);
         ++p;
-        while (p < end && (bytes[p] == ' ' || bytes[p] == '\t'))
-            ++p;
-        const std::size_t value_start = p;
         eol = line_end(bytes, p, end);
         // The byte after the CRLF must be there, and not begin a folded continuation line.
         if (eol == std::string_view::npos || eol + 2 >= end || bytes[eol + 2] == ' ' ||
             bytes[eol + 2] == '\t')
             return false;
-        std::size_t value_end = eol;
-        while (value_end > value_start && (bytes[value_end - 1] == ' ' || bytes[value_end - 1] == '\t'))
-            --value_end;
-        const auto value = bytes.substr(value_start, value_end - value_start);
+        const auto value = trim_ows(bytes.substr(p, eol - p));
         p = eol + 2;
         if (name.size() >= response_parser::field_size_limit ||
             value.size() >= response_parser::field_size_limit || h.field_count == plain_head::max_fields)

@@ -34,11 +34,20 @@ constexpr std::size_t find_any(std::string_view s, std::string_view set, std::si
     return std::string_view::npos;
 }
 
-/// a and b are equal ignoring ASCII case.
+/// Whether c may be in an RFC 9110 token (a header name, a method): letters, digits and
+/// !#$%&'*+-.^_`|~.
+constexpr bool is_token_char(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+/// a and b are equal ignoring ASCII case. Bytes that are equal as they are (most of a header name
+/// compared with its spelling in lower case) are not folded.
 constexpr bool iequals(std::string_view a, std::string_view b) noexcept
 {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return ascii_lower(x) == ascii_lower(y);
+               return x == y || ascii_lower(x) == ascii_lower(y);
            });
 }
 
