@@ -2,7 +2,10 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -24,10 +27,30 @@ inline std::string ascii_lower(std::string_view s)
 
 /// The first position at or after from where s holds one of the bytes in set; npos when none does.
 /// std::string_view::find_first_of calls memchr over the set once per byte of s, which shows in
-/// profiles of the per-request paths.
+/// profiles of the per-request paths. Eight bytes at a time: a word's lowest flagged byte is exact
+/// (a borrow only flags bytes above a flagged one), so the lowest over the set's bytes is too.
 constexpr std::size_t find_any(std::string_view s, std::string_view set, std::size_t from = 0) noexcept
 {
-    for (std::size_t i = from; i < s.size(); ++i)
+    std::size_t i = from;
+    if (!std::is_constant_evaluated() && std::endian::native == std::endian::little)
+    {
+        constexpr std::uint64_t ones = 0x0101010101010101;
+        constexpr std::uint64_t highs = 0x8080808080808080;
+        for (; i + 8 <= s.size(); i += 8)
+        {
+            std::uint64_t w = 0;
+            std::memcpy(&w, s.data() + i, 8);
+            std::uint64_t flagged = 0;
+            for (char c : set)
+            {
+                const std::uint64_t x = w ^ (static_cast<unsigned char>(c) * ones);
+                flagged |= (x - ones) & ~x & highs;
+            }
+            if (flagged != 0)
+                return i + static_cast<std::size_t>(std::countr_zero(flagged)) / 8;
+        }
+    }
+    for (; i < s.size(); ++i)
         for (char c : set)
             if (s[i] == c)
                 return i;

@@ -13,6 +13,9 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdint>
 
 namespace asyncfetch {
 
@@ -61,23 +64,45 @@ boost::system::result<bool> with_ascii_host(std::string_view text, std::string& 
     return true;
 }
 
+/// Appends the host as it goes into an authority: an IPv6 address in brackets.
+void append_host(std::string& out, const std::string& host)
+{
+    const bool ipv6 = host.find(':') != std::string::npos;
+    if (ipv6)
+        out += '[';
+    out += host;
+    if (ipv6)
+        out += ']';
+}
+
+void append_port(std::string& out, std::uint16_t port)
+{
+    std::array<char, 8> digits{};
+    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), port).ptr;
+    out += ':';
+    out.append(digits.data(), end);
+}
+
 }  // namespace
 
 std::string url::host_header() const
 {
-    std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    const std::uint16_t default_port = tls() ? 443 : 80;
-    if (port != default_port)
-        out += ":" + std::to_string(port);
+    std::string out;
+    out.reserve(host.size() + 8);
+    append_host(out, host);
+    if (port != (tls() ? 443 : 80))
+        append_port(out, port);
     return out;
 }
 
 std::string url::origin() const
 {
-    std::string out = scheme;
+    std::string out;
+    out.reserve(scheme.size() + 3 + host.size() + 8);
+    out += scheme;
     out += "://";
-    out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    out += ":" + std::to_string(port);
+    append_host(out, host);
+    append_port(out, port);
     return out;
 }
 
