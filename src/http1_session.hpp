@@ -73,7 +73,7 @@ public:
     {
         // Beast reads as much as the buffer has room for: without room reserved, a large body
         // arrives 512 bytes per system call.
-        buffer_.reserve(response_buffer_size);
+        buffer_.reserve(response_read_size);
     }
 
     std::size_t capacity() const noexcept override { return 1; }
@@ -272,11 +272,11 @@ private:
         if (timed_out())
             ec = boost::beast::error::timeout;  // a body that ends at close ends here too, cut short
         stream_->expires_at(clock_type::time_point::max());
-        if (buffer_.capacity() > response_buffer_size && buffer_.size() <= response_read_size)
+        if (buffer_.capacity() > response_read_size && buffer_.size() <= response_read_size)
         {
             // A large body's reads grew the buffer: give the memory back for the next response.
             buffer_.shrink_to_fit();
-            buffer_.reserve(response_buffer_size);
+            buffer_.reserve(response_read_size);
         }
         if (ec)
             co_return failure{ec, phase::receive, true};

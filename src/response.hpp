@@ -46,13 +46,6 @@ inline constexpr std::size_t response_buffer_limit = 1024 * 1024;
 
 /// The most one read asks the stream for (Beast's own read loop uses the same).
 inline constexpr std::size_t response_read_size = 64 * 1024;
-/// What a connection's read buffer holds: a read's room and 1.5 KiB more. Every response on a
-/// connection lands at the start of its buffer. Buffers of exactly 64 KiB, allocated one after
-/// another, start at nearly the same offset modulo 64 KiB, the period of the L2 cache's sets, so
-/// with 64 connections those first kilobytes evicted each other (`perf` showed the copy of
-/// received bytes at 21% of a small-files run, against 3-4% with this size). 1.5 KiB more moves
-/// each next buffer's start past the previous one's first response.
-inline constexpr std::size_t response_buffer_size = response_read_size + 1536;
 
 /// Bodies known to be larger than this are read large_read_size at a time: a quarter of the
 /// system calls for a few hundred KiB more memory while the body lasts.
