@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 #include <span>
 #include <string_view>
 
@@ -29,20 +28,15 @@ constexpr auto token_chars = [] {
 /// field-value rules: every other byte, obs-text too, may be in the line.
 std::size_t line_end(std::string_view bytes, std::size_t from, std::size_t end) noexcept
 {
-    // Eight bytes at a time, finding the first one below 0x20 or equal to 0x7f: the lowest flagged
-    // byte of a word is exact (a borrow only flags bytes above a flagged one).
-    constexpr std::uint64_t ones = 0x0101010101010101;
-    constexpr std::uint64_t highs = 0x8080808080808080;
+    // Eight bytes at a time (text.hpp's word tests), finding the first one below 0x20 or equal to 0x7f.
     const char* data = bytes.data();
     std::size_t i = from;
     for (;;)
     {
         if (std::endian::native == std::endian::little && i + 8 <= end)
         {
-            std::uint64_t w;
-            std::memcpy(&w, data + i, 8);
-            const std::uint64_t del = w ^ (0x7f * ones);
-            const std::uint64_t flagged = ((w - 0x20 * ones) & ~w & highs) | ((del - ones) & ~del & highs);
+            const std::uint64_t w = load_word(data + i);
+            const std::uint64_t flagged = bytes_below(w, 0x20) | bytes_equal_to(w, 0x7f);
             if (flagged == 0)
             {
                 i += 8;
