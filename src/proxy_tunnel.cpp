@@ -30,9 +30,7 @@ net::awaitable<failure> open_connect_tunnel(beast::tcp_stream& tcp,
                                             const std::string& user_agent,
                                             std::chrono::steady_clock::time_point deadline)
 {
-    const std::string authority = (target.host.find(':') != std::string::npos ? "[" + target.host + "]"
-                                                                              : target.host) +
-                                  ":" + std::to_string(target.port);
+    const std::string authority = target.host_and_port();
     std::string req = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
     if (!user_agent.empty())
         req += "User-Agent: " + user_agent + "\r\n";

@@ -95,6 +95,15 @@ std::string url::host_header() const
     return out;
 }
 
+std::string url::host_and_port() const
+{
+    std::string out;
+    out.reserve(host.size() + 8);
+    append_host(out, host);
+    append_port(out, port);
+    return out;
+}
+
 std::string url::origin() const
 {
     std::string out;

@@ -41,6 +41,9 @@ struct url
     /// The Host header value: host, bracketed for IPv6, with ":port" unless it is the default.
     std::string host_header() const;
 
+    /// host:port with the port always written, host bracketed for IPv6 (a CONNECT request's target).
+    std::string host_and_port() const;
+
     /// The connection pool key: scheme, host and port.
     std::string origin() const;
 };

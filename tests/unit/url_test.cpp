@@ -46,6 +46,18 @@ TEST(url, default_port_is_left_out_of_host_header)
     EXPECT_EQ(u->host_header(), "example.com");
 }
 
+TEST(url, host_and_port_always_has_the_port_and_brackets_an_ipv6_host)
+{
+    // A CONNECT request's target: the default port is written too, unlike in the Host header.
+    auto u = parse_url("https://example.com/");
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->host_and_port(), "example.com:443");
+    auto v6 = parse_url("http://[::1]/");
+    ASSERT_TRUE(v6);
+    EXPECT_EQ(v6->host_and_port(), "[::1]:80");
+    EXPECT_EQ(v6->host_header(), "[::1]");
+}
+
 TEST(url, query_without_path_gets_a_slash)
 {
     auto u = parse_url("http://example.com?q=1");
