@@ -161,16 +161,20 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
                                                      detail::fetch_trace* trace)
 {
     hop_source source(connect, cur, proxy, deadline, r);
-    auto since = clock_type::now();
-    auto f = co_await pool.acquire(key, deadline, source, lease);
-    source.add_queue_time(since);
-    if (f)
-        co_return f;
+    // An idle kept-alive connection is taken at once: no wait, no queue time to measure.
+    if (!pool.try_acquire(key, lease))
+    {
+        const auto since = clock_type::now();
+        auto f = co_await pool.acquire(key, deadline, source, lease);
+        source.add_queue_time(since);
+        if (f)
+            co_return f;
+    }
     r.reused = lease.reused();
     if (r.reused)
         ++requests_reused;
     note_lease(lease, proxy ? *proxy : cur, head, body, r, trace);
-    f = co_await lease->send(head, body, deadline);
+    auto f = co_await lease->send(head, body, deadline);
     // A request the server never saw (an idle connection it had closed, a stream refused or above
     // a GOAWAY) is not the user's failure: it goes again, up to three more times.
     for (int again_left = 3; f && again_left > 0 && lease->may_send_again(f); --again_left)
@@ -179,7 +183,7 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
         // open or connecting, will do.
         const std::uint64_t newer_than = lease->reusable() ? 0 : lease.session_serial();
         lease.release();
-        since = clock_type::now();
+        const auto since = clock_type::now();
         auto again = co_await pool.acquire(key, deadline, source, lease, newer_than);
         source.add_queue_time(since);
         if (again)
@@ -349,7 +353,13 @@ net::awaitable<void> client::impl::read_final_body(const url& cur,
             co_return set_error(r, error_kind::io, "cannot write " + r.file + ": " + std::strerror(errno));
         sink.save_to(fd);
     }
-    auto f = co_await ex.read_body(&sink, deadline);
+    // An if, not `now ? *now : co_await ...`: g++ 12 miscompiles a co_await in a conditional
+    // expression (it crashed here with "free(): invalid pointer").
+    failure f;
+    if (auto now = ex.read_body_now(&sink))
+        f = std::move(*now);
+    else
+        f = co_await ex.read_body(&sink, deadline);
     r.bytes = sink.decoded();
     r.wire_bytes = sink.wire();
     if (f)

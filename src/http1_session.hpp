@@ -269,6 +269,24 @@ private:
             ec = co_await discard_body(sink, deadline);
         else
             ec = co_await read_response_body(*stream_, buffer_, *parser_, sink, deadline);
+        co_return end_body(ec);
+    }
+
+    std::optional<failure> read_body_now(body_sink* sink) override
+    {
+        if (can_discard(sink))
+            return std::nullopt;
+        parser_->sink(sink);
+        const auto ec = parse_buffered(*parser_, buffer_, false);
+        if (ec == boost::beast::http::error::need_more)
+            return std::nullopt;
+        return end_body(ec);
+    }
+
+    /// The end of a body's reading (ec says how it went): the deadline disarmed, the exchange
+    /// complete or failed.
+    failure end_body(boost::system::error_code ec)
+    {
         if (timed_out())
             ec = boost::beast::error::timeout;  // a body that ends at close ends here too, cut short
         stream_->expires_at(clock_type::time_point::max());
@@ -279,10 +297,10 @@ private:
             buffer_.reserve(response_read_size);
         }
         if (ec)
-            co_return failure{ec, phase::receive, true};
+            return failure{ec, phase::receive, true};
         complete_ = true;
         stream_->clean = true;
-        co_return failure{};
+        return failure{};
     }
 
     /// A large body over plain TCP that nobody reads (counted only: no decoding, no file) is dropped

@@ -190,7 +190,9 @@ net::awaitable<void> worker(pass_state& st)
     co_await net::this_coro::throw_if_cancelled(false);
     while (!st.stopped)
     {
-        auto text = co_await st.src.async_next();
+        std::optional<std::string> text;
+        if (!st.src.try_next(text))
+            text = co_await st.src.async_next();
         if (!text)
             break;
         const std::size_t index = st.next_index++;

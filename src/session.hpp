@@ -98,6 +98,14 @@ public:
     /// Reads the body into sink (null drops it).
     virtual boost::asio::awaitable<failure> read_body(body_sink* sink, clock_type::time_point deadline) = 0;
 
+    /// read_body() when the whole body is already here (it came with the head): its outcome, or
+    /// nullopt when read_body() must wait for more (what was here has gone into sink already).
+    virtual std::optional<failure> read_body_now(body_sink* sink)
+    {
+        (void)sink;
+        return std::nullopt;
+    }
+
     /// The response was read completely and the session can carry another exchange.
     virtual bool reusable() const noexcept = 0;
 

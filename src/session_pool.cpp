@@ -35,6 +35,20 @@ std::size_t session_pool::open(const std::string& origin) const noexcept
     return it == origins_.end() ? 0 : it->second.nodes.size();
 }
 
+bool session_pool::try_acquire(const std::string& origin, session_lease& out, std::uint64_t newer_than)
+{
+    out.release();
+    auto entry = origins_.find(origin);
+    if (entry == origins_.end())
+        return false;
+    pool_origin& st = entry->second;
+    auto node = pick(st, newer_than);
+    if (node == st.nodes.end())
+        return false;
+    take(st, node, out, true);
+    return true;
+}
+
 net::awaitable<failure> session_pool::acquire(const std::string& origin,
                                               clock_type::time_point deadline,
                                               session_source& source,

@@ -109,6 +109,11 @@ public:
                                             session_lease& out,
                                             std::uint64_t newer_than = 0);
 
+    /// acquire()'s first step alone, without waiting: starts an exchange on a session of origin
+    /// that has room now and returns true; false leaves out empty, for acquire() to connect or wait.
+    /// A request on a kept-alive connection takes this way, without a coroutine of its own.
+    bool try_acquire(const std::string& origin, session_lease& out, std::uint64_t newer_than = 0);
+
     /// Ends every exchange in flight (Ctrl-C, --fail-fast); sessions being connected are the
     /// connector's to stop.
     void cancel_all() noexcept;

@@ -83,6 +83,25 @@ std::optional<std::string> chained_source::next()
 
 net::awaitable<std::optional<std::string>> url_source::async_next() { co_return next(); }
 
+bool url_source::try_next(std::optional<std::string>& out)
+{
+    out = next();
+    return true;
+}
+
+bool chained_source::try_next(std::optional<std::string>& out)
+{
+    for (; pos_ < parts_.size(); ++pos_)
+    {
+        if (!parts_[pos_]->try_next(out))
+            return false;
+        if (out)
+            return true;
+    }
+    out.reset();
+    return true;
+}
+
 net::awaitable<std::optional<std::string>> chained_source::async_next()
 {
     for (; pos_ < parts_.size(); ++pos_)
@@ -176,23 +195,27 @@ net::awaitable<std::optional<std::string>> threaded_line_source::async_next()
 {
     for (;;)
     {
-        {
-            std::lock_guard lock(shared_->mutex);
-            if (!shared_->lines.empty())
-            {
-                auto u = std::move(shared_->lines.front());
-                shared_->lines.pop_front();
-                shared_->room.notify_one();
-                co_return u;
-            }
-            if (shared_->done)
-                co_return std::nullopt;
-        }
+        if (std::optional<std::string> u; try_next(u))
+            co_return u;
         co_await arrived_->async_wait(net::as_tuple(net::use_awaitable));
         auto cs = co_await net::this_coro::cancellation_state;
         if (cs.cancelled() != net::cancellation_type::none)
             co_return std::nullopt;
     }
+}
+
+bool threaded_line_source::try_next(std::optional<std::string>& out)
+{
+    std::lock_guard lock(shared_->mutex);
+    if (!shared_->lines.empty())
+    {
+        out = std::move(shared_->lines.front());
+        shared_->lines.pop_front();
+        shared_->room.notify_one();
+        return true;
+    }
+    out.reset();
+    return shared_->done;
 }
 
 std::optional<std::size_t> chained_source::remaining() const

@@ -25,6 +25,11 @@ public:
     virtual std::optional<std::size_t> remaining() const { return std::nullopt; }
     /// The next URL without blocking the event loop; the default calls next().
     virtual boost::asio::awaitable<std::optional<std::string>> async_next();
+    /// async_next() when it would not wait: true with the next URL (nullopt at the end) in out;
+    /// false when only async_next() can answer. The default calls next(); a source whose
+    /// async_next() waits overrides this too. The runner asks this first, so a URL already read
+    /// costs no coroutine.
+    virtual bool try_next(std::optional<std::string>& out);
 };
 
 /// URLs from a vector (the vector must outlive the source).
@@ -65,6 +70,7 @@ public:
     ~threaded_line_source() override;
     std::optional<std::string> next() override;
     boost::asio::awaitable<std::optional<std::string>> async_next() override;
+    bool try_next(std::optional<std::string>& out) override;
 
 private:
     struct shared;
@@ -80,6 +86,7 @@ public:
     std::optional<std::string> next() override;
     std::optional<std::size_t> remaining() const override;
     boost::asio::awaitable<std::optional<std::string>> async_next() override;
+    bool try_next(std::optional<std::string>& out) override;
 
 private:
     std::vector<url_source*> parts_;

@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <utility>
 
 namespace asyncfetch {
 namespace {
@@ -240,6 +242,39 @@ TEST(runner, chained_source_reads_parts_in_order)
     while (auto u = src.next())
         got.push_back(*u);
     EXPECT_EQ(got, (std::vector<std::string>{"http://a/", "http://b/", "http://c/"}));
+}
+
+/// A source whose one URL is not there until the test says so.
+class later_source final : public url_source
+{
+public:
+    std::optional<std::string> next() override { return std::exchange(url, std::nullopt); }
+    bool try_next(std::optional<std::string>& out) override
+    {
+        if (!ready)
+            return false;
+        out = next();
+        return true;
+    }
+    bool ready = false;
+    std::optional<std::string> url = "http://later/";
+};
+
+TEST(runner, chained_source_try_next_stops_at_a_part_that_would_wait)
+{
+    std::vector<std::string> first{"http://a/"};
+    vector_source a(first);
+    later_source b;
+    chained_source src({&a, &b});
+    std::optional<std::string> got;
+    EXPECT_TRUE(src.try_next(got));
+    EXPECT_EQ(got, std::optional<std::string>("http://a/"));
+    EXPECT_FALSE(src.try_next(got)) << "the second part has nothing yet";
+    b.ready = true;
+    EXPECT_TRUE(src.try_next(got));
+    EXPECT_EQ(got, std::optional<std::string>("http://later/"));
+    EXPECT_TRUE(src.try_next(got));
+    EXPECT_EQ(got, std::nullopt) << "both parts ended";
 }
 
 }  // namespace

@@ -150,6 +150,43 @@ TEST(http1_exchange, writes_the_request_and_body_and_reads_a_framed_response)
     });
 }
 
+TEST(http1_exchange, a_body_that_came_with_its_head_is_read_at_once_and_a_partial_one_waits)
+{
+    run([](memory_session& s, memory_stream& stream) -> net::awaitable<void> {
+        stream.serve("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+        exchange& ex = s.start_exchange();
+        EXPECT_FALSE(co_await ex.send(get_head(), nullptr, far_deadline));
+        body_sink sink;
+        const auto now = ex.read_body_now(&sink);
+        EXPECT_TRUE(now && !*now) << "the whole body came with the head";
+        EXPECT_EQ(sink.decoded(), 5u);
+        EXPECT_TRUE(ex.reusable());
+        s.end_exchange(ex);
+
+        stream.serve("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel");
+        exchange& next = s.start_exchange();
+        EXPECT_FALSE(co_await next.send(get_head(), nullptr, far_deadline));
+        body_sink rest;
+        EXPECT_FALSE(next.read_body_now(&rest)) << "two bytes are still to come";
+        EXPECT_EQ(rest.decoded(), 3u);
+        EXPECT_FALSE(next.reusable());
+        stream.serve("lo");
+        EXPECT_FALSE(co_await next.read_body(&rest, far_deadline));
+        EXPECT_EQ(rest.decoded(), 5u);
+        EXPECT_TRUE(next.reusable());
+        s.end_exchange(next);
+
+        stream.serve("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+        exchange& bad = s.start_exchange();
+        EXPECT_FALSE(co_await bad.send(get_head(), nullptr, far_deadline));
+        body_sink junk;
+        const auto failed = bad.read_body_now(&junk);
+        EXPECT_TRUE(failed && *failed && failed->got_response) << "a bad chunk size fails at once";
+        EXPECT_FALSE(bad.reusable());
+        s.end_exchange(bad);
+    });
+}
+
 TEST(http1_exchange, bytes_past_a_response_belong_to_the_next_and_interim_responses_are_skipped)
 {
     run([](memory_session& s, memory_stream& stream) -> net::awaitable<void> {
