@@ -287,8 +287,10 @@ int run_app(options o, std::istream& in, std::ostream& out, std::ostream& err)
         return exit_usage;
     }
 
-    // The io_context outlives the sources: the stdin reader thread posts to it.
-    net::io_context ioc(1);
+    // The io_context outlives the sources: the stdin reader thread posts to it. One thread runs it,
+    // and only it touches sockets and timers, so the reactor takes no locks (the scheduler still
+    // does, for that thread's posts).
+    net::io_context ioc(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO);
     vector_source args(o.urls);
     std::optional<line_source> lines;
     std::optional<threaded_line_source> piped;

@@ -228,9 +228,11 @@ bool client::impl::prepare_hop(const url& cur,
     }
     // Plain requests through an HTTP proxy share the proxy connection; tunnels (CONNECT, SOCKS5)
     // belong to their target.
-    key = !proxy                                ? cur.origin()
-          : cur.tls() || is_socks_proxy(*proxy) ? cur.origin() + " via " + proxy->origin()
-                                                : "proxy " + proxy->origin();
+    if (!proxy)
+        cur.origin_into(key);
+    else
+        key = cur.tls() || is_socks_proxy(*proxy) ? cur.origin() + " via " + proxy->origin()
+                                                  : "proxy " + proxy->origin();
     return true;
 }
 
@@ -260,8 +262,8 @@ void client::impl::note_response(const detail::response_head& resp,
 }
 
 // The coroutine frame holds only what lives across a suspension; the rest is in the functions above,
-// so the frame stays small enough for Asio to recycle (at most 1,020 bytes). The request head is
-// the exception: it lives across the exchange, so it is allocated, once per attempt.
+// so the frame stays small enough for Asio to recycle (at most 1,020 bytes). The request head and
+// pool key live across the exchange too: they are borrowed (detail::hop_loan), not in the frame.
 net::awaitable<void> client::impl::attempt(const url& original,
                                            fetch_result& r,
                                            clock_type::time_point start,
@@ -275,8 +277,9 @@ net::awaitable<void> client::impl::attempt(const url& original,
     std::optional<url> redirected;
     std::string method = cfg.request.method;
     const request_body* body = cfg.request.body ? &*cfg.request.body : nullptr;
-    const auto head = std::make_unique<detail::request_head>();
-    std::string key;
+    const detail::hop_loan loan(spare_hops);
+    detail::request_head* const head = &loan->head;
+    std::string& key = loan->key;
 
     for (;;)
     {

@@ -18,10 +18,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace asyncfetch {
 
@@ -56,6 +58,52 @@ struct redirect
 /// Resolves location against cur and checks it: a valid http(s) URL, and no https -> http
 /// unless allow_insecure.
 redirect redirect_target(const url& cur, std::string_view location, bool allow_insecure);
+
+/// What an attempt builds for each hop and keeps across its exchange.
+struct hop_scratch
+{
+    request_head head;
+    std::string key;  ///< the pool key of the hop's session
+};
+
+/// The hop_scratch objects not lent out. Room to give each one back is reserved when it is made, so
+/// giving back never allocates (nor throws).
+struct hop_scratch_pool
+{
+    std::vector<std::unique_ptr<hop_scratch>> spare;
+    std::size_t made = 0;
+};
+
+/// A hop_scratch lent to one attempt and given back when it ends, so that the next attempt reuses
+/// its strings' memory: a request on a kept-alive connection allocates nothing for its Host value
+/// or its pool key.
+class hop_loan
+{
+public:
+    explicit hop_loan(hop_scratch_pool& pool) : pool_(pool)
+    {
+        if (pool_.spare.empty())
+        {
+            pool_.spare.reserve(pool_.made + 1);
+            scratch_ = std::make_unique<hop_scratch>();
+            ++pool_.made;
+        }
+        else
+        {
+            scratch_ = std::move(pool_.spare.back());
+            pool_.spare.pop_back();
+        }
+    }
+    ~hop_loan() { pool_.spare.push_back(std::move(scratch_)); }
+    hop_loan(const hop_loan&) = delete;
+    hop_loan& operator=(const hop_loan&) = delete;
+
+    hop_scratch* operator->() const noexcept { return scratch_.get(); }
+
+private:
+    hop_scratch_pool& pool_;
+    std::unique_ptr<hop_scratch> scratch_;
+};
 
 }  // namespace detail
 
@@ -179,6 +227,8 @@ struct client::impl
     output_names names;
     std::minstd_rand rng;
     std::unordered_map<std::string, std::optional<url>> proxies;
+    /// Lent to attempts (detail::hop_loan), kept here between them: at most one per attempt in flight.
+    detail::hop_scratch_pool spare_hops;
     std::size_t requests_reused = 0;
     std::optional<stop_reason> stopped;  // set by cancel_all()
 };

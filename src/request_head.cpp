@@ -113,7 +113,7 @@ boost::system::error_code build_request_head(const request_options& req,
     }
     if (!user_has("host"))
     {
-        out.host = t.current.host_header();
+        t.current.host_header_into(out.host);
         out.fields.push_back({"Host", out.host});
     }
     if (!user_has("user-agent") && !req.user_agent.empty())

@@ -40,7 +40,8 @@ struct pass_state
     {
     }
 
-    void deliver(fetch_result r)
+    /// Counts r and emits it (held back under --keep-order, then moved from).
+    void deliver(fetch_result& r)
     {
         summary.add(r);
         const bool failed = r.failed();
@@ -221,7 +222,7 @@ net::awaitable<void> worker(pass_state& st)
         r.run_id = st.config.run_id;
         if (st.stopped && !st.interrupted)
             break;
-        st.deliver(std::move(r));
+        st.deliver(r);
     }
     // The last worker out ends the helpers; the pass ends when they have completed.
     if (--st.active_workers == 0)

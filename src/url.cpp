@@ -88,11 +88,17 @@ void append_port(std::string& out, std::uint16_t port)
 std::string url::host_header() const
 {
     std::string out;
+    host_header_into(out);
+    return out;
+}
+
+void url::host_header_into(std::string& out) const
+{
+    out.clear();
     out.reserve(host.size() + 8);
     append_host(out, host);
     if (port != (tls() ? 443 : 80))
         append_port(out, port);
-    return out;
 }
 
 std::string url::host_and_port() const
@@ -107,12 +113,18 @@ std::string url::host_and_port() const
 std::string url::origin() const
 {
     std::string out;
+    origin_into(out);
+    return out;
+}
+
+void url::origin_into(std::string& out) const
+{
+    out.clear();
     out.reserve(scheme.size() + 3 + host.size() + 8);
     out += scheme;
     out += "://";
     append_host(out, host);
     append_port(out, port);
-    return out;
 }
 
 std::string url::absolute() const { return scheme + "://" + host_header() + target; }

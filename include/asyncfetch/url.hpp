@@ -40,12 +40,16 @@ struct url
 
     /// The Host header value: host, bracketed for IPv6, with ":port" unless it is the default.
     std::string host_header() const;
+    /// host_header() into out, replacing what it held and keeping its memory.
+    void host_header_into(std::string& out) const;
 
     /// host:port with the port always written, host bracketed for IPv6 (a CONNECT request's target).
     std::string host_and_port() const;
 
     /// The connection pool key: scheme, host and port.
     std::string origin() const;
+    /// origin() into out, replacing what it held and keeping its memory.
+    void origin_into(std::string& out) const;
 };
 
 /// The longest URL accepted, as curl's: longer input lines are that line's invalid_url error.
