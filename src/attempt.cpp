@@ -150,6 +150,20 @@ void client::impl::fail(fetch_result& r,
     set_error(r, kind, std::move(message));
 }
 
+void client::impl::took_lease(const detail::session_lease& lease,
+                              const url& cur,
+                              const url* proxy,
+                              const detail::request_head& head,
+                              const request_body* body,
+                              fetch_result& r,
+                              detail::fetch_trace* trace)
+{
+    r.reused = lease.reused();
+    if (r.reused)
+        ++requests_reused;
+    note_lease(lease, proxy ? *proxy : cur, head, body, r, trace);
+}
+
 net::awaitable<failure> client::impl::start_exchange(const std::string& key,
                                                      const url& cur,
                                                      const url* proxy,
@@ -158,23 +172,20 @@ net::awaitable<failure> client::impl::start_exchange(const std::string& key,
                                                      clock_type::time_point deadline,
                                                      fetch_result& r,
                                                      detail::session_lease& lease,
-                                                     detail::fetch_trace* trace)
+                                                     detail::fetch_trace* trace,
+                                                     failure f)
 {
     hop_source source(connect, cur, proxy, deadline, r);
-    // An idle kept-alive connection is taken at once: no wait, no queue time to measure.
-    if (!pool.try_acquire(key, lease))
+    if (!lease)
     {
         const auto since = clock_type::now();
-        auto f = co_await pool.acquire(key, deadline, source, lease);
+        auto acquired = co_await pool.acquire(key, deadline, source, lease);
         source.add_queue_time(since);
-        if (f)
-            co_return f;
+        if (acquired)
+            co_return acquired;
+        took_lease(lease, cur, proxy, head, body, r, trace);
+        f = co_await lease->send(head, body, deadline);
     }
-    r.reused = lease.reused();
-    if (r.reused)
-        ++requests_reused;
-    note_lease(lease, proxy ? *proxy : cur, head, body, r, trace);
-    auto f = co_await lease->send(head, body, deadline);
     // A request the server never saw (an idle connection it had closed, a stream refused or above
     // a GOAWAY) is not the user's failure: it goes again, up to three more times.
     for (int again_left = 3; f && again_left > 0 && lease->may_send_again(f); --again_left)
@@ -292,7 +303,26 @@ net::awaitable<void> client::impl::attempt(const url& original,
         if (trace) [[unlikely]]
             trace->begin_hop(method, cur);
         detail::session_lease lease;
-        if (auto f = co_await start_exchange(key, cur, proxy, *head, body, deadline, r, lease, trace))
+        failure f;
+        // An idle kept-alive connection is taken at once and the request sent from here: no
+        // coroutine to start the exchange, no queue time to measure.
+        if (pool.try_acquire(key, lease))
+        {
+            took_lease(lease, cur, proxy, *head, body, r, trace);
+            f = co_await lease->send(*head, body, deadline);
+        }
+        if (!lease || (f && lease->may_send_again(f)))
+            f = co_await start_exchange(key,
+                                        cur,
+                                        proxy,
+                                        *head,
+                                        body,
+                                        deadline,
+                                        r,
+                                        lease,
+                                        trace,
+                                        std::move(f));
+        if (f)
             co_return fail(r, f, cur, proxy, deadline);
 
         const auto& resp = lease->response();
@@ -307,7 +337,13 @@ net::awaitable<void> client::impl::attempt(const url& original,
                       r);
         const auto location = resp.find("location");
         if (cfg.max_redirs == 0 || !is_redirect_status(r.status) || !location)
-            co_return co_await read_final_body(cur, proxy, method == "HEAD", deadline, r, lease.get());
+        {
+            // Read here when the whole body came with the head: no coroutine for it then.
+            auto& sink = loan->sink.emplace();
+            if (!begin_final_body(cur, proxy, method == "HEAD", deadline, r, lease.get(), sink))
+                co_await read_final_body(cur, proxy, deadline, r, lease.get(), sink);
+            co_return;
+        }
 
         const std::string next_text(*location);
         co_await drop_redirect_body(lease, deadline, trace);
@@ -317,12 +353,13 @@ net::awaitable<void> client::impl::attempt(const url& original,
     }
 }
 
-net::awaitable<void> client::impl::read_final_body(const url& cur,
-                                                   const url* proxy,
-                                                   bool head_method,
-                                                   clock_type::time_point deadline,
-                                                   fetch_result& r,
-                                                   detail::exchange& ex)
+bool client::impl::begin_final_body(const url& cur,
+                                    const url* proxy,
+                                    bool head_method,
+                                    clock_type::time_point deadline,
+                                    fetch_result& r,
+                                    detail::exchange& ex,
+                                    detail::body_sink& sink)
 {
     const auto& resp = ex.response();
     const bool failed_status = cfg.fail && r.status >= 400;
@@ -331,7 +368,6 @@ net::awaitable<void> client::impl::read_final_body(const url& cur,
         r.etag = resp.find("etag").value_or("");
         r.last_modified = resp.find("last-modified").value_or("");
     }
-    detail::body_sink sink;
     sink.limit(cfg.max_filesize);
     sink.deadline(deadline);
     if (cfg.compressed)
@@ -339,35 +375,61 @@ net::awaitable<void> client::impl::read_final_body(const url& cur,
         // Codings on several field lines are one list, applied in order.
         const std::string coding = resp.list("content-encoding");
         if (auto ec = detail::decode_content(sink, coding))
-            co_return set_error(r, error_kind::protocol, describe(ec) + ": " + coding);
+        {
+            set_error(r, error_kind::protocol, describe(ec) + ": " + coding);
+            return true;
+        }
     }
     if (cfg.max_filesize && !head_method && resp.content_length && *resp.content_length > *cfg.max_filesize &&
         !cfg.compressed)
-        co_return set_error(
-            r,
-            error_kind::size_limit,
-            "body of " + std::to_string(*resp.content_length) + " bytes is larger than --max-filesize");
+    {
+        set_error(r,
+                  error_kind::size_limit,
+                  "body of " + std::to_string(*resp.content_length) + " bytes is larger than --max-filesize");
+        return true;
+    }
     // The file is made when the final response arrives, as curl does; /dev/null is not opened, so
     // the body is only counted. A 304 to a conditional request leaves the saved file as it is.
     if (!r.file.empty() && r.file != "/dev/null" && !failed_status && !r.not_modified)
     {
         const int fd = open_output(r.file, cfg.create_dirs);
         if (fd < 0)
-            co_return set_error(r, error_kind::io, "cannot write " + r.file + ": " + std::strerror(errno));
+        {
+            set_error(r, error_kind::io, "cannot write " + r.file + ": " + std::strerror(errno));
+            return true;
+        }
         sink.save_to(fd);
     }
-    // An if, not `now ? *now : co_await ...`: g++ 12 miscompiles a co_await in a conditional
-    // expression (it crashed here with "free(): invalid pointer").
-    failure f;
-    if (auto now = ex.read_body_now(&sink))
-        f = std::move(*now);
-    else
-        f = co_await ex.read_body(&sink, deadline);
+    auto now = ex.read_body_now(&sink);
+    if (!now)
+        return false;
+    end_final_body(*now, cur, proxy, deadline, r, sink);
+    return true;
+}
+
+net::awaitable<void> client::impl::read_final_body(const url& cur,
+                                                   const url* proxy,
+                                                   clock_type::time_point deadline,
+                                                   fetch_result& r,
+                                                   detail::exchange& ex,
+                                                   detail::body_sink& sink)
+{
+    const auto f = co_await ex.read_body(&sink, deadline);
+    end_final_body(f, cur, proxy, deadline, r, sink);
+}
+
+void client::impl::end_final_body(const failure& f,
+                                  const url& cur,
+                                  const url* proxy,
+                                  clock_type::time_point deadline,
+                                  fetch_result& r,
+                                  const detail::body_sink& sink) const
+{
     r.bytes = sink.decoded();
     r.wire_bytes = sink.wire();
     if (f)
-        co_return fail(r, f, cur, proxy, deadline);
-    if (failed_status)
+        return fail(r, f, cur, proxy, deadline);
+    if (cfg.fail && r.status >= 400)
         set_error(r, classify(errc::http_error_status), "HTTP status " + std::to_string(r.status));
 }
 

@@ -4,6 +4,7 @@
 #include "asyncfetch/fetch.hpp"
 #include "asyncfetch/output_dir.hpp"
 #include "asyncfetch/url.hpp"
+#include "body_sink.hpp"
 #include "connector.hpp"
 #include "dns_cache.hpp"
 #include "failure.hpp"
@@ -63,7 +64,8 @@ redirect redirect_target(const url& cur, std::string_view location, bool allow_i
 struct hop_scratch
 {
     request_head head;
-    std::string key;  ///< the pool key of the hop's session
+    std::string key;                ///< the pool key of the hop's session
+    std::optional<body_sink> sink;  ///< the final body's; ended with the attempt (hop_loan)
 };
 
 /// The hop_scratch objects not lent out. Room to give each one back is reserved when it is made, so
@@ -94,7 +96,11 @@ public:
             pool_.spare.pop_back();
         }
     }
-    ~hop_loan() { pool_.spare.push_back(std::move(scratch_)); }
+    ~hop_loan()
+    {
+        scratch_->sink.reset();  // its file is closed when the attempt ends
+        pool_.spare.push_back(std::move(scratch_));
+    }
     hop_loan(const hop_loan&) = delete;
     hop_loan& operator=(const hop_loan&) = delete;
 
@@ -193,6 +199,17 @@ struct client::impl
                                          std::optional<std::chrono::milliseconds>& retry_after,
                                          detail::fetch_trace* trace,
                                          const validators* conditions);
+    /// Notes in r (and the trace) the session a lease gave for the exchange.
+    void took_lease(const detail::session_lease& lease,
+                    const url& cur,
+                    const url* proxy,
+                    const detail::request_head& head,
+                    const request_body* body,
+                    fetch_result& r,
+                    detail::fetch_trace* trace);
+    /// Sends head on a session from the pool, connecting or waiting for one, and sends it again on
+    /// another when the server never saw it (a stale kept-alive connection, a refused stream). With
+    /// a lease already held, f is how its send failed, and the sending again starts from there.
     boost::asio::awaitable<detail::failure> start_exchange(const std::string& key,
                                                            const url& cur,
                                                            const url* proxy,
@@ -201,13 +218,31 @@ struct client::impl
                                                            detail::clock_type::time_point deadline,
                                                            fetch_result& r,
                                                            detail::session_lease& lease,
-                                                           detail::fetch_trace* trace);
+                                                           detail::fetch_trace* trace,
+                                                           detail::failure f = {});
+    /// The final response's body: the sink set up (decoding, size limit, file), and the body read
+    /// into it at once when all of it came with the head. True when that ended the attempt (r says
+    /// how); false when read_final_body() must wait for the rest.
+    bool begin_final_body(const url& cur,
+                          const url* proxy,
+                          bool head_method,
+                          detail::clock_type::time_point deadline,
+                          fetch_result& r,
+                          detail::exchange& ex,
+                          detail::body_sink& sink);
     boost::asio::awaitable<void> read_final_body(const url& cur,
                                                  const url* proxy,
-                                                 bool head_method,
                                                  detail::clock_type::time_point deadline,
                                                  fetch_result& r,
-                                                 detail::exchange& ex);
+                                                 detail::exchange& ex,
+                                                 detail::body_sink& sink);
+    /// The body's outcome f and counts into r.
+    void end_final_body(const detail::failure& f,
+                        const url& cur,
+                        const url* proxy,
+                        detail::clock_type::time_point deadline,
+                        fetch_result& r,
+                        const detail::body_sink& sink) const;
     /// The proxy for u, parsed once per proxy URL; null for a direct connection, and null with the
     /// proxy URL's text in bad when that text is not a valid proxy URL.
     const url* proxy_of(const url& u, std::string& bad);

@@ -44,6 +44,45 @@ error_code parse_buffered(response_parser& p, boost::beast::flat_buffer& b, bool
     }
 }
 
+error_code before_read(response_parser& p,
+                       boost::beast::flat_buffer& b,
+                       bool header_only,
+                       std::size_t max_read,
+                       read_deadline deadline,
+                       std::size_t& room)
+{
+    auto ec = parse_buffered(p, b, header_only);
+    if (ec != http::error::need_more)
+        return ec;
+    if ((ec = check_unparsed(p, b)))
+        return ec;
+    room = boost::beast::read_size(b, max_read);
+    if (room == 0)
+        return errc::response_buffer_full;
+    if (deadline != read_deadline::max() && std::chrono::steady_clock::now() >= deadline)
+        return boost::beast::error::timeout;
+    return http::error::need_more;
+}
+
+error_code after_read(response_parser& p,
+                      boost::beast::flat_buffer& b,
+                      bool header_only,
+                      const error_code& rec,
+                      std::size_t n)
+{
+    b.commit(n);
+    if (rec == boost::asio::error::eof)
+    {
+        if (n > 0)
+            if (auto ec = parse_buffered(p, b, header_only); ec != http::error::need_more)
+                return ec;
+        return parse_eof(p);
+    }
+    if (rec)
+        return rec;
+    return http::error::need_more;
+}
+
 error_code check_unparsed(const response_parser& p, const boost::beast::flat_buffer& b)
 {
     const std::size_t n = b.size();

@@ -80,9 +80,27 @@ inline bool is_final_status(unsigned status) noexcept { return status >= 200 || 
 /// A request's whole deadline, as the read loop checks it; none by default.
 using read_deadline = std::chrono::steady_clock::time_point;
 
+/// The read loop's step before a read: parses what b holds into p. Returns need_more with room set
+/// to the most the next read may take when the header (header_only) or message needs more bytes;
+/// any other value ends the loop (success: that part is complete). The deadline is checked here, so
+/// a server whose bytes are always ready to read cannot hold the request past it.
+boost::system::error_code before_read(response_parser& p,
+                                      boost::beast::flat_buffer& b,
+                                      bool header_only,
+                                      std::size_t max_read,
+                                      read_deadline deadline,
+                                      std::size_t& room);
+
+/// The read loop's step after a read that gave n bytes and rec: commits them to b; need_more to
+/// read again, else how the loop ends (the end of the input completes the message or not).
+boost::system::error_code after_read(response_parser& p,
+                                     boost::beast::flat_buffer& b,
+                                     bool header_only,
+                                     const boost::system::error_code& rec,
+                                     std::size_t n);
+
 /// Reads from stream into b and p until the header (header_only) or the whole message is done.
-/// The stream's expiry bounds each read; the deadline is checked before every read as well, so a
-/// server whose bytes are always ready to read cannot hold the request past it.
+/// The stream's expiry bounds each read; the deadline is checked before every read as well.
 template <class Stream>
 boost::asio::awaitable<boost::system::error_code> read_response_part(
     Stream& stream,
@@ -94,28 +112,14 @@ boost::asio::awaitable<boost::system::error_code> read_response_part(
 {
     for (;;)
     {
-        auto ec = parse_buffered(p, b, header_only);
-        if (ec != boost::beast::http::error::need_more)
+        std::size_t room = 0;
+        if (auto ec = before_read(p, b, header_only, max_read, deadline, room);
+            ec != boost::beast::http::error::need_more)
             co_return ec;
-        if ((ec = check_unparsed(p, b)))
-            co_return ec;
-        const std::size_t room = boost::beast::read_size(b, max_read);
-        if (room == 0)
-            co_return errc::response_buffer_full;
-        if (deadline != read_deadline::max() && std::chrono::steady_clock::now() >= deadline)
-            co_return boost::beast::error::timeout;
         auto [rec, n] = co_await stream.async_read_some(b.prepare(room),
                                                         boost::asio::as_tuple(boost::asio::use_awaitable));
-        b.commit(n);
-        if (rec == boost::asio::error::eof)
-        {
-            if (n > 0)
-                if (ec = parse_buffered(p, b, header_only); ec != boost::beast::http::error::need_more)
-                    co_return ec;
-            co_return parse_eof(p);
-        }
-        if (rec)
-            co_return rec;
+        if (auto ec = after_read(p, b, header_only, rec, n); ec != boost::beast::http::error::need_more)
+            co_return ec;
     }
 }
 
@@ -161,8 +165,24 @@ boost::asio::awaitable<boost::system::error_code> read_final_header(
     {
         start_response(p, head_method, arena);
         p->header_limit(budget.bytes_left);
-        if (auto ec = co_await read_response_part(stream, b, *p, true, response_read_size, deadline))
-            co_return ec;
+        // read_response_part()'s loop, written out: a coroutine less for every response.
+        for (;;)
+        {
+            std::size_t room = 0;
+            auto ec = before_read(*p, b, true, response_read_size, deadline, room);
+            if (ec == boost::beast::http::error::need_more)
+            {
+                auto [rec, n] = co_await stream.async_read_some(
+                    b.prepare(room),
+                    boost::asio::as_tuple(boost::asio::use_awaitable));
+                ec = after_read(*p, b, true, rec, n);
+                if (ec == boost::beast::http::error::need_more)
+                    continue;
+            }
+            if (ec)
+                co_return ec;
+            break;
+        }
         if (is_final_status(p->status()))
             co_return budget.fields_left < field_count(*p)
                 ? boost::system::error_code(errc::too_many_header_fields)
