@@ -215,8 +215,7 @@ bool client::impl::prepare_hop(const url& cur,
                                const std::string& method,
                                const request_body* body,
                                const validators* conditions,
-                               detail::request_head& head,
-                               std::string& key,
+                               detail::hop_scratch& hop,
                                const url*& proxy,
                                fetch_result& r)
 {
@@ -232,7 +231,7 @@ bool client::impl::prepare_hop(const url& cur,
     if (auto ec = detail::build_request_head(
             cfg.request,
             {method, cur, original, proxy, body, cfg.compressed, jar_cookies, conditions},
-            head))
+            hop.head))
     {
         set_error(r, classify(ec), describe(ec));
         return false;
@@ -240,9 +239,13 @@ bool client::impl::prepare_hop(const url& cur,
     // Plain requests through an HTTP proxy share the proxy connection; tunnels (CONNECT, SOCKS5)
     // belong to their target.
     if (!proxy)
-        cur.origin_into(key);
-    else
-        key = cur.tls() || is_socks_proxy(*proxy) ? cur.origin() + " via " + proxy->origin()
+    {
+        if (!hop.key_for.keep_for(cur))
+            cur.origin_into(hop.key);
+        return true;
+    }
+    hop.key_for.forget();
+    hop.key = cur.tls() || is_socks_proxy(*proxy) ? cur.origin() + " via " + proxy->origin()
                                                   : "proxy " + proxy->origin();
     return true;
 }
@@ -296,7 +299,7 @@ net::awaitable<void> client::impl::attempt(const url& original,
     {
         const url& cur = *hop;
         const url* proxy = nullptr;
-        if (!prepare_hop(cur, original, method, body, conditions, *head, key, proxy, r))
+        if (!prepare_hop(cur, original, method, body, conditions, *loan, proxy, r))
             co_return;
 
         r.queue_ms = r.dns_ms = r.connect_ms = r.tls_ms = 0;

@@ -65,6 +65,7 @@ struct hop_scratch
 {
     request_head head;
     std::string key;                ///< the pool key of the hop's session
+    origin_memo key_for;            ///< the origin key was built for (forgotten through a proxy)
     std::optional<body_sink> sink;  ///< the final body's; ended with the attempt (hop_loan)
 };
 
@@ -105,6 +106,7 @@ public:
     hop_loan& operator=(const hop_loan&) = delete;
 
     hop_scratch* operator->() const noexcept { return scratch_.get(); }
+    hop_scratch& operator*() const noexcept { return *scratch_; }
 
 private:
     hop_scratch_pool& pool_;
@@ -163,8 +165,7 @@ struct client::impl
                      const std::string& method,
                      const request_body* body,
                      const validators* conditions,
-                     detail::request_head& head,
-                     std::string& key,
+                     detail::hop_scratch& hop,
                      const url*& proxy,
                      fetch_result& r);
     /// A hop's response head into r: status, times, cookies, kept fields and Retry-After.

@@ -150,9 +150,11 @@ net::awaitable<fetch_result> client::fetch(std::size_t index, std::string url_te
 // The coroutine frame holds only what lives across an attempt: the result is the caller's, and the
 // rare paths (a retry's fresh result, the wait before it) are functions of their own, so the frame
 // stays small enough for Asio to recycle (at most 1,020 bytes) instead of a malloc per URL.
-net::awaitable<void> client::fetch_into(std::size_t index, std::string&& url_text, fetch_result& r)
+net::awaitable<void> client::fetch_into(std::size_t index,
+                                        std::string&& url_text,
+                                        fetch_result& r,
+                                        clock_type::time_point start)
 {
-    const auto start = clock_type::now();
     r.index = index;
     r.url = std::move(url_text);
     r.final_url = r.url;
@@ -194,7 +196,7 @@ net::awaitable<void> client::fetch_into(std::size_t index, std::string&& url_tex
         co_await impl_->attempt(*parsed,
                                 r,
                                 start,
-                                clock_type::now() + impl_->cfg.timeout,
+                                (n == 1 ? start : clock_type::now()) + impl_->cfg.timeout,
                                 retry_after,
                                 trace.get(),
                                 conditions ? &*conditions : nullptr);

@@ -33,6 +33,16 @@ std::string response_head::list(std::string_view name) const
     return out;
 }
 
+bool origin_memo::keep_for(const url& u)
+{
+    if (port == u.port && host == u.host && scheme == u.scheme)
+        return true;
+    scheme = u.scheme;
+    host = u.host;
+    port = u.port;
+    return false;
+}
+
 bool is_connection_specific(std::string_view name) noexcept
 {
     return iequals(name, "host") || iequals(name, "connection") || iequals(name, "keep-alive") ||
@@ -113,7 +123,8 @@ boost::system::error_code build_request_head(const request_options& req,
     }
     if (!user_has("host"))
     {
-        t.current.host_header_into(out.host);
+        if (!out.host_for.keep_for(t.current))
+            t.current.host_header_into(out.host);
         out.fields.push_back({"Host", out.host});
     }
     if (!user_has("user-agent") && !req.user_agent.empty())

@@ -204,7 +204,7 @@ net::awaitable<void> worker(pass_state& st)
         fetch_result r;
         try
         {
-            co_await st.client.fetch_into(index, std::move(*text), r);
+            co_await st.client.fetch_into(index, std::move(*text), r, started);
         }
         catch (const std::exception& e)
         {

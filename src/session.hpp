@@ -19,6 +19,10 @@
 #include <utility>
 #include <vector>
 
+namespace asyncfetch {
+struct url;
+}  // namespace asyncfetch
+
 namespace asyncfetch::detail {
 
 class body_sink;
@@ -30,6 +34,20 @@ struct field_view
 {
     std::string_view name;
     std::string_view value;
+};
+
+/// The origin (scheme, host, port) a string was last built for, such as a Host value or a pool
+/// key: the next request to the same origin keeps the string instead of building it again.
+struct origin_memo
+{
+    std::string scheme;
+    std::string host;
+    std::uint16_t port = 0;  ///< 0: nothing built yet (no URL has port 0)
+
+    /// True when the string was built for u's origin; else remembers u's origin and returns false,
+    /// for the caller to build the string for it.
+    bool keep_for(const url& u);
+    void forget() noexcept { port = 0; }
 };
 
 /// What a request sends, whatever the protocol. Its views point at the strings it owns below and
@@ -47,6 +65,7 @@ struct request_head
 
     // Values built for this request, which the fields above point into.
     std::string host;
+    origin_memo host_for;  ///< the origin host was built for
     std::string authorization;
     std::string proxy_authorization;
     std::string content_length;

@@ -24,14 +24,14 @@ class session_pool;
 /// One session of an origin as the pool keeps it.
 struct pool_node
 {
-    std::unique_ptr<session> s;  ///< null while connecting
-    std::size_t in_use = 0;      ///< exchanges in progress
-    std::size_t expected = 1;    ///< capacity hoped for while connecting
-    std::size_t promised = 0;    ///< waiters counting on this connect
-    std::size_t exchanges = 0;   ///< exchanges started on it
-    std::uint64_t serial = 0;    ///< order of creation in the pool, from 1
-    bool broken = false;         ///< takes no more exchanges; closed when the last one ends
-    clock_type::time_point idle_since;
+    std::unique_ptr<session> s;    ///< null while connecting
+    std::size_t in_use = 0;        ///< exchanges in progress
+    std::size_t expected = 1;      ///< capacity hoped for while connecting
+    std::size_t promised = 0;      ///< waiters counting on this connect
+    std::size_t exchanges = 0;     ///< exchanges started on it
+    std::uint64_t serial = 0;      ///< order of creation in the pool, from 1
+    bool broken = false;           ///< takes no more exchanges; closed when the last one ends
+    std::uint64_t idle_since = 0;  ///< when it last went idle, as the pool's count of such events
 };
 
 /// A fetch waiting for room on a session of an origin.
@@ -156,6 +156,7 @@ private:
     std::size_t busy_ = 0;  ///< exchanges in progress over all origins
     std::size_t opened_ = 0;
     std::uint64_t serials_ = 0;
+    std::uint64_t idle_events_ = 0;  // sessions gone idle so far: pool_node::idle_since
 };
 
 }  // namespace asyncfetch::detail

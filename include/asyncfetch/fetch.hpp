@@ -88,7 +88,12 @@ public:
     /// fetch() into a result the caller keeps (default-constructed, alive until this completes):
     /// the runner's way, which spares a coroutine frame the size of a result per URL. url_text is
     /// moved into r.url once the fetch has started (it is left as it was if the fetch cannot start).
-    boost::asio::awaitable<void> fetch_into(std::size_t index, std::string&& url_text, fetch_result& r);
+    /// start is when the fetch began, for its time and its deadline (the runner has read the clock).
+    boost::asio::awaitable<void> fetch_into(
+        std::size_t index,
+        std::string&& url_text,
+        fetch_result& r,
+        std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now());
 
     /// Closes idle connections that keep operations pending (an HTTP/2 connection reads all the
     /// time), so that io_context::run() returns once the fetches are done. Other idle connections

@@ -42,6 +42,41 @@ TEST(request_head, defaults_are_host_user_agent_and_accept)
     EXPECT_EQ(fields_of(h), "Host: example.test:8080\nUser-Agent: ua/1\nAccept: */*\n");
 }
 
+TEST(request_head, a_head_built_again_for_another_origin_gets_that_origins_host)
+{
+    // One head reused from request to request keeps its Host value only for the same origin.
+    request_options req;
+    const std::string method = "GET";
+    request_head h;
+    for (const char* text : {"http://a.test/1",
+                             "http://a.test/2",
+                             "http://a.test:8080/3",
+                             "https://a.test:8080/4",
+                             "https://b.test:8080/5",
+                             "https://b.test:8080/6",
+                             "http://[::1]:8080/7"})
+    {
+        const url u = must_parse(text);
+        ASSERT_FALSE(build_request_head(req, {method, u, u}, h));
+        EXPECT_EQ(h.host, u.host_header()) << text;
+        EXPECT_EQ(h.fields.at(0).value, u.host_header()) << text;
+    }
+}
+
+TEST(origin_memo, keeps_only_for_the_same_scheme_host_and_port)
+{
+    origin_memo m;
+    EXPECT_FALSE(m.keep_for(must_parse("http://a.test/"))) << "nothing built yet";
+    EXPECT_TRUE(m.keep_for(must_parse("http://a.test/other?q")));
+    EXPECT_TRUE(m.keep_for(must_parse("http://a.test:80/"))) << "the default port is the same port";
+    EXPECT_FALSE(m.keep_for(must_parse("https://a.test:80/")));
+    EXPECT_FALSE(m.keep_for(must_parse("https://a.test/")));
+    EXPECT_FALSE(m.keep_for(must_parse("https://b.test/")));
+    EXPECT_TRUE(m.keep_for(must_parse("https://b.test/x")));
+    m.forget();
+    EXPECT_FALSE(m.keep_for(must_parse("https://b.test/x")));
+}
+
 TEST(request_head, user_fields_replace_or_remove_defaults_and_compression_is_asked_for)
 {
     request_options req;
