@@ -5,6 +5,8 @@
 #include "asyncfetch/units.hpp"
 #include "report_text.hpp"
 
+#include <array>
+#include <charconv>
 #include <string>
 #include <string_view>
 
@@ -41,11 +43,18 @@ std::string format_tsv(const fetch_result& r)
 void append_tsv(std::string& line, const fetch_result& r)
 {
     // Appended in place: a record is written for every URL, into the printer's batch.
-    line += three_digit_status(r.status);
-    line += '\t';
-    line += std::to_string(r.bytes);
-    line += '\t';
-    line += fixed_point(r.time_ms, 1);
+    // Status and bytes written into one buffer (three digits at least, as three_digit_status()).
+    std::array<char, 48> head;
+    char* p = head.data();
+    if (r.status < 100)
+        for (unsigned d = r.status < 10 ? 2 : 1; d > 0; --d)
+            *p++ = '0';
+    p = std::to_chars(p, head.data() + 16, r.status).ptr;
+    *p++ = '\t';
+    p = std::to_chars(p, head.data() + head.size() - 1, r.bytes).ptr;
+    *p++ = '\t';
+    line.append(head.data(), p);
+    append_fixed_point(line, r.time_ms, 1);
     line += '\t';
     append_one_line(line, r.url);
     line += '\t';

@@ -57,6 +57,20 @@ bool has_line_break(std::string_view s) noexcept
     return find_any(s, std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
+// The default fields build_request_head() writes, as objects of their own: a field whose name points
+// at one of them is one of these (a user's field of the same name points into the options).
+constexpr std::string_view host_field = "Host";
+constexpr std::string_view accept_field = "Accept";
+constexpr std::string_view accept_encoding_field = "Accept-Encoding";
+
+/// A default field whose value cannot hold CR, LF or NUL: Host with a parsed URL's host (which has
+/// no such bytes), Accept and Accept-Encoding with the values written here.
+bool is_clean_default(const field_view& f) noexcept
+{
+    return f.name.data() == host_field.data() || f.name.data() == accept_field.data() ||
+           f.name.data() == accept_encoding_field.data();
+}
+
 /// The hop's Cookie value into cookie (cleared first): the jar's cookies for this hop, then the -b
 /// pairs for the original's origin. A -H Cookie replaces the pairs (curl's rule) and, on its own
 /// origin, takes the jar's cookies after its value: then it is returned, and its field carries
@@ -125,14 +139,14 @@ boost::system::error_code build_request_head(const request_options& req,
     {
         if (!out.host_for.keep_for(t.current))
             t.current.host_header_into(out.host);
-        out.fields.push_back({"Host", out.host});
+        out.fields.push_back({host_field, out.host});
     }
     if (!user_has("user-agent") && !req.user_agent.empty())
         out.fields.push_back({"User-Agent", req.user_agent});
     if (!user_has("accept"))
-        out.fields.push_back({"Accept", "*/*"});
+        out.fields.push_back({accept_field, "*/*"});
     if (t.compressed && !user_has("accept-encoding"))
-        out.fields.push_back({"Accept-Encoding", "gzip, deflate, br"});
+        out.fields.push_back({accept_encoding_field, "gzip, deflate, br"});
     // -u replaces the URL's user-info; both go only to the origin they were given for.
     if (same && !user_has("authorization") && (!req.user.empty() || !t.original.userinfo.empty()))
     {
@@ -168,8 +182,10 @@ boost::system::error_code build_request_head(const request_options& req,
 
     if (has_line_break(out.method) || has_line_break(out.target))
         return errc::invalid_request_field;
+    // The fields this function writes itself are clean: names and values it spells out, and the
+    // Host value of a parsed URL. The others come from the user, a file or a server.
     for (const auto& f : out.fields)
-        if (has_line_break(f.name) || has_line_break(f.value))
+        if (!is_clean_default(f) && (has_line_break(f.name) || has_line_break(f.value)))
             return errc::invalid_request_field;
     return {};
 }

@@ -36,6 +36,13 @@ std::string scaled_bytes(double bytes)
 
 std::string fixed_point(double v, int decimals)
 {
+    std::string s;
+    append_fixed_point(s, v, decimals);
+    return s;
+}
+
+void append_fixed_point(std::string& out, double v, int decimals)
+{
     // The usual case (a time in ms, a size, a rate, with 0 to 3 decimals) without the general
     // conversion, which costs a few hundred instructions per record: v * 10^decimals is exact in
     // long double (a 53-bit significand times at most 125 * 2^3 fits its 64 bits), and rintl
@@ -48,17 +55,19 @@ std::string fixed_point(double v, int decimals)
         const auto d = static_cast<std::size_t>(decimals);
         const auto n = static_cast<std::uint64_t>(
             std::rintl(static_cast<long double>(v) * static_cast<long double>(scale.at(d))));
-        std::string s = std::to_string(n / scale.at(d));
+        // The whole part (at most 15 digits), then '.' and the decimals, written at once.
+        std::array<char, 24> text;
+        char* end = std::to_chars(text.data(), text.data() + 16, n / scale.at(d)).ptr;
         if (d > 0)
         {
-            std::array<char, 3> frac{};
+            *end = '.';
             auto rest = n % scale.at(d);
-            for (std::size_t i = d; i-- > 0; rest /= 10)
-                frac.at(i) = static_cast<char>('0' + rest % 10);
-            s += '.';
-            s.append(frac.data(), d);
+            for (std::size_t i = d; i > 0; --i, rest /= 10)
+                end[i] = static_cast<char>('0' + rest % 10);
+            end += d + 1;
         }
-        return s;
+        out.append(text.data(), end);
+        return;
     }
     std::array<char, 400> buf;  // room for the largest double in fixed notation
     auto [end, ec] = std::to_chars(buf.data(),
@@ -67,11 +76,14 @@ std::string fixed_point(double v, int decimals)
                                    std::chars_format::fixed,
                                    decimals);
     if (ec != std::errc{})
-        return "0";
-    std::string s(buf.data(), end);
-    if (s.front() == '-' && s.find_first_not_of("-0.") == std::string::npos)
-        s.erase(0, 1);
-    return s;
+    {
+        out += '0';
+        return;
+    }
+    std::string_view s(buf.data(), static_cast<std::size_t>(end - buf.data()));
+    if (s.front() == '-' && s.find_first_not_of("-0.") == std::string_view::npos)
+        s.remove_prefix(1);
+    out += s;
 }
 
 std::string human_bytes(std::uint64_t bytes)

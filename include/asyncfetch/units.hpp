@@ -8,6 +8,8 @@ namespace asyncfetch {
 
 /// v with exactly `decimals` digits after the point; never "nan", "inf" or "-0.0" (those print as 0).
 std::string fixed_point(double v, int decimals);
+/// fixed_point() appended to out.
+void append_fixed_point(std::string& out, double v, int decimals);
 
 /// "512 B" below 1024 bytes, then "1.0 KiB", "1.5 MiB", "2.0 GiB": one decimal, the next unit as soon
 /// as the value would print as 1024.0, GiB the largest ("5120.0 GiB").
