@@ -28,49 +28,88 @@ std::optional<std::string> vector_source::next()
     return urls_[pos_++];
 }
 
-namespace {
-
-/// std::getline with a bound: keeps at most cap bytes of the line and skips the rest, so an endless
-/// line (`asyncfetch < /dev/zero`) costs cap bytes of memory, not all of it. False at the end.
-bool read_line(std::istream& in, std::string& line, std::size_t cap)
+std::optional<std::string> line_source::next()
 {
-    line.clear();
-    std::array<char, 4096> chunk;  // not zeroed: getline writes what it reports
-    const auto size = static_cast<std::streamsize>(chunk.size());
-    for (bool any = false;; any = true)
+    std::string_view line;
+    // One byte past the longest URL: parse_url then names the line too long.
+    while (next_line(line, max_url_length + 1))
     {
-        // istream::getline scans the stream's buffer in bulk; the line may hold NUL bytes.
-        in.getline(chunk.data(), size);
-        const auto got = static_cast<std::size_t>(in.gcount());
-        const bool filled = in.fail() && !in.eof() && got == chunk.size() - 1;  // the line goes on
-        if (in.fail() && !filled && got == 0)
-            return any;
-        const std::size_t stored = filled || in.eof() ? got : got - 1;  // minus the '\n' extracted
-        if (line.size() < cap)
-            line.append(chunk.data(), std::min(stored, cap - line.size()));
-        if (!filled)
+        // Trimmed of blanks and CR (a line holds no LF) by hand: find_first_not_of searches its
+        // set once per byte.
+        const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+        std::size_t first = 0;
+        std::size_t end = line.size();
+        while (first < end && blank(line[first]))
+            ++first;
+        if (first == end || line[first] == '#')
+            continue;
+        while (blank(line[end - 1]))
+            --end;
+        return std::string(line.substr(first, end - first));
+    }
+    return std::nullopt;
+}
+
+bool line_source::next_line(std::string_view& line, std::size_t cap)
+{
+    spanning_.clear();
+    bool spans = false;  // the line goes on past the bytes read: it is gathered in spanning_
+    bool any = false;    // the line has a byte (at the end of the input, an empty rest is no line)
+    for (;;)
+    {
+        const std::string_view rest(block_.data() + pos_, block_.size() - pos_);
+        const auto end = rest.find('\n');
+        const auto piece = rest.substr(0, end);
+        if (!spans && end != std::string_view::npos)
+        {
+            pos_ += end + 1;
+            line = piece.substr(0, cap);
             return true;
-        in.clear();
+        }
+        if (spanning_.size() < cap)
+            spanning_.append(piece.substr(0, cap - spanning_.size()));
+        spans = true;
+        any = any || !piece.empty();
+        if (end != std::string_view::npos)
+        {
+            pos_ += end + 1;
+            line = spanning_;
+            return true;
+        }
+        pos_ = block_.size();
+        if (!refill())
+        {
+            line = spanning_;
+            return any;
+        }
     }
 }
 
-}  // namespace
-
-std::optional<std::string> line_source::next()
+bool line_source::refill()
 {
-    std::string line;
-    // One byte past the longest URL: parse_url then names the line too long.
-    while (read_line(in_, line, max_url_length + 1))
+    // What the stream's buffer holds (one read(2) of a file or a pipe fills it), without waiting
+    // for more: a slow producer's lines are taken as they come.
+    std::streambuf* buf = in_.rdbuf();
+    try
     {
-        const auto first = line.find_first_not_of(" \t\r\n");
-        if (first == std::string::npos || line[first] == '#')
-            continue;
-        // Trimmed in place: the line's own allocation becomes the URL's.
-        line.erase(line.find_last_not_of(" \t\r\n") + 1);
-        line.erase(0, first);
-        return line;
+        if (!buf || buf->sgetc() == std::char_traits<char>::eof())
+        {
+            in_.setstate(std::ios::eofbit);
+            return false;
+        }
+        const std::streamsize held = std::clamp<std::streamsize>(buf->in_avail(), 1, block_size);
+        block_.resize(static_cast<std::size_t>(held));
+        block_.resize(static_cast<std::size_t>(buf->sgetn(block_.data(), held)));
     }
-    return std::nullopt;
+    catch (const std::exception&)
+    {
+        // A read error (a file buffer throws one, EIO from /proc/self/mem): the input ends, and
+        // the stream says why, as istream's own reads do.
+        in_.setstate(std::ios::badbit);
+        return false;
+    }
+    pos_ = 0;
+    return !block_.empty();
 }
 
 std::optional<std::string> chained_source::next()

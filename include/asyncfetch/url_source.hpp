@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace asyncfetch {
@@ -56,7 +57,18 @@ public:
     std::optional<std::string> next() override;
 
 private:
+    static constexpr std::streamsize block_size = 64 * 1024;
+
+    /// The next line without its '\n', cut to its first cap bytes (the rest is skipped): a view
+    /// valid until the next call. False at the end of the input.
+    bool next_line(std::string_view& line, std::size_t cap);
+    /// Takes what the stream holds (at most block_size bytes) into block_; false at its end.
+    bool refill();
+
     std::istream& in_;
+    std::string block_;     // bytes taken from the stream, lines found in them by memchr
+    std::size_t pos_ = 0;   // the first byte of block_ not read yet
+    std::string spanning_;  // a line that goes on past block_, gathered (cut at cap)
 };
 
 /// URLs from a stream read on a thread of its own, one a line (as line_source), so a slow or

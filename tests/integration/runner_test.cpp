@@ -5,10 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <streambuf>
 #include <utility>
 
 namespace asyncfetch {
@@ -229,6 +232,41 @@ TEST(runner, line_source_skips_blanks_and_comments)
     while (auto u = src.next())
         got.push_back(*u);
     EXPECT_EQ(got, (std::vector<std::string>{"http://a/", "http://b/", "http://c/"}));
+}
+
+/// A stream buffer that hands out its text three bytes at a time, as a pipe may.
+class trickle_buffer final : public std::streambuf
+{
+public:
+    explicit trickle_buffer(std::string text) : text_(std::move(text)) {}
+
+private:
+    int_type underflow() override
+    {
+        if (pos_ >= text_.size())
+            return traits_type::eof();
+        const std::size_t n = std::min<std::size_t>(3, text_.size() - pos_);
+        text_.copy(piece_.data(), n, pos_);
+        pos_ += n;
+        setg(piece_.data(), piece_.data(), piece_.data() + n);
+        return traits_type::to_int_type(piece_[0]);
+    }
+
+    std::string text_;
+    std::size_t pos_ = 0;
+    std::array<char, 3> piece_{};
+};
+
+TEST(runner, line_source_reads_lines_that_arrive_a_few_bytes_at_a_time)
+{
+    trickle_buffer buf("http://a/\n\n  http://bb/ \r\n# comment\n\thttp://ccc/x\t");
+    std::istream in(&buf);
+    line_source src(in);
+    std::vector<std::string> got;
+    while (auto u = src.next())
+        got.push_back(*u);
+    EXPECT_EQ(got, (std::vector<std::string>{"http://a/", "http://bb/", "http://ccc/x"}));
+    EXPECT_TRUE(in.eof());
 }
 
 TEST(runner, chained_source_reads_parts_in_order)
