@@ -114,7 +114,10 @@ void keep_fields(const detail::response_head& resp,
 
 const url* client::impl::proxy_of(const url& u, std::string& bad)
 {
-    std::string text = proxy_for(u, cfg.proxies);
+    const auto& p = cfg.proxies;
+    if (p.proxy.empty() && p.env_http_proxy.empty() && p.env_https_proxy.empty() && p.env_all_proxy.empty())
+        return nullptr;  // no proxy for any URL: nothing to match per hop
+    std::string text = proxy_for(u, p);
     if (text.empty())
         return nullptr;
     auto it = proxies.find(text);
