@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -152,33 +153,44 @@ TEST(session_pool, a_reusable_session_is_reused_and_a_broken_one_closed)
     EXPECT_EQ(pool.opened(), 2u);
 }
 
-TEST(session_pool, try_acquire_takes_only_an_idle_live_session_and_never_connects)
+/// A pool of at most 4 sessions per origin and 10 idle, a mock connect, and a log, for a test's
+/// coroutine to drive.
+struct pool_rig
 {
     net::io_context ioc;
-    session_pool pool(ioc.get_executor(), 4, 10);
+    session_pool pool{ioc.get_executor(), 4, 10};
     mock_source src;
     std::vector<std::string> log;
-    net::co_spawn(
-        ioc,
-        [&]() -> net::awaitable<void> {
-            session_lease lease;
-            EXPECT_FALSE(pool.try_acquire("http://a", lease)) << "no session to the origin yet";
-            EXPECT_FALSE(lease);
-            co_await fetch(pool, "http://a", src, 0ms, log, "1");
-            EXPECT_TRUE(pool.try_acquire("http://a", lease));
-            EXPECT_TRUE(lease.reused());
-            EXPECT_EQ(pool.idle(), 0u);
-            session_lease second;
-            EXPECT_FALSE(pool.try_acquire("http://a", second)) << "the only session is busy";
-            lease.release();
-            src.made.at(0)->alive_ = false;
-            EXPECT_FALSE(pool.try_acquire("http://a", second)) << "a dead idle session is closed";
-            EXPECT_EQ(pool.open("http://a"), 0u);
-        },
-        net::detached);
-    test::run_for(ioc);
-    EXPECT_EQ(log, (std::vector<std::string>{"1:new"}));
-    EXPECT_EQ(src.opens, 1);
+
+    /// Runs body as a coroutine to completion.
+    void run(const std::function<net::awaitable<void>()>& body)
+    {
+        net::co_spawn(ioc, body(), net::detached);
+        test::run_for(ioc);
+    }
+};
+
+TEST(session_pool, try_acquire_takes_only_an_idle_live_session_and_never_connects)
+{
+    pool_rig rig;
+    auto& pool = rig.pool;
+    rig.run([&]() -> net::awaitable<void> {
+        session_lease lease;
+        EXPECT_FALSE(pool.try_acquire("http://a", lease)) << "no session to the origin yet";
+        EXPECT_FALSE(lease);
+        co_await fetch(pool, "http://a", rig.src, 0ms, rig.log, "1");
+        EXPECT_TRUE(pool.try_acquire("http://a", lease));
+        EXPECT_TRUE(lease.reused());
+        EXPECT_EQ(pool.idle(), 0u);
+        session_lease second;
+        EXPECT_FALSE(pool.try_acquire("http://a", second)) << "the only session is busy";
+        lease.release();
+        rig.src.made.at(0)->alive_ = false;
+        EXPECT_FALSE(pool.try_acquire("http://a", second)) << "a dead idle session is closed";
+        EXPECT_EQ(pool.open("http://a"), 0u);
+    });
+    EXPECT_EQ(rig.log, (std::vector<std::string>{"1:new"}));
+    EXPECT_EQ(rig.src.opens, 1);
 }
 
 TEST(session_pool, origins_never_share_sessions)
