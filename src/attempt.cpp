@@ -110,10 +110,9 @@ void keep_fields(const detail::response_head& resp,
 
 const url* client::impl::proxy_of(const url& u, std::string& bad)
 {
-    const auto& p = cfg.proxies;
-    if (p.proxy.empty() && p.env_http_proxy.empty() && p.env_https_proxy.empty() && p.env_all_proxy.empty())
+    if (!cfg.proxies.any())
         return nullptr;  // no proxy for any URL: nothing to match per hop
-    std::string text = proxy_for(u, p);
+    std::string text = proxy_for(u, cfg.proxies);
     if (text.empty())
         return nullptr;
     auto it = proxies.find(text);
@@ -291,8 +290,8 @@ net::awaitable<void> client::impl::attempt(const url& original,
     std::string method = cfg.request.method;
     const request_body* body = cfg.request.body ? &*cfg.request.body : nullptr;
     const detail::hop_loan loan(spare_hops);
-    detail::request_head* const head = &loan->head;
-    std::string& key = loan->key;
+    const detail::request_head& head = loan->head;
+    const std::string& key = loan->key;
 
     for (;;)
     {
@@ -310,20 +309,11 @@ net::awaitable<void> client::impl::attempt(const url& original,
         // coroutine to start the exchange, no queue time to measure.
         if (pool.try_acquire(key, lease))
         {
-            took_lease(lease, cur, proxy, *head, body, r, trace);
-            f = co_await lease->send(*head, body, deadline);
+            took_lease(lease, cur, proxy, head, body, r, trace);
+            f = co_await lease->send(head, body, deadline);
         }
         if (!lease || (f && lease->may_send_again(f)))
-            f = co_await start_exchange(key,
-                                        cur,
-                                        proxy,
-                                        *head,
-                                        body,
-                                        deadline,
-                                        r,
-                                        lease,
-                                        trace,
-                                        std::move(f));
+            f = co_await start_exchange(key, cur, proxy, head, body, deadline, r, lease, trace, std::move(f));
         if (f)
             co_return fail(r, f, cur, proxy, deadline);
 

@@ -17,6 +17,16 @@ using clock_type = std::chrono::steady_clock;
 using detail::failure;
 using detail::set_error;
 
+namespace {
+
+/// --fail makes a status of 400 or more the URL's failure, and its body is not saved.
+bool failed_status(const client_config& cfg, const fetch_result& r) noexcept
+{
+    return cfg.fail && r.status >= 400;
+}
+
+}  // namespace
+
 bool client::impl::begin_final_body(const url& cur,
                                     const url* proxy,
                                     bool head_method,
@@ -26,7 +36,6 @@ bool client::impl::begin_final_body(const url& cur,
                                     detail::body_sink& sink)
 {
     const auto& resp = ex.response();
-    const bool failed_status = cfg.fail && r.status >= 400;
     if (cfg.conditions || cfg.timestamping)
     {
         r.etag = resp.find("etag").value_or("");
@@ -54,7 +63,7 @@ bool client::impl::begin_final_body(const url& cur,
     }
     // The file is made when the final response arrives, as curl does; /dev/null is not opened, so
     // the body is only counted. A 304 to a conditional request leaves the saved file as it is.
-    if (!r.file.empty() && r.file != "/dev/null" && !failed_status && !r.not_modified)
+    if (!r.file.empty() && r.file != "/dev/null" && !failed_status(cfg, r) && !r.not_modified)
     {
         const int fd = open_output(r.file, cfg.create_dirs);
         if (fd < 0)
@@ -93,7 +102,7 @@ void client::impl::end_final_body(const failure& f,
     r.wire_bytes = sink.wire();
     if (f)
         return fail(r, f, cur, proxy, deadline);
-    if (cfg.fail && r.status >= 400)
+    if (failed_status(cfg, r))
         set_error(r, classify(errc::http_error_status), "HTTP status " + std::to_string(r.status));
 }
 

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <charconv>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -22,12 +23,23 @@ constexpr std::size_t bytes_width = 12;
 constexpr std::size_t time_width = 10;  // including " ms"
 constexpr std::string_view column_gap = "  ";
 
+/// The most digits an unsigned has, and the room write_status() may use (up to two leading zeros
+/// come only before fewer digits).
+constexpr std::size_t status_digits = std::numeric_limits<unsigned>::digits10 + 1;
+constexpr std::size_t status_room = status_digits + 2;
+
+/// Writes status at p with at least three digits ("007", "200"); returns the end.
+char* write_status(char* p, unsigned status) noexcept
+{
+    for (unsigned below = 100; below > 1 && status < below; below /= 10)
+        *p++ = '0';
+    return std::to_chars(p, p + status_digits, status).ptr;
+}
+
 std::string three_digit_status(unsigned status)
 {
-    std::string s = std::to_string(status);
-    if (s.size() < 3)
-        s.insert(0, 3 - s.size(), '0');
-    return s;
+    std::array<char, status_room> text;
+    return {text.data(), write_status(text.data(), status)};
 }
 
 }  // namespace
@@ -43,13 +55,9 @@ std::string format_tsv(const fetch_result& r)
 void append_tsv(std::string& line, const fetch_result& r)
 {
     // Appended in place: a record is written for every URL, into the printer's batch.
-    // Status and bytes written into one buffer (three digits at least, as three_digit_status()).
-    std::array<char, 48> head;
-    char* p = head.data();
-    if (r.status < 100)
-        for (unsigned d = r.status < 10 ? 2 : 1; d > 0; --d)
-            *p++ = '0';
-    p = std::to_chars(p, head.data() + 16, r.status).ptr;
+    // Status and bytes written into one buffer.
+    std::array<char, status_room + 22> head;
+    char* p = write_status(head.data(), r.status);
     *p++ = '\t';
     p = std::to_chars(p, head.data() + head.size() - 1, r.bytes).ptr;
     *p++ = '\t';

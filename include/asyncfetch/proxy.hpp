@@ -22,6 +22,13 @@ struct proxy_settings
     std::string env_all_proxy;           ///< all_proxy (or ALL_PROXY): when the scheme's variable is unset
     std::string env_no_proxy;            ///< no_proxy (or NO_PROXY)
 
+    /// Whether some URL may go through a proxy: one is set by an option or in the environment.
+    bool any() const noexcept
+    {
+        return !proxy.empty() || !env_http_proxy.empty() || !env_https_proxy.empty() ||
+               !env_all_proxy.empty();
+    }
+
     /// Reads the environment variables, the lower-case spelling first.
     static proxy_settings from_environment();
 };

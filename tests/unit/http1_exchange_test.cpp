@@ -150,35 +150,45 @@ TEST(http1_exchange, writes_the_request_and_body_and_reads_a_framed_response)
     });
 }
 
+/// The server sends reply; then an exchange on s sends a GET and reads the head. Returns it.
+net::awaitable<exchange*> get_with_reply(memory_session& s, memory_stream& stream, std::string_view reply)
+{
+    stream.serve(reply);
+    exchange& ex = s.start_exchange();
+    EXPECT_FALSE(co_await ex.send(get_head(), nullptr, far_deadline));
+    co_return &ex;
+}
+
 TEST(http1_exchange, a_body_that_came_with_its_head_is_read_at_once_and_a_partial_one_waits)
 {
     run([](memory_session& s, memory_stream& stream) -> net::awaitable<void> {
-        stream.serve("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
-        exchange& ex = s.start_exchange();
-        EXPECT_FALSE(co_await ex.send(get_head(), nullptr, far_deadline));
+        exchange& whole = *co_await get_with_reply(s,
+                                                   stream,
+                                                   "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
         body_sink sink;
-        const auto now = ex.read_body_now(&sink);
+        const auto now = whole.read_body_now(&sink);
         EXPECT_TRUE(now && !*now) << "the whole body came with the head";
         EXPECT_EQ(sink.decoded(), 5u);
-        EXPECT_TRUE(ex.reusable());
-        s.end_exchange(ex);
+        EXPECT_TRUE(whole.reusable());
+        s.end_exchange(whole);
 
-        stream.serve("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel");
-        exchange& next = s.start_exchange();
-        EXPECT_FALSE(co_await next.send(get_head(), nullptr, far_deadline));
+        exchange& part = *co_await get_with_reply(s,
+                                                  stream,
+                                                  "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel");
         body_sink rest;
-        EXPECT_FALSE(next.read_body_now(&rest)) << "two bytes are still to come";
+        EXPECT_FALSE(part.read_body_now(&rest)) << "two bytes are still to come";
         EXPECT_EQ(rest.decoded(), 3u);
-        EXPECT_FALSE(next.reusable());
+        EXPECT_FALSE(part.reusable());
         stream.serve("lo");
-        EXPECT_FALSE(co_await next.read_body(&rest, far_deadline));
+        EXPECT_FALSE(co_await part.read_body(&rest, far_deadline));
         EXPECT_EQ(rest.decoded(), 5u);
-        EXPECT_TRUE(next.reusable());
-        s.end_exchange(next);
+        EXPECT_TRUE(part.reusable());
+        s.end_exchange(part);
 
-        stream.serve("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
-        exchange& bad = s.start_exchange();
-        EXPECT_FALSE(co_await bad.send(get_head(), nullptr, far_deadline));
+        exchange& bad = *co_await get_with_reply(
+            s,
+            stream,
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
         body_sink junk;
         const auto failed = bad.read_body_now(&junk);
         EXPECT_TRUE(failed && *failed && failed->got_response) << "a bad chunk size fails at once";

@@ -137,6 +137,24 @@ TEST(proxy_for, all_proxy_is_used_when_the_scheme_has_no_variable)
     EXPECT_EQ(proxy_for(*parse_url("http://example.com/"), s), "socks5h://127.0.0.1:9");
 }
 
+TEST(proxy_settings, any_is_true_for_every_way_a_proxy_is_set_and_not_for_no_proxy_alone)
+{
+    proxy_settings none;
+    none.env_no_proxy = "example.com";
+    none.noproxy = "*";
+    EXPECT_FALSE(none.any());
+    EXPECT_EQ(proxy_for(*parse_url("http://a.test/"), none), "");
+    for (std::string proxy_settings::*field : {&proxy_settings::proxy,
+                                               &proxy_settings::env_http_proxy,
+                                               &proxy_settings::env_https_proxy,
+                                               &proxy_settings::env_all_proxy})
+    {
+        proxy_settings s;
+        s.*field = "http://127.0.0.1:3128";
+        EXPECT_TRUE(s.any());
+    }
+}
+
 TEST(parse_proxy_url, only_http_and_socks5_proxies)
 {
     for (std::string_view bad :

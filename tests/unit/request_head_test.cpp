@@ -227,6 +227,14 @@ TEST(request_head, cr_lf_or_nul_anywhere_is_refused)
         EXPECT_EQ(build_request_head(req, {method, u, u}, h), errc::invalid_request_field);
         req.headers = {{bad, "v", false}};
         EXPECT_EQ(build_request_head(req, {method, u, u}, h), errc::invalid_request_field);
+        // A user's field named as a default one is the user's, and checked.
+        for (const char* name : {"Host", "Accept", "Accept-Encoding"})
+        {
+            req.headers = {{name, bad, false}};
+            request_target t{method, u, u};
+            t.compressed = true;
+            EXPECT_EQ(build_request_head(req, t, h), errc::invalid_request_field) << name;
+        }
         req.headers.clear();
         EXPECT_EQ(build_request_head(req, {bad, u, u}, h), errc::invalid_request_field);
     }
